@@ -1,0 +1,678 @@
+//! Percentile bench support: every sample in an HdrHistogram, allocations per op, and one JSON
+//! result file per bench that `cargo harness compare` reads.
+//!
+//! ```no_run
+//! use gauntlet_bench::Bench;
+//! gauntlet_bench::counting_allocator!();
+//! fn main() {
+//!     let mut c = gauntlet_bench::criterion();
+//!     Bench::new("demo", "sum/1k").run(&mut c, || (0..1000u64).sum::<u64>());
+//!     c.final_summary();
+//! }
+//! ```
+//!
+//! # What a run does
+//! [`Bench::run`] first runs an ordinary criterion bench (its HTML report stays available under
+//! `target/criterion/`), then a recording pass of its own: the timer overhead is calibrated, the
+//! operation is batched so one timed sample lasts at least [`MIN_SAMPLE_NANOS`], and every sample
+//! (batch time minus overhead, divided by the batch size) goes into an HdrHistogram in picoseconds.
+//! A separate pass counts allocations per op through [`CountingAlloc`].
+//!
+//! # Environment
+//! - `GAUNTLET_BENCH_OUT`: directory for result files (default `<workspace>/target/gauntlet/bench`).
+//! - `GAUNTLET_BENCH_QUICK=1`: skip criterion, record for 100 ms (smoke runs, CI).
+//! - `GAUNTLET_BENCH_TIME_MS`: recording time per bench (default 2000).
+//! - `GAUNTLET_SKIP_CRITERION=1`: record only (what `cargo harness compare` uses per process run).
+//! - `GAUNTLET_BENCH_SLOWDOWN_PCT`: spin this many percent longer per op. Only for calibrating
+//!   the comparison (a known injected regression must be detected).
+//!
+//! The result format is [`BenchRecord`]; see `benches/README.md`.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+pub use criterion::{Criterion, Throughput};
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use serde::{Deserialize, Serialize};
+
+/// A timed sample lasts at least this long, so the timer's overhead and resolution stay small
+/// against it.
+pub const MIN_SAMPLE_NANOS: u64 = 2_000;
+
+/// The schema tag written into every record.
+pub const SCHEMA: &str = "gauntlet-bench/1";
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static ALLOC_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// A global allocator that counts allocations (and reallocations) and bytes, then defers to the
+/// system allocator. Install it with [`counting_allocator!`].
+#[derive(Debug)]
+pub struct CountingAlloc;
+
+// SAFETY: every method forwards to `System`, which upholds the `GlobalAlloc` contract; the
+// counters are plain atomics and do not touch the memory.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc` is passed through unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: as for `alloc`.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System` through this allocator with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        // SAFETY: `ptr`/`layout` came from `System` through this allocator; the caller upholds
+        // `realloc`'s contract for `new_size`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// Installs [`CountingAlloc`] as the bench binary's global allocator.
+#[macro_export]
+macro_rules! counting_allocator {
+    () => {
+        #[global_allocator]
+        static GAUNTLET_COUNTING_ALLOC: $crate::CountingAlloc = $crate::CountingAlloc;
+    };
+}
+
+/// `(allocations, bytes)` counted so far (zero unless [`counting_allocator!`] is installed).
+pub fn alloc_counts() -> (u64, u64) {
+    (
+        ALLOCS.load(Ordering::Relaxed),
+        ALLOC_BYTES.load(Ordering::Relaxed),
+    )
+}
+
+/// A criterion configured for gauntlet: command-line filter honoured, short enough for 2 cores.
+pub fn criterion() -> Criterion {
+    Criterion::default()
+        .configure_from_args()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+}
+
+/// Percentiles and the rest, in nanoseconds per operation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    #[serde(rename = "p99.9")]
+    pub p999: f64,
+    /// Slowest sample.
+    pub max: f64,
+    /// Fastest sample.
+    pub min: f64,
+}
+
+/// Where and with what a record was made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Meta {
+    /// `git rev-parse HEAD` of the benched tree (empty outside git).
+    pub commit: String,
+    /// Uncommitted changes in the benched tree.
+    pub dirty: bool,
+    /// `rustc --version`.
+    pub rustc: String,
+    /// CPU model from `/proc/cpuinfo`.
+    pub cpu: String,
+    /// UTC time of the record, RFC 3339.
+    pub date: String,
+    /// 1, 5 and 15 minute load averages at the start of the recording.
+    pub loadavg: [f64; 3],
+}
+
+/// Comparison with the anchor bench measured in the same process run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VsAnchor {
+    /// The anchor's `crate/name`.
+    pub anchor: String,
+    /// Anchor p50 ÷ this bench's p50: above 1 means faster than the anchor.
+    pub p50_speedup: f64,
+    /// The same at p99.
+    pub p99_speedup: f64,
+}
+
+/// One bench's result from one process run: the file format under `target/gauntlet/bench/`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BenchRecord {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// `crate/name`.
+    pub id: String,
+    /// The crate (or topic) the bench belongs to.
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// The bench's name within the crate.
+    pub name: String,
+    /// Unit of [`percentiles_ns`](Self::percentiles_ns) and `mean_ns`.
+    pub unit: String,
+    /// Per-operation percentiles.
+    pub percentiles_ns: Percentiles,
+    /// Mean per operation (reported, never gated).
+    pub mean_ns: f64,
+    /// Standard deviation per operation.
+    pub stdev_ns: f64,
+    /// Timed samples recorded.
+    pub samples: u64,
+    /// Operations per timed sample.
+    pub batch: u64,
+    /// Calibrated cost of one timer read pair, subtracted from every sample.
+    pub timer_overhead_ns: f64,
+    /// Heap allocations per operation.
+    pub allocs_per_op: f64,
+    /// Bytes allocated per operation.
+    pub bytes_per_op: f64,
+    /// Bytes processed per operation, when the bench declares it.
+    pub throughput_bytes: Option<u64>,
+    /// MB/s (10^6 bytes) at the median, when the bench declares its throughput.
+    pub mb_per_s_p50: Option<f64>,
+    /// Whether this bench is an anchor (a reference implementation).
+    pub anchor: bool,
+    /// Ratio to the anchor, when one was named and measured earlier in the same run.
+    pub vs_anchor: Option<VsAnchor>,
+    /// The HdrHistogram of per-op times in **picoseconds**, V2 serialisation, base64.
+    pub histogram_v2_base64: String,
+    /// Provenance.
+    pub meta: Meta,
+}
+
+impl BenchRecord {
+    /// Decode the embedded histogram (picoseconds per op).
+    pub fn histogram(&self) -> Result<Histogram<u64>, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.histogram_v2_base64)
+            .map_err(|e| format!("histogram is not base64: {e}"))?;
+        Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .map_err(|e| format!("histogram does not decode: {e:?}"))
+    }
+
+    /// Read a record file.
+    pub fn load(path: &Path) -> Result<BenchRecord, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let rec: BenchRecord = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a bench record: {e}", path.display()))?;
+        if rec.schema != SCHEMA {
+            return Err(format!(
+                "{} has schema {:?}, expected {SCHEMA:?}",
+                path.display(),
+                rec.schema
+            ));
+        }
+        Ok(rec)
+    }
+}
+
+/// Results of this process run, so later benches can be compared with an earlier anchor.
+static RESULTS: Mutex<Vec<BenchRecord>> = Mutex::new(Vec::new());
+
+/// One percentile bench. See the crate docs.
+#[derive(Debug, Clone)]
+pub struct Bench {
+    krate: String,
+    name: String,
+    throughput_bytes: Option<u64>,
+    anchor: bool,
+    vs: Option<String>,
+}
+
+impl Bench {
+    /// A bench named `krate/name`.
+    pub fn new(krate: &str, name: &str) -> Self {
+        Bench {
+            krate: krate.to_owned(),
+            name: name.to_owned(),
+            throughput_bytes: None,
+            anchor: false,
+            vs: None,
+        }
+    }
+
+    /// Each operation processes `n` bytes: MB/s is reported.
+    pub fn throughput_bytes(mut self, n: u64) -> Self {
+        self.throughput_bytes = Some(n);
+        self
+    }
+
+    /// Mark this bench as a reference implementation that others compare against.
+    pub fn anchor(mut self) -> Self {
+        self.anchor = true;
+        self
+    }
+
+    /// Compare with the anchor bench `name` (same crate) measured earlier in this run.
+    pub fn vs(mut self, anchor_name: &str) -> Self {
+        self.vs = Some(format!("{}/{anchor_name}", self.krate));
+        self
+    }
+
+    fn id(&self) -> String {
+        format!("{}/{}", self.krate, self.name)
+    }
+
+    /// Run the criterion bench and the recording pass; write and return the record. Returns
+    /// `None` when the command-line filter excludes this bench.
+    pub fn run<R>(self, c: &mut Criterion, mut op: impl FnMut() -> R) -> Option<BenchRecord> {
+        let id = self.id();
+        if !filter_matches(&id) {
+            return None;
+        }
+        let slowdown = slowdown_pct();
+        let mut op = move || {
+            let start = if slowdown > 0 {
+                Some(Instant::now())
+            } else {
+                None
+            };
+            let r = op();
+            if let Some(start) = start {
+                let extra = start.elapsed().mul_f64(f64::from(slowdown) / 100.0);
+                let until = Instant::now() + extra;
+                while Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+            }
+            r
+        };
+        if !env_flag("GAUNTLET_BENCH_QUICK") && !env_flag("GAUNTLET_SKIP_CRITERION") {
+            let mut g = c.benchmark_group(&self.krate);
+            if let Some(n) = self.throughput_bytes {
+                g.throughput(Throughput::Bytes(n));
+            }
+            g.bench_function(&self.name, |b| b.iter(|| black_box(op())));
+            g.finish();
+        }
+        let record = self.record(&mut op);
+        print_summary(&record);
+        if let Err(e) = write_record(&record) {
+            eprintln!("warning: {e}");
+        }
+        RESULTS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record.clone());
+        Some(record)
+    }
+
+    fn record<R>(&self, op: &mut impl FnMut() -> R) -> BenchRecord {
+        let quick = env_flag("GAUNTLET_BENCH_QUICK");
+        let time = Duration::from_millis(
+            std::env::var("GAUNTLET_BENCH_TIME_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(if quick { 100 } else { 2000 }),
+        );
+        self.record_for(op, time)
+    }
+
+    fn record_for<R>(&self, op: &mut impl FnMut() -> R, time: Duration) -> BenchRecord {
+        let loadavg = read_loadavg();
+        let overhead = timer_overhead();
+        // Warm up first (caches, branch predictors, allocator pools, page faults), so that one
+        // cold call cannot make the calibration pick a batch that is far too small.
+        let warm_until = Instant::now() + time / 10;
+        while Instant::now() < warm_until {
+            black_box(op());
+        }
+        let batch = calibrate_batch(op);
+        let mut hist = Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000_000, 3)
+            .expect("static histogram bounds are valid");
+        let overhead_ps = (overhead.as_nanos() as u64).saturating_mul(1000);
+        let end = Instant::now() + time;
+        let mut samples = 0u64;
+        while samples < 10 || (Instant::now() < end && samples < 5_000_000) {
+            let t0 = Instant::now();
+            for _ in 0..batch {
+                black_box(op());
+            }
+            let elapsed_ps = (t0.elapsed().as_nanos() as u64).saturating_mul(1000);
+            let per_op = elapsed_ps.saturating_sub(overhead_ps) / batch;
+            hist.saturating_record(per_op.max(1));
+            samples += 1;
+        }
+        let alloc_ops = (samples * batch).clamp(1, 1000);
+        let (a0, b0) = alloc_counts();
+        for _ in 0..alloc_ops {
+            black_box(op());
+        }
+        let (a1, b1) = alloc_counts();
+        let ns = |ps: u64| ps as f64 / 1000.0;
+        let percentiles_ns = Percentiles {
+            p50: ns(hist.value_at_quantile(0.50)),
+            p90: ns(hist.value_at_quantile(0.90)),
+            p99: ns(hist.value_at_quantile(0.99)),
+            p999: ns(hist.value_at_quantile(0.999)),
+            max: ns(hist.max()),
+            min: ns(hist.min()),
+        };
+        let mut buf = Vec::new();
+        V2Serializer::new()
+            .serialize(&hist, &mut buf)
+            .expect("serialising into a Vec cannot fail");
+        let vs_anchor = self.vs.as_ref().and_then(|anchor| {
+            let results = RESULTS.lock().unwrap_or_else(|p| p.into_inner());
+            let a = results.iter().rev().find(|r| &r.id == anchor)?;
+            Some(VsAnchor {
+                anchor: anchor.clone(),
+                p50_speedup: a.percentiles_ns.p50 / percentiles_ns.p50,
+                p99_speedup: a.percentiles_ns.p99 / percentiles_ns.p99,
+            })
+        });
+        BenchRecord {
+            schema: SCHEMA.to_owned(),
+            id: self.id(),
+            krate: self.krate.clone(),
+            name: self.name.clone(),
+            unit: "ns".to_owned(),
+            mb_per_s_p50: self
+                .throughput_bytes
+                .map(|b| b as f64 / percentiles_ns.p50 * 1000.0),
+            percentiles_ns,
+            mean_ns: hist.mean() / 1000.0,
+            stdev_ns: hist.stdev() / 1000.0,
+            samples,
+            batch,
+            timer_overhead_ns: overhead.as_nanos() as f64,
+            allocs_per_op: (a1 - a0) as f64 / alloc_ops as f64,
+            bytes_per_op: (b1 - b0) as f64 / alloc_ops as f64,
+            throughput_bytes: self.throughput_bytes,
+            anchor: self.anchor,
+            vs_anchor,
+            histogram_v2_base64: base64::engine::general_purpose::STANDARD.encode(&buf),
+            meta: Meta {
+                loadavg,
+                ..meta()
+            },
+        }
+    }
+}
+
+/// Median cost of reading the clock twice back to back.
+fn timer_overhead() -> Duration {
+    let mut v: Vec<Duration> = (0..1001)
+        .map(|_| {
+            let t = Instant::now();
+            t.elapsed()
+        })
+        .collect();
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// Operations per timed sample so that one sample takes at least `MIN_SAMPLE_NANOS`.
+fn calibrate_batch<R>(op: &mut impl FnMut() -> R) -> u64 {
+    let mut batch = 1u64;
+    loop {
+        // The fastest of three, so one preemption does not end the search early.
+        let ns = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                for _ in 0..batch {
+                    black_box(op());
+                }
+                t.elapsed().as_nanos() as u64
+            })
+            .min()
+            .unwrap_or(0);
+        if ns >= MIN_SAMPLE_NANOS || batch >= 1 << 20 {
+            return batch;
+        }
+        // Grow towards the target, at least doubling.
+        let want = (batch * MIN_SAMPLE_NANOS / ns.max(1)).max(batch * 2);
+        batch = want.min(1 << 20);
+    }
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+fn slowdown_pct() -> u32 {
+    std::env::var("GAUNTLET_BENCH_SLOWDOWN_PCT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The first free argument, as `cargo bench -- FILTER` passes it (criterion's convention).
+fn filter_matches(id: &str) -> bool {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--bench" || a.starts_with("--") {
+            // Flags with values criterion knows; skip the value.
+            if matches!(
+                a.as_str(),
+                "--save-baseline" | "--baseline" | "--load-baseline" | "--sample-size" | "--measurement-time" | "--warm-up-time" | "--output-format" | "--color" | "--profile-time" | "--noise-threshold" | "--significance-level" | "--confidence-level" | "--nresamples" | "--plotting-backend" | "--format"
+            ) {
+                args.next();
+            }
+            continue;
+        }
+        return id.contains(&a);
+    }
+    true
+}
+
+fn print_summary(r: &BenchRecord) {
+    let p = &r.percentiles_ns;
+    let mut line = format!(
+        "gauntlet {:<40} p50 {} p90 {} p99 {} p99.9 {} max {}  allocs/op {:.2}",
+        r.id,
+        fmt_ns(p.p50),
+        fmt_ns(p.p90),
+        fmt_ns(p.p99),
+        fmt_ns(p.p999),
+        fmt_ns(p.max),
+        r.allocs_per_op
+    );
+    if let Some(mb) = r.mb_per_s_p50 {
+        line.push_str(&format!("  {mb:.1} MB/s"));
+    }
+    if let Some(v) = &r.vs_anchor {
+        line.push_str(&format!(
+            "  ×{:.2} vs {} at p50 (×{:.2} p99)",
+            v.p50_speedup, v.anchor, v.p99_speedup
+        ));
+    }
+    println!("{line}");
+}
+
+/// `12.3 ns`, `4.56 µs`, `7.89 ms`.
+pub fn fmt_ns(ns: f64) -> String {
+    if ns < 1_000.0 {
+        format!("{ns:.1} ns")
+    } else if ns < 1_000_000.0 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1_000_000_000.0 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+/// The directory result files go to.
+pub fn output_dir() -> PathBuf {
+    match std::env::var_os("GAUNTLET_BENCH_OUT") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_target().join("gauntlet").join("bench"),
+    }
+}
+
+fn workspace_target() -> PathBuf {
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(t);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("target")
+}
+
+/// `crate/name` → a file name: `/` and anything outside `[A-Za-z0-9._-]` become `_`.
+pub fn file_name(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}.json")
+}
+
+fn write_record(r: &BenchRecord) -> Result<(), String> {
+    let dir = output_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(file_name(&r.id));
+    let json = serde_json::to_string_pretty(r).map_err(|e| e.to_string())?;
+    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn command_output(cmd: &str, args: &[&str], dir: &Path) -> Option<String> {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Provenance of the current tree and machine.
+pub fn meta() -> Meta {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Meta {
+        commit: command_output("git", &["rev-parse", "HEAD"], dir).unwrap_or_default(),
+        dirty: command_output("git", &["status", "--porcelain", "--untracked-files=no"], dir)
+            .is_some_and(|s| !s.is_empty()),
+        rustc: command_output("rustc", &["--version"], dir).unwrap_or_default(),
+        cpu: cpu_model(),
+        date: rfc3339_now(),
+        loadavg: read_loadavg(),
+    }
+}
+
+/// The CPU model name from `/proc/cpuinfo` (empty elsewhere).
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+fn read_loadavg() -> [f64; 3] {
+    let s = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut it = s.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
+    [
+        it.next().unwrap_or(0.0),
+        it.next().unwrap_or(0.0),
+        it.next().unwrap_or(0.0),
+    ]
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    rfc3339(secs)
+}
+
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Days to civil date (Howard Hinnant's algorithm, restated).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_392_000 + 3_661), "2026-11-23T01:01:01Z");
+    }
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(file_name("a/b c:d"), "a_b_c_d.json");
+    }
+
+    #[test]
+    fn record_round_trips_with_histogram() {
+        let mut op_count = 0u64;
+        let b = Bench::new("selftest", "count");
+        let rec = b.record_for(
+            &mut || {
+                op_count += 1;
+                black_box(op_count)
+            },
+            Duration::from_millis(30),
+        );
+        assert!(rec.samples >= 10);
+        assert!(op_count >= rec.samples * rec.batch);
+        let p = &rec.percentiles_ns;
+        assert!(p.min <= p.p50 && p.p50 <= p.p90 && p.p90 <= p.p99 && p.p99 <= p.p999 && p.p999 <= p.max);
+        let h = rec.histogram().unwrap();
+        assert_eq!(h.len(), rec.samples);
+        let json = serde_json::to_string(&rec).unwrap();
+        let back: BenchRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rec);
+        assert!(json.contains("\"p99.9\""));
+    }
+}

@@ -1,0 +1,476 @@
+//! The reusable retry configuration (HBase's `RetryConfig` plus its backoff policy) and the
+//! pre-jitter delay formula.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::rng::SplitMix64;
+
+/// Nanoseconds in `Duration::MAX`: the largest delay this crate ever produces.
+pub(crate) const MAX_NANOS: u128 = duration_to_nanos(Duration::MAX);
+
+/// How the delay is randomised. See the crate docs for the exact formulas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Jitter {
+    /// The delay is exactly `min(cap, base × multiplier^n)`.
+    None,
+    /// HBase's jitter: the attempt's own delay `d` grows by `U[0, f)·d`, *before* the cap is applied.
+    Additive(f64),
+    /// `U[0, v]`, where `v` is the capped delay (AWS "full jitter").
+    Full,
+    /// `v/2 + U[0, v/2]` (AWS "equal jitter").
+    Equal,
+    /// `min(cap, U[base, prev·3])`, where `prev` is the previous delay (initially `base`). Ignores the
+    /// multiplier (AWS "decorrelated jitter").
+    Decorrelated,
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The multiplier is below 1, NaN or infinite.
+    InvalidMultiplier(f64),
+    /// The additive jitter factor is negative, NaN or infinite.
+    InvalidJitterFactor(f64),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::InvalidMultiplier(m) => {
+                write!(f, "multiplier must be a finite number >= 1, got {m}")
+            }
+            ConfigError::InvalidJitterFactor(j) => {
+                write!(f, "additive jitter factor must be a finite number >= 0, got {j}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A validated, reusable retry configuration: the factory that [`RetryConfig::counter`] builds
+/// counters from. Cheap to clone and to share between threads.
+///
+/// Delay for retry `n` (`n = 0, 1, 2, …`) before jitter: `min(max_delay, base × multiplier^n)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryConfig {
+    pub(crate) base_nanos: u128,
+    pub(crate) cap_nanos: u128,
+    pub(crate) multiplier: Multiplier,
+    pub(crate) max_attempts: u32,
+    pub(crate) jitter: Jitter,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) seed: Option<u64>,
+}
+
+/// The multiplier, split so that integer multipliers (HBase's 2, or 1 for fixed delays) are computed
+/// exactly in integers and only fractional ones (gRPC's 1.6) go through floating point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Multiplier {
+    Integer(u64),
+    Fractional(f64),
+}
+
+/// Builder for [`RetryConfig`]; start from [`RetryConfig::fixed`], [`RetryConfig::exponential`] or
+/// [`RetryConfig::bounded`].
+#[derive(Debug, Clone)]
+pub struct RetryConfigBuilder {
+    base: Duration,
+    multiplier: f64,
+    max_delay: Option<Duration>,
+    max_attempts: u32,
+    jitter: Jitter,
+    deadline: Option<Duration>,
+    seed: Option<u64>,
+}
+
+impl RetryConfig {
+    /// The same delay `base` before every retry (HBase's `FixedIntervalBackoffPolicy`).
+    pub fn fixed(base: Duration) -> RetryConfigBuilder {
+        RetryConfigBuilder::new(base, 1.0)
+    }
+
+    /// `base × 2^n` (HBase's `ExponentialBackoffPolicy`); change the factor with
+    /// [`RetryConfigBuilder::multiplier`].
+    pub fn exponential(base: Duration) -> RetryConfigBuilder {
+        RetryConfigBuilder::new(base, 2.0)
+    }
+
+    /// `min(max_delay, base × 2^n)` (HBase's `BoundedExponentialBackoffPolicy`).
+    pub fn bounded(base: Duration, max_delay: Duration) -> RetryConfigBuilder {
+        RetryConfigBuilder::new(base, 2.0).max_delay(max_delay)
+    }
+
+    /// The number of retries a counter allows.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The jitter mode.
+    pub fn jitter(&self) -> Jitter {
+        self.jitter
+    }
+
+    /// The total-elapsed deadline, if any.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The cap on every delay (`Duration::MAX` when none was set).
+    pub fn max_delay(&self) -> Duration {
+        nanos_to_duration(self.cap_nanos)
+    }
+
+    /// The delay before retry `n` without jitter: `min(max_delay, base × multiplier^n)`.
+    /// Never panics and never overflows, for every `n` and every `Duration`.
+    pub fn delay(&self, n: u32) -> Duration {
+        nanos_to_duration(self.uncapped_nanos(n).min(self.cap_nanos))
+    }
+
+    /// `base × multiplier^n` in nanoseconds, saturating at `u128::MAX` (which is far above
+    /// `Duration::MAX`, so saturation always ends in the cap).
+    pub(crate) fn uncapped_nanos(&self, n: u32) -> u128 {
+        match self.multiplier {
+            Multiplier::Integer(m) => integer_power_times(self.base_nanos, m, n),
+            Multiplier::Fractional(m) => {
+                let v = self.base_nanos as f64 * m.powf(f64::from(n));
+                float_nanos(v)
+            }
+        }
+    }
+
+    /// The delays of a full run of retries, `max_attempts` of them, with jitter drawn from `seed`
+    /// (or the configured seed when `None`). Ignores the deadline: no time passes.
+    pub fn schedule(&self, seed: Option<u64>) -> Schedule<'_> {
+        Schedule {
+            state: JitterState::new(self, seed.or(self.seed)),
+            config: self,
+            n: 0,
+        }
+    }
+}
+
+impl RetryConfigBuilder {
+    fn new(base: Duration, multiplier: f64) -> Self {
+        RetryConfigBuilder {
+            base,
+            multiplier,
+            max_delay: None,
+            max_attempts: 10,
+            jitter: Jitter::None,
+            deadline: None,
+            seed: None,
+        }
+    }
+
+    /// The growth factor per retry; any finite number `>= 1` (gRPC uses 1.6).
+    pub fn multiplier(mut self, multiplier: f64) -> Self {
+        self.multiplier = multiplier;
+        self
+    }
+
+    /// Cap every delay, after jitter, at `max_delay`.
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = Some(max_delay);
+        self
+    }
+
+    /// How many retries a counter allows (default 10). `0` means never retry.
+    pub fn max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The jitter mode (default [`Jitter::None`]).
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Stop retrying once this much time has passed since the counter was made; sleeps are
+    /// shortened so that their sum never exceeds it.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Seed the jitter's random numbers, for reproducible schedules. Without a seed, every counter
+    /// draws a fresh one.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Validate and build.
+    pub fn build(self) -> Result<RetryConfig, ConfigError> {
+        let m = self.multiplier;
+        if !(m.is_finite() && m >= 1.0) {
+            return Err(ConfigError::InvalidMultiplier(m));
+        }
+        if let Jitter::Additive(f) = self.jitter {
+            if !(f.is_finite() && f >= 0.0) {
+                return Err(ConfigError::InvalidJitterFactor(f));
+            }
+        }
+        // 2^64 is exactly representable, so `m < 2^64` guarantees the cast below is lossless.
+        let multiplier = if m.fract() == 0.0 && m < 18_446_744_073_709_551_616.0 {
+            Multiplier::Integer(m as u64)
+        } else {
+            Multiplier::Fractional(m)
+        };
+        Ok(RetryConfig {
+            base_nanos: duration_to_nanos(self.base),
+            cap_nanos: self.max_delay.map_or(MAX_NANOS, duration_to_nanos),
+            multiplier,
+            max_attempts: self.max_attempts,
+            jitter: self.jitter,
+            deadline: self.deadline,
+            seed: self.seed,
+        })
+    }
+}
+
+/// Iterator over the (jittered) delays of a full schedule; see [`RetryConfig::schedule`].
+#[derive(Debug, Clone)]
+pub struct Schedule<'a> {
+    config: &'a RetryConfig,
+    state: JitterState,
+    n: u32,
+}
+
+impl Iterator for Schedule<'_> {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        if self.n >= self.config.max_attempts {
+            return None;
+        }
+        let d = self.state.next_delay(self.config, self.n);
+        self.n += 1;
+        Some(d)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = (self.config.max_attempts - self.n) as usize;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Schedule<'_> {}
+
+/// The random state a jittered schedule carries from one retry to the next.
+#[derive(Debug, Clone)]
+pub(crate) struct JitterState {
+    rng: SplitMix64,
+    /// The previous delay, for decorrelated jitter.
+    prev_nanos: u128,
+}
+
+impl JitterState {
+    pub(crate) fn new(config: &RetryConfig, seed: Option<u64>) -> Self {
+        JitterState {
+            rng: seed.map_or_else(SplitMix64::from_entropy, SplitMix64::new),
+            prev_nanos: config.base_nanos,
+        }
+    }
+
+    /// The jittered delay before retry `n`, in nanoseconds, never above the cap.
+    pub(crate) fn next_nanos(&mut self, config: &RetryConfig, n: u32) -> u128 {
+        let cap = config.cap_nanos;
+        let d = match config.jitter {
+            Jitter::None => config.uncapped_nanos(n).min(cap),
+            Jitter::Additive(f) => {
+                let raw = config.uncapped_nanos(n);
+                // f64 keeps 53 bits: good enough for a random fraction, and saturating on the way back.
+                let extra = float_nanos(self.rng.next_f64() * f * raw as f64);
+                raw.saturating_add(extra).min(cap)
+            }
+            Jitter::Full => {
+                let v = config.uncapped_nanos(n).min(cap);
+                self.rng.uniform_inclusive(0, v)
+            }
+            Jitter::Equal => {
+                let v = config.uncapped_nanos(n).min(cap);
+                let half = v / 2;
+                // `v - half` rather than `half` so that odd `v` can still reach `v`.
+                half + self.rng.uniform_inclusive(0, v - half)
+            }
+            Jitter::Decorrelated => {
+                let lo = config.base_nanos;
+                let hi = self.prev_nanos.saturating_mul(3).max(lo);
+                self.rng.uniform_inclusive(lo, hi).min(cap)
+            }
+        };
+        self.prev_nanos = d;
+        d
+    }
+
+    /// Record the delay actually used when the caller shortened it (deadline), so that decorrelated
+    /// jitter grows from what was slept.
+    pub(crate) fn shortened_to(&mut self, nanos: u128) {
+        self.prev_nanos = self.prev_nanos.min(nanos);
+    }
+
+    pub(crate) fn next_delay(&mut self, config: &RetryConfig, n: u32) -> Duration {
+        nanos_to_duration(self.next_nanos(config, n))
+    }
+}
+
+/// `base × m^n`, exactly, saturating at `u128::MAX`.
+fn integer_power_times(base: u128, m: u64, n: u32) -> u128 {
+    if base == 0 || m == 1 || n == 0 {
+        return if m == 0 && n > 0 { 0 } else { base };
+    }
+    if m.is_power_of_two() {
+        let shift = u64::from(m.trailing_zeros()) * u64::from(n);
+        return if shift >= u64::from(base.leading_zeros()) {
+            u128::MAX
+        } else {
+            base << shift
+        };
+    }
+    match u128::from(m).checked_pow(n) {
+        Some(p) => base.saturating_mul(p),
+        None => u128::MAX,
+    }
+}
+
+/// A non-negative float of nanoseconds, rounded down, saturating (NaN counts as 0).
+fn float_nanos(v: f64) -> u128 {
+    if v >= 3.4e38 {
+        u128::MAX
+    } else {
+        // `as` saturates and maps NaN to 0.
+        v as u128
+    }
+}
+
+pub(crate) const fn duration_to_nanos(d: Duration) -> u128 {
+    d.as_secs() as u128 * 1_000_000_000 + d.subsec_nanos() as u128
+}
+
+/// Callers pass at most `MAX_NANOS`; anything larger saturates to `Duration::MAX`.
+pub(crate) fn nanos_to_duration(nanos: u128) -> Duration {
+    if nanos >= MAX_NANOS {
+        return Duration::MAX;
+    }
+    let secs = (nanos / 1_000_000_000) as u64;
+    let sub = (nanos % 1_000_000_000) as u32;
+    Duration::new(secs, sub)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(v: u64) -> Duration {
+        Duration::from_millis(v)
+    }
+
+    #[test]
+    fn hbase_exponential_golden() {
+        let c = RetryConfig::exponential(ms(1000)).build().unwrap();
+        let got: Vec<_> = (0..6).map(|n| c.delay(n)).collect();
+        assert_eq!(got, [1000, 2000, 4000, 8000, 16000, 32000].map(ms));
+    }
+
+    #[test]
+    fn bounded_golden() {
+        let c = RetryConfig::bounded(ms(1000), ms(5000)).build().unwrap();
+        let got: Vec<_> = (0..5).map(|n| c.delay(n)).collect();
+        assert_eq!(got, [1000, 2000, 4000, 5000, 5000].map(ms));
+    }
+
+    #[test]
+    fn grpc_golden() {
+        // gRPC connection backoff: 1 s initial, ×1.6, capped at 120 s.
+        let c = RetryConfig::exponential(ms(1000))
+            .multiplier(1.6)
+            .max_delay(ms(120_000))
+            .build()
+            .unwrap();
+        let got: Vec<u128> = (0..13).map(|n| c.delay(n).as_millis()).collect();
+        assert_eq!(
+            got,
+            [1000, 1600, 2560, 4096, 6553, 10485, 16777, 26843, 42949, 68719, 109951, 120000, 120000]
+        );
+    }
+
+    #[test]
+    fn fixed_is_constant_even_at_the_end() {
+        let c = RetryConfig::fixed(ms(250)).build().unwrap();
+        for n in [0, 1, 53, 1 << 20, u32::MAX] {
+            assert_eq!(c.delay(n), ms(250));
+        }
+    }
+
+    #[test]
+    fn huge_attempts_and_durations_saturate_to_the_cap() {
+        let c = RetryConfig::exponential(Duration::MAX).build().unwrap();
+        assert_eq!(c.delay(u32::MAX), Duration::MAX);
+        let c = RetryConfig::exponential(Duration::from_nanos(1))
+            .multiplier(3.0)
+            .build()
+            .unwrap();
+        assert_eq!(c.delay(u32::MAX), Duration::MAX);
+        assert_eq!(c.delay(4), Duration::from_nanos(81));
+        let c = RetryConfig::exponential(ms(1))
+            .multiplier(1e300)
+            .build()
+            .unwrap();
+        assert_eq!(c.delay(2), Duration::MAX);
+        // HBase goes negative from attempt 53 with a 1 s base; here it simply hits the cap.
+        let c = RetryConfig::exponential(ms(1000))
+            .jitter(Jitter::Additive(0.5))
+            .seed(7)
+            .build()
+            .unwrap();
+        let mut s = JitterState::new(&c, Some(7));
+        let d53 = s.next_delay(&c, 53);
+        let raw = Duration::from_secs(1 << 53);
+        assert!(d53 >= raw && d53 <= raw + raw / 2, "{d53:?}");
+        assert_eq!(s.next_delay(&c, 200), Duration::MAX);
+    }
+
+    #[test]
+    fn zero_base_stays_zero() {
+        let c = RetryConfig::exponential(Duration::ZERO).build().unwrap();
+        assert_eq!(c.delay(u32::MAX), Duration::ZERO);
+    }
+
+    #[test]
+    fn invalid_configs_are_refused() {
+        for m in [0.5, f64::NAN, f64::INFINITY, -2.0] {
+            let e = RetryConfig::exponential(ms(1)).multiplier(m).build();
+            assert!(matches!(e, Err(ConfigError::InvalidMultiplier(_))), "{m}");
+        }
+        let e = RetryConfig::fixed(ms(1))
+            .jitter(Jitter::Additive(-0.1))
+            .build();
+        assert_eq!(e, Err(ConfigError::InvalidJitterFactor(-0.1)));
+        assert!(e.unwrap_err().to_string().contains("jitter"));
+    }
+
+    #[test]
+    fn nanos_round_trip() {
+        for d in [Duration::ZERO, ms(1), Duration::new(5, 7), Duration::MAX] {
+            assert_eq!(nanos_to_duration(duration_to_nanos(d)), d);
+        }
+    }
+
+    #[test]
+    fn schedule_is_max_attempts_long() {
+        let c = RetryConfig::exponential(ms(10))
+            .max_attempts(3)
+            .build()
+            .unwrap();
+        assert_eq!(c.schedule(None).len(), 3);
+        assert_eq!(
+            c.schedule(None).collect::<Vec<_>>(),
+            [10, 20, 40].map(ms).to_vec()
+        );
+    }
+}

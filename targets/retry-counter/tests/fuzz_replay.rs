@@ -1,0 +1,33 @@
+//! Replays the committed fuzz corpora and regression inputs through the fuzz targets' checks, so
+//! a fixed bug stays fixed without nightly.
+#![cfg(feature = "fuzzing")]
+
+use std::path::Path;
+
+fn replay(target: &str, check: fn(&[u8])) -> usize {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut n = 0;
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else { continue };
+        for e in entries {
+            let path = e.unwrap().path();
+            if path.is_file() {
+                check(&std::fs::read(&path).unwrap());
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn differential_corpus() {
+    let n = replay("retry_counter_differential", retry_counter::fuzzing::check_differential);
+    assert!(n > 0, "no seed corpus committed for retry_counter_differential");
+}
+
+#[test]
+fn robust_corpus() {
+    let n = replay("retry_counter_robust", retry_counter::fuzzing::check_robust);
+    assert!(n > 0, "no seed corpus committed for retry_counter_robust");
+}
