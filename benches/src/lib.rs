@@ -407,10 +407,7 @@ impl Bench {
             anchor: self.anchor,
             vs_anchor,
             histogram_v2_base64: base64::engine::general_purpose::STANDARD.encode(&buf),
-            meta: Meta {
-                loadavg,
-                ..meta()
-            },
+            meta: Meta { loadavg, ..meta() },
         }
     }
 }
@@ -470,7 +467,21 @@ fn filter_matches(id: &str) -> bool {
             // Flags with values criterion knows; skip the value.
             if matches!(
                 a.as_str(),
-                "--save-baseline" | "--baseline" | "--load-baseline" | "--sample-size" | "--measurement-time" | "--warm-up-time" | "--output-format" | "--color" | "--profile-time" | "--noise-threshold" | "--significance-level" | "--confidence-level" | "--nresamples" | "--plotting-backend" | "--format"
+                "--save-baseline"
+                    | "--baseline"
+                    | "--load-baseline"
+                    | "--sample-size"
+                    | "--measurement-time"
+                    | "--warm-up-time"
+                    | "--output-format"
+                    | "--color"
+                    | "--profile-time"
+                    | "--noise-threshold"
+                    | "--significance-level"
+                    | "--confidence-level"
+                    | "--nresamples"
+                    | "--plotting-backend"
+                    | "--format"
             ) {
                 args.next();
             }
@@ -575,8 +586,12 @@ pub fn meta() -> Meta {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     Meta {
         commit: command_output("git", &["rev-parse", "HEAD"], dir).unwrap_or_default(),
-        dirty: command_output("git", &["status", "--porcelain", "--untracked-files=no"], dir)
-            .is_some_and(|s| !s.is_empty()),
+        dirty: command_output(
+            "git",
+            &["status", "--porcelain", "--untracked-files=no"],
+            dir,
+        )
+        .is_some_and(|s| !s.is_empty()),
         rustc: command_output("rustc", &["--version"], dir).unwrap_or_default(),
         cpu: cpu_model(),
         date: rfc3339_now(),
@@ -667,7 +682,13 @@ mod tests {
         assert!(rec.samples >= 10);
         assert!(op_count >= rec.samples * rec.batch);
         let p = &rec.percentiles_ns;
-        assert!(p.min <= p.p50 && p.p50 <= p.p90 && p.p90 <= p.p99 && p.p99 <= p.p999 && p.p999 <= p.max);
+        assert!(
+            p.min <= p.p50
+                && p.p50 <= p.p90
+                && p.p90 <= p.p99
+                && p.p99 <= p.p999
+                && p.p999 <= p.max
+        );
         let h = rec.histogram().unwrap();
         assert_eq!(h.len(), rec.samples);
         let json = serde_json::to_string(&rec).unwrap();

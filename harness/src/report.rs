@@ -1,0 +1,274 @@
+//! `cargo harness report`: one self-contained HTML page from whatever results exist under
+//! `target/gauntlet/` (inline SVG, no scripts, no network).
+
+use std::fmt::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use gauntlet_bench::{BenchRecord, fmt_ns};
+
+use crate::fuzz::RunSummary;
+use crate::svg::{esc, line_chart, percentile_ladders};
+use crate::sys;
+
+/// Options of `cargo harness report`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Where to write the page (default `target/gauntlet/report.html`).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// Run `cargo harness report`.
+pub fn run(args: Args) -> Result<u8> {
+    let root = sys::workspace_root();
+    let g = sys::gauntlet_dir(&root);
+    let html = render(&root, &g);
+    let out = args.out.unwrap_or_else(|| g.join("report.html"));
+    sys::write(&out, html)?;
+    println!("{}", out.display());
+    Ok(0)
+}
+
+fn render(root: &Path, g: &Path) -> String {
+    let (stable, nightly) = sys::toolchains();
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>gauntlet report</h1><p class=meta>commit <b>{}</b> · {} · {} · CPU {} · {}</p>",
+        esc(&sys::commit_stamp(root)),
+        esc(&stable),
+        esc(&nightly),
+        esc(&gauntlet_bench::cpu_model()),
+        esc(&gauntlet_bench::rfc3339_now())
+    );
+    body.push_str(&fuzz_section(g));
+    body.push_str(&coverage_section(g));
+    body.push_str(&bench_section(g));
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>gauntlet report</title><style>\
+         body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}\
+         .meta{{color:#555}}.fail{{color:#b00;font-weight:bold}}.warn{{color:#a60}}.ok{{color:#070}}</style></head>\
+         <body>{body}</body></html>\n"
+    )
+}
+
+fn fuzz_section(g: &Path) -> String {
+    let mut s = String::from("<h2>Fuzzing</h2>");
+    let Ok(text) = std::fs::read_to_string(g.join("fuzz/latest.json")) else {
+        s.push_str("<p>No fuzz run recorded yet (<code>cargo harness fuzz</code>).</p>");
+        return s;
+    };
+    let Ok(run) = serde_json::from_str::<RunSummary>(&text) else {
+        s.push_str("<p class=fail>target/gauntlet/fuzz/latest.json does not parse.</p>");
+        return s;
+    };
+    let _ = write!(
+        s,
+        "<p class=meta>run {} · commit {} · {}</p><table><tr><th>target</th><th>execs</th><th>exec/s</th><th>cov</th>\
+         <th>cov %</th><th>ft</th><th>oracle compared / rejected</th><th>verdict</th></tr>",
+        esc(&run.id),
+        esc(&run.commit),
+        esc(&run.date)
+    );
+    for t in &run.targets {
+        let last = t.events.last();
+        let verdicts: Vec<String> = t
+            .verdicts
+            .iter()
+            .map(|v| {
+                let class = if v.fails {
+                    "fail"
+                } else if v.status == "HEALTHY" {
+                    "ok"
+                } else {
+                    "warn"
+                };
+                format!(
+                    "<span class={class} title=\"{}\">{}</span>",
+                    esc(&v.why),
+                    esc(&v.status)
+                )
+            })
+            .collect();
+        let crash = if t.exit_code != Some(0) || !t.artifacts.is_empty() {
+            " <span class=fail>CRASH</span>"
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{crash}</td></tr>",
+            esc(&t.target),
+            last.map_or(0, |e| e.execs),
+            last.map_or(0.0, |e| e.execs as f64) / t.elapsed_s.max(0.001),
+            last.map_or(0, |e| e.cov),
+            t.cov_percent.map_or("–".into(), |p| format!("{p:.1}")),
+            last.map_or(0, |e| e.ft),
+            t.oracle.map_or("–".into(), |(c, r)| format!("{c} / {r}")),
+            verdicts.join(" ")
+        );
+    }
+    s.push_str("</table>");
+    let series: Vec<(String, Vec<(f64, f64)>)> = run
+        .targets
+        .iter()
+        .map(|t| {
+            (
+                t.target.clone(),
+                t.events
+                    .iter()
+                    .map(|e| (e.t_ms as f64 / 1000.0, e.cov as f64))
+                    .collect(),
+            )
+        })
+        .collect();
+    s.push_str(&line_chart("coverage over time", "seconds", "cov", &series));
+    s
+}
+
+fn coverage_section(g: &Path) -> String {
+    let mut s = String::from("<h2>Coverage</h2>");
+    let newest = sys::dirs_in(&g.join("coverage"))
+        .into_iter()
+        .filter(|d| d.join("lcov.info").is_file())
+        .max_by_key(|d| {
+            std::fs::metadata(d.join("lcov.info"))
+                .and_then(|m| m.modified())
+                .ok()
+        });
+    let Some(dir) = newest else {
+        s.push_str("<p>No coverage report yet (<code>cargo harness coverage</code>).</p>");
+        return s;
+    };
+    let lcov = std::fs::read_to_string(dir.join("lcov.info")).unwrap_or_default();
+    let mut per_crate: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    let mut current = String::new();
+    for line in lcov.lines() {
+        if let Some(f) = line.strip_prefix("SF:") {
+            current = crate_of(f);
+        } else if let Some(v) = line.strip_prefix("LF:") {
+            per_crate.entry(current.clone()).or_default().0 += v.parse::<u64>().unwrap_or(0);
+        } else if let Some(v) = line.strip_prefix("LH:") {
+            per_crate.entry(current.clone()).or_default().1 += v.parse::<u64>().unwrap_or(0);
+        }
+    }
+    let _ = write!(
+        s,
+        "<p class=meta>from {} (<a href=\"{}\">full HTML report</a>)</p><table><tr><th>crate</th><th>lines</th><th>hit</th><th>line %</th></tr>",
+        esc(&dir.display().to_string()),
+        esc(&dir.join("html/index.html").display().to_string())
+    );
+    for (k, (lf, lh)) in &per_crate {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{lf}</td><td>{lh}</td><td>{:.1}</td></tr>",
+            esc(k),
+            *lh as f64 * 100.0 / (*lf).max(1) as f64
+        );
+    }
+    s.push_str("</table>");
+    s
+}
+
+/// `…/targets/retry-counter/src/x.rs` → `targets/retry-counter`.
+fn crate_of(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    for (i, p) in parts.iter().enumerate() {
+        if *p == "targets" && i + 1 < parts.len() {
+            return format!("targets/{}", parts[i + 1]);
+        }
+        if matches!(*p, "harness" | "benches") {
+            return (*p).to_owned();
+        }
+    }
+    "other".to_owned()
+}
+
+fn bench_section(g: &Path) -> String {
+    let mut s = String::from("<h2>Benchmarks</h2>");
+    let mut records: Vec<BenchRecord> = sys::files_in(&g.join("bench"))
+        .iter()
+        .filter_map(|p| BenchRecord::load(p).ok())
+        .collect();
+    if records.is_empty() {
+        s.push_str("<p>No bench records yet (<code>cargo harness bench</code>).</p>");
+        return s;
+    }
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    s.push_str(
+        "<table><tr><th>bench</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th>\
+         <th>allocs/op</th><th>MB/s</th><th>vs anchor (p50)</th><th>commit</th></tr>",
+    );
+    for r in &records {
+        let p = &r.percentiles_ns;
+        let _ = write!(
+            s,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+            esc(&r.id),
+            if r.anchor { " (anchor)" } else { "" },
+            fmt_ns(p.p50),
+            fmt_ns(p.p90),
+            fmt_ns(p.p99),
+            fmt_ns(p.p999),
+            fmt_ns(p.max),
+            fmt_ns(r.mean_ns),
+            r.allocs_per_op,
+            r.mb_per_s_p50.map_or("–".into(), |m| format!("{m:.1}")),
+            r.vs_anchor.as_ref().map_or("–".into(), |v| format!(
+                "×{:.2} vs {}",
+                v.p50_speedup,
+                esc(&v.anchor)
+            )),
+            esc(&r.meta.commit.chars().take(12).collect::<String>()),
+            if r.meta.dirty { "-dirty" } else { "" }
+        );
+    }
+    s.push_str("</table>");
+    let rows: Vec<(String, Vec<(String, f64)>)> = records
+        .iter()
+        .map(|r| {
+            let p = &r.percentiles_ns;
+            (
+                r.id.clone(),
+                vec![
+                    ("p50".into(), p.p50),
+                    ("p90".into(), p.p90),
+                    ("p99".into(), p.p99),
+                    ("p99.9".into(), p.p999),
+                    ("max".into(), p.max),
+                ],
+            )
+        })
+        .collect();
+    s.push_str(&percentile_ladders(
+        "percentiles per op (p50 · p90 · p99 · p99.9 · max), log scale",
+        &rows,
+    ));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crate_names_from_paths() {
+        assert_eq!(
+            crate_of("/w/main/targets/retry-counter/src/lib.rs"),
+            "targets/retry-counter"
+        );
+        assert_eq!(crate_of("/w/main/harness/src/fuzz.rs"), "harness");
+        assert_eq!(crate_of("/x/y.rs"), "other");
+    }
+
+    #[test]
+    fn renders_without_any_results() {
+        let dir = std::env::temp_dir().join(format!("gauntlet-report-test-{}", std::process::id()));
+        let html = render(Path::new("."), &dir);
+        assert!(html.contains("No fuzz run recorded yet"));
+        assert!(html.contains("No bench records yet"));
+        assert!(!html.contains("<script"));
+    }
+}
