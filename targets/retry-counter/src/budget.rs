@@ -27,7 +27,10 @@ impl fmt::Display for BudgetError {
         match self {
             BudgetError::InvalidTtl(d) => write!(f, "budget window must be 1ms..=1h, got {d:?}"),
             BudgetError::InvalidRatio(r) => {
-                write!(f, "retry ratio must be a finite number in 0..=1000, got {r}")
+                write!(
+                    f,
+                    "retry ratio must be a finite number in 0..=1000, got {r}"
+                )
             }
         }
     }

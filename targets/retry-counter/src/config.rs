@@ -43,7 +43,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "multiplier must be a finite number >= 1, got {m}")
             }
             ConfigError::InvalidJitterFactor(j) => {
-                write!(f, "additive jitter factor must be a finite number >= 0, got {j}")
+                write!(
+                    f,
+                    "additive jitter factor must be a finite number >= 0, got {j}"
+                )
             }
         }
     }
@@ -135,6 +138,8 @@ impl RetryConfig {
     pub(crate) fn uncapped_nanos(&self, n: u32) -> u128 {
         match self.multiplier {
             Multiplier::Integer(m) => integer_power_times(self.base_nanos, m, n),
+            // m^0 is exactly 1: the first delay is the base, to the nanosecond, whatever m is.
+            Multiplier::Fractional(_) if n == 0 => self.base_nanos,
             Multiplier::Fractional(m) => {
                 let v = self.base_nanos as f64 * m.powf(f64::from(n));
                 float_nanos(v)
@@ -395,7 +400,10 @@ mod tests {
         let got: Vec<u128> = (0..13).map(|n| c.delay(n).as_millis()).collect();
         assert_eq!(
             got,
-            [1000, 1600, 2560, 4096, 6553, 10485, 16777, 26843, 42949, 68719, 109951, 120000, 120000]
+            [
+                1000, 1600, 2560, 4096, 6553, 10485, 16777, 26843, 42949, 68719, 109951, 120000,
+                120000
+            ]
         );
     }
 

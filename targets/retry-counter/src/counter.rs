@@ -246,7 +246,11 @@ mod tests {
             c.sleep_until_next_retry(),
             Err(Exhausted::Attempts { max_attempts: 3 })
         );
-        assert_eq!(clock.now(), Duration::from_millis(700), "refusal must not sleep");
+        assert_eq!(
+            clock.now(),
+            Duration::from_millis(700),
+            "refusal must not sleep"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::{Clock, Jitter, ManualClock, RetryBudget, RetryConfig, RetryError, Retrier};
+use crate::{Clock, Jitter, ManualClock, Retrier, RetryBudget, RetryConfig, RetryError};
 
 static COMPARED: AtomicU64 = AtomicU64::new(0);
 static REJECTED: AtomicU64 = AtomicU64::new(0);
@@ -179,7 +179,8 @@ pub fn model_delay(base: u128, multiplier: f64, n: u32, cap: u128) -> ModelDelay
 /// How far the crate may be from the exact model: integer multipliers must agree exactly;
 /// fractional ones go through `f64` and may be off by 2^-40 relative plus 1 ns.
 fn tolerance(multiplier: f64, exact: u128) -> u128 {
-    if multiplier.fract() == 0.0 {
+    // The crate computes integer multipliers below 2^64 exactly; larger ones go through f64.
+    if multiplier.fract() == 0.0 && multiplier < 18_446_744_073_709_551_616.0 {
         0
     } else {
         (exact >> 40) + 1
@@ -314,7 +315,11 @@ impl Expect {
         };
         let v = uncapped.min(self.cap);
         let tol = tolerance(self.multiplier, v);
-        assert!(got <= self.cap, "{ctx}: delay {got} above the cap {}", self.cap);
+        assert!(
+            got <= self.cap,
+            "{ctx}: delay {got} above the cap {}",
+            self.cap
+        );
         let (lo, hi) = match jitter {
             Jitter::None => (v, v),
             Jitter::Full => (0, v),
@@ -369,7 +374,10 @@ pub fn check_differential(data: &[u8]) {
     };
     let expect = Expect {
         base: nanos(scenario.base.get()),
-        cap: scenario.max_delay.map_or(u128::MAX, |c| nanos(c.get())).min(nanos(Duration::MAX)),
+        cap: scenario
+            .max_delay
+            .map_or(u128::MAX, |c| nanos(c.get()))
+            .min(nanos(Duration::MAX)),
         multiplier: m,
     };
     let jitter = config.jitter();
@@ -380,13 +388,22 @@ pub fn check_differential(data: &[u8]) {
         return;
     };
     // Same seed, same operations: the same delays, to the nanosecond.
-    assert_eq!(Some(&first), run().as_ref(), "same seed gave a different schedule");
+    assert_eq!(
+        Some(&first),
+        run().as_ref(),
+        "same seed gave a different schedule"
+    );
     note_compared();
 }
 
 /// Runs the scenario's operations on a fresh counter; returns every delay seen, or `None` when
 /// the model declined one of them.
-fn run_ops(s: &Scenario, config: &RetryConfig, expect: &Expect, jitter: Jitter) -> Option<Vec<u128>> {
+fn run_ops(
+    s: &Scenario,
+    config: &RetryConfig,
+    expect: &Expect,
+    jitter: Jitter,
+) -> Option<Vec<u128>> {
     let clock = ManualClock::new();
     let mut counter = config.counter_with(clock.clone(), clock.clone());
     let mut seen = vec![];
@@ -419,7 +436,10 @@ fn run_ops(s: &Scenario, config: &RetryConfig, expect: &Expect, jitter: Jitter) 
                 let left = deadline.map(|dl| dl.saturating_sub(elapsed));
                 // The deadline may shorten the delay; when it did not, the jitter bounds apply.
                 if let Some(left) = left {
-                    assert!(got <= left, "{ctx}: delay {got} beyond the deadline ({left} left)");
+                    assert!(
+                        got <= left,
+                        "{ctx}: delay {got} beyond the deadline ({left} left)"
+                    );
                 }
                 if left.is_none_or(|l| got < l) {
                     expect.check(jitter, attempts, got, prev, &ctx)?;
@@ -444,9 +464,15 @@ fn run_ops(s: &Scenario, config: &RetryConfig, expect: &Expect, jitter: Jitter) 
                 match model_delay(expect.base, expect.multiplier, n, expect.cap) {
                     ModelDelay::Exact(v) => {
                         let tol = tolerance(expect.multiplier, v);
-                        assert!(got.abs_diff(v) <= tol, "{ctx}: delay({n}) = {got}, model {v}");
+                        assert!(
+                            got.abs_diff(v) <= tol,
+                            "{ctx}: delay({n}) = {got}, model {v}"
+                        );
                         if n > 0 {
-                            assert!(config.delay(n - 1) <= config.delay(n), "{ctx}: not monotone");
+                            assert!(
+                                config.delay(n - 1) <= config.delay(n),
+                                "{ctx}: not monotone"
+                            );
                         }
                     }
                     ModelDelay::TooExpensive => return None,
@@ -456,7 +482,10 @@ fn run_ops(s: &Scenario, config: &RetryConfig, expect: &Expect, jitter: Jitter) 
         }
         assert_eq!(counter.attempts(), attempts, "{ctx}: attempts");
         if let Some(d) = deadline {
-            assert!(slept <= d, "{ctx}: slept {slept} ns past the {d} ns deadline");
+            assert!(
+                slept <= d,
+                "{ctx}: slept {slept} ns past the {d} ns deadline"
+            );
         }
     }
     Some(seen)
@@ -475,11 +504,17 @@ pub fn check_robust(data: &[u8]) {
     };
     let outcomes: Vec<u8> = u.arbitrary().unwrap_or_default();
     let ratio = f64::from(u.arbitrary::<u16>().unwrap_or(0)) / 100.0;
-    let budget =
-        RetryBudget::with_clock(Duration::from_secs(1), u.arbitrary().unwrap_or(0) % 100, ratio, ManualClock::new())
-            .expect("valid budget");
+    let budget = RetryBudget::with_clock(
+        Duration::from_secs(1),
+        u.arbitrary().unwrap_or(0) % 100,
+        ratio,
+        ManualClock::new(),
+    )
+    .expect("valid budget");
     let clock = ManualClock::new();
-    let retrier = Retrier::new(&config).budget(&budget).time(clock.clone(), clock.clone());
+    let retrier = Retrier::new(&config)
+        .budget(&budget)
+        .time(clock.clone(), clock.clone());
     let mut calls = 0usize;
     // 0 = success, 1 = retryable error, anything else = permanent error; past the end: retryable.
     let r: Result<usize, RetryError<u8>> = retrier.run(
@@ -493,7 +528,10 @@ pub fn check_robust(data: &[u8]) {
         },
     );
     let retries = calls - 1;
-    assert!(retries as u64 <= u64::from(config.max_attempts()), "more retries than allowed");
+    assert!(
+        retries as u64 <= u64::from(config.max_attempts()),
+        "more retries than allowed"
+    );
     match r {
         Ok(n) => assert_eq!(n, calls),
         Err(e) => {
@@ -513,12 +551,21 @@ mod tests {
     #[test]
     fn model_matches_known_values() {
         let cap = u128::MAX;
-        assert_eq!(model_delay(1000, 2.0, 10, cap), ModelDelay::Exact(1_024_000));
-        assert_eq!(model_delay(1_000_000_000, 1.6, 4, cap), ModelDelay::Exact(6_553_600_000));
+        assert_eq!(
+            model_delay(1000, 2.0, 10, cap),
+            ModelDelay::Exact(1_024_000)
+        );
+        assert_eq!(
+            model_delay(1_000_000_000, 1.6, 4, cap),
+            ModelDelay::Exact(6_553_600_000)
+        );
         assert_eq!(model_delay(3, 1.5, 2, cap), ModelDelay::Exact(6)); // 6.75 rounds down
         assert_eq!(model_delay(5, 3.0, 200, 1000), ModelDelay::Exact(1000));
         assert_eq!(model_delay(5, 1.0, u32::MAX, 1000), ModelDelay::Exact(5));
-        assert_eq!(model_delay(1, 1.0 + 1e-9, 1000, u128::MAX), ModelDelay::TooExpensive);
+        assert_eq!(
+            model_delay(1, 1.0 + 1e-9, 1000, u128::MAX),
+            ModelDelay::TooExpensive
+        );
     }
 
     #[test]
@@ -535,7 +582,9 @@ mod tests {
     #[test]
     fn checks_run_on_some_inputs() {
         for seed in 0u8..=255 {
-            let data: Vec<u8> = (0..200u32).map(|i| (i as u8).wrapping_mul(seed).wrapping_add(seed)).collect();
+            let data: Vec<u8> = (0..200u32)
+                .map(|i| (i as u8).wrapping_mul(seed).wrapping_add(seed))
+                .collect();
             check_differential(&data);
             check_robust(&data);
         }

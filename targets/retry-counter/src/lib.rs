@@ -57,7 +57,9 @@ pub mod fuzzing;
 
 pub use budget::{BudgetError, RetryBudget};
 pub use config::{ConfigError, Jitter, RetryConfig, RetryConfigBuilder, Schedule};
-pub use counter::{Clock, Exhausted, ManualClock, RetryCounter, Sleeper, SystemClock, ThreadSleeper};
+pub use counter::{
+    Clock, Exhausted, ManualClock, RetryCounter, Sleeper, SystemClock, ThreadSleeper,
+};
 #[cfg(feature = "tokio")]
 pub use retry::retry_async;
 pub use retry::{Retrier, RetryError, retry};

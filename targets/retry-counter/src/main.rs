@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use retry_counter::{Jitter, RetryConfig};
 
 #[derive(Parser)]
-#[command(name = "retry-counter", version, about = "Exponential backoff schedules")]
+#[command(
+    name = "retry-counter",
+    version,
+    about = "Exponential backoff schedules"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,7 +54,9 @@ fn parse_jitter(s: &str) -> Result<Jitter> {
                 f.parse()
                     .with_context(|| format!("additive jitter factor {f:?} is not a number"))?,
             ),
-            None => bail!("unknown jitter {s:?}: use none, additive:F, full, equal or decorrelated"),
+            None => {
+                bail!("unknown jitter {s:?}: use none, additive:F, full, equal or decorrelated")
+            }
         },
     })
 }

@@ -24,7 +24,15 @@ fn exponential_schedule() {
 
 #[test]
 fn capped_schedule() {
-    let (code, out, _) = run(&["schedule", "--base-ms", "1000", "--max-attempts", "5", "--max-delay-ms", "5000"]);
+    let (code, out, _) = run(&[
+        "schedule",
+        "--base-ms",
+        "1000",
+        "--max-attempts",
+        "5",
+        "--max-delay-ms",
+        "5000",
+    ]);
     assert_eq!(code, 0);
     assert_eq!(out, "1000\n2000\n4000\n5000\n5000\n");
 }
@@ -32,7 +40,15 @@ fn capped_schedule() {
 #[test]
 fn grpc_schedule_rounds_down() {
     let (code, out, _) = run(&[
-        "schedule", "--base-ms", "1000", "--max-attempts", "8", "--multiplier", "1.6", "--max-delay-ms", "120000",
+        "schedule",
+        "--base-ms",
+        "1000",
+        "--max-attempts",
+        "8",
+        "--multiplier",
+        "1.6",
+        "--max-delay-ms",
+        "120000",
     ]);
     assert_eq!(code, 0);
     assert_eq!(out, "1000\n1600\n2560\n4096\n6553\n10485\n16777\n26843\n");
@@ -41,7 +57,19 @@ fn grpc_schedule_rounds_down() {
 #[test]
 fn seeded_jitter_is_reproducible_and_bounded() {
     for jitter in ["full", "equal", "decorrelated", "additive:0.5"] {
-        let args = ["schedule", "--base-ms", "100", "--max-attempts", "20", "--max-delay-ms", "3000", "--jitter", jitter, "--seed", "42"];
+        let args = [
+            "schedule",
+            "--base-ms",
+            "100",
+            "--max-attempts",
+            "20",
+            "--max-delay-ms",
+            "3000",
+            "--jitter",
+            jitter,
+            "--seed",
+            "42",
+        ];
         let (code, a, _) = run(&args);
         let (_, b, _) = run(&args);
         assert_eq!(code, 0, "{jitter}");
@@ -54,7 +82,17 @@ fn seeded_jitter_is_reproducible_and_bounded() {
 
 #[test]
 fn huge_values_do_not_overflow() {
-    let (code, out, _) = run(&["schedule", "--base-ms", "18446744073709551615", "--max-attempts", "3", "--jitter", "additive:0.5", "--seed", "1"]);
+    let (code, out, _) = run(&[
+        "schedule",
+        "--base-ms",
+        "18446744073709551615",
+        "--max-attempts",
+        "3",
+        "--jitter",
+        "additive:0.5",
+        "--seed",
+        "1",
+    ]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 3);
 }
@@ -63,9 +101,33 @@ fn huge_values_do_not_overflow() {
 fn bad_arguments_give_one_error_line() {
     for args in [
         &["schedule", "--base-ms", "x", "--max-attempts", "3"][..],
-        &["schedule", "--base-ms", "1", "--max-attempts", "3", "--multiplier", "0.5"],
-        &["schedule", "--base-ms", "1", "--max-attempts", "3", "--jitter", "sometimes"],
-        &["schedule", "--base-ms", "1", "--max-attempts", "3", "--jitter", "additive:-1"],
+        &[
+            "schedule",
+            "--base-ms",
+            "1",
+            "--max-attempts",
+            "3",
+            "--multiplier",
+            "0.5",
+        ],
+        &[
+            "schedule",
+            "--base-ms",
+            "1",
+            "--max-attempts",
+            "3",
+            "--jitter",
+            "sometimes",
+        ],
+        &[
+            "schedule",
+            "--base-ms",
+            "1",
+            "--max-attempts",
+            "3",
+            "--jitter",
+            "additive:-1",
+        ],
         &["schedule", "--max-attempts", "3"],
         &["frobnicate"],
     ] {

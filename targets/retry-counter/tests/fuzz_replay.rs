@@ -8,7 +8,9 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
     let mut n = 0;
     for dir in ["corpus", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else { continue };
+        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
+            continue;
+        };
         for e in entries {
             let path = e.unwrap().path();
             if path.is_file() {
@@ -22,8 +24,14 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn differential_corpus() {
-    let n = replay("retry_counter_differential", retry_counter::fuzzing::check_differential);
-    assert!(n > 0, "no seed corpus committed for retry_counter_differential");
+    let n = replay(
+        "retry_counter_differential",
+        retry_counter::fuzzing::check_differential,
+    );
+    assert!(
+        n > 0,
+        "no seed corpus committed for retry_counter_differential"
+    );
 }
 
 #[test]

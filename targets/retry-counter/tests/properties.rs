@@ -25,12 +25,24 @@ fn duration() -> impl Strategy<Value = Duration> {
 }
 
 fn multiplier() -> impl Strategy<Value = f64> {
-    prop_oneof![Just(1.0), Just(2.0), Just(1.6), 1.0f64..10.0, (1u32..1000).prop_map(f64::from)]
+    prop_oneof![
+        Just(1.0),
+        Just(2.0),
+        Just(1.6),
+        1.0f64..10.0,
+        (1u32..1000).prop_map(f64::from)
+    ]
 }
 
 fn config() -> impl Strategy<Value = RetryConfig> {
-    (duration(), multiplier(), proptest::option::of(duration()), jitter(), any::<u64>()).prop_map(
-        |(base, m, cap, jitter, seed)| {
+    (
+        duration(),
+        multiplier(),
+        proptest::option::of(duration()),
+        jitter(),
+        any::<u64>(),
+    )
+        .prop_map(|(base, m, cap, jitter, seed)| {
             let mut b = RetryConfig::exponential(base)
                 .multiplier(m)
                 .jitter(jitter)
@@ -40,8 +52,7 @@ fn config() -> impl Strategy<Value = RetryConfig> {
                 b = b.max_delay(cap);
             }
             b.build().expect("valid by construction")
-        },
-    )
+        })
 }
 
 proptest! {
@@ -134,13 +145,24 @@ fn every_attempt_from_zero_to_u32_max_in_strides() {
     // All of 0..=u32::MAX would take minutes in debug; a stride that hits every power-of-two
     // neighbourhood plus both ends covers where overflow could start.
     let configs = [
-        RetryConfig::exponential(Duration::from_secs(1)).build().unwrap(),
-        RetryConfig::exponential(Duration::MAX).multiplier(1.6).build().unwrap(),
-        RetryConfig::exponential(Duration::from_nanos(1)).multiplier(7.0).jitter(Jitter::Additive(0.9)).build().unwrap(),
+        RetryConfig::exponential(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+        RetryConfig::exponential(Duration::MAX)
+            .multiplier(1.6)
+            .build()
+            .unwrap(),
+        RetryConfig::exponential(Duration::from_nanos(1))
+            .multiplier(7.0)
+            .jitter(Jitter::Additive(0.9))
+            .build()
+            .unwrap(),
     ];
     for c in &configs {
         let mut prev = Duration::ZERO;
-        let mut ns: Vec<u32> = (0..32).flat_map(|b| [(1u32 << b) - 1, 1 << b, (1u32 << b) + 1]).collect();
+        let mut ns: Vec<u32> = (0..32)
+            .flat_map(|b| [(1u32 << b) - 1, 1 << b, (1u32 << b) + 1])
+            .collect();
         ns.extend((0..=u32::MAX).step_by(65_537));
         ns.push(u32::MAX);
         ns.sort_unstable();

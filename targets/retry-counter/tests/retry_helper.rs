@@ -23,13 +23,22 @@ fn config(max_attempts: u32) -> RetryConfig {
 fn zookeeper_retries_connection_loss_and_stops_on_node_exists() {
     let clock = ManualClock::new();
     let cfg = config(10);
-    let mut script = vec![ZkError::ConnectionLoss, ZkError::ConnectionLoss, ZkError::NodeExists].into_iter();
-    let r: Result<(), _> = Retrier::new(&cfg)
-        .time(clock.clone(), clock.clone())
-        .run(|e| *e == ZkError::ConnectionLoss, || Err(script.next().unwrap()));
+    let mut script = vec![
+        ZkError::ConnectionLoss,
+        ZkError::ConnectionLoss,
+        ZkError::NodeExists,
+    ]
+    .into_iter();
+    let r: Result<(), _> = Retrier::new(&cfg).time(clock.clone(), clock.clone()).run(
+        |e| *e == ZkError::ConnectionLoss,
+        || Err(script.next().unwrap()),
+    );
     assert_eq!(
         r,
-        Err(RetryError::Permanent { error: ZkError::NodeExists, retries: 2 })
+        Err(RetryError::Permanent {
+            error: ZkError::NodeExists,
+            retries: 2
+        })
     );
     assert_eq!(clock.now(), Duration::from_millis(300));
 }
@@ -52,7 +61,11 @@ fn success_after_retries_returns_the_value() {
         |_: &ZkError| true,
         || {
             calls += 1;
-            if calls < 4 { Err(ZkError::ConnectionLoss) } else { Ok(calls) }
+            if calls < 4 {
+                Err(ZkError::ConnectionLoss)
+            } else {
+                Ok(calls)
+            }
         },
     );
     assert_eq!(r, Ok(4));
@@ -74,7 +87,13 @@ fn exhausted_after_max_attempts() {
     assert_eq!(calls, 4, "one call plus three retries");
     let e = r.unwrap_err();
     assert_eq!(e.retries(), 3);
-    assert!(matches!(e, RetryError::Exhausted { reason: Exhausted::Attempts { max_attempts: 3 }, .. }));
+    assert!(matches!(
+        e,
+        RetryError::Exhausted {
+            reason: Exhausted::Attempts { max_attempts: 3 },
+            ..
+        }
+    ));
     assert!(e.to_string().contains("gave up after 3 retries"));
     assert_eq!(e.into_inner(), ZkError::ConnectionLoss);
 }
@@ -90,7 +109,14 @@ fn deadline_stops_the_helper() {
     let r: Result<(), _> = Retrier::new(&cfg)
         .time(clock.clone(), clock.clone())
         .run(|_| true, || Err(ZkError::ConnectionLoss));
-    assert!(matches!(r, Err(RetryError::Exhausted { reason: Exhausted::Deadline { .. }, retries: 3, .. })));
+    assert!(matches!(
+        r,
+        Err(RetryError::Exhausted {
+            reason: Exhausted::Deadline { .. },
+            retries: 3,
+            ..
+        })
+    ));
     assert_eq!(clock.now(), Duration::from_secs(1));
 }
 
@@ -107,10 +133,13 @@ fn budget_caps_retry_amplification_across_requests() {
         let r: Result<(), _> = Retrier::new(&cfg)
             .budget(&budget)
             .time(clock.clone(), ManualClock::new())
-            .run(|_| true, || {
-                calls += 1;
-                Err(ZkError::ConnectionLoss)
-            });
+            .run(
+                |_| true,
+                || {
+                    calls += 1;
+                    Err(ZkError::ConnectionLoss)
+                },
+            );
         if matches!(r, Err(RetryError::BudgetExhausted { .. })) {
             budget_stops += 1;
         }
@@ -121,7 +150,10 @@ fn budget_caps_retry_amplification_across_requests() {
 
 #[test]
 fn the_plain_function_uses_real_time_briefly() {
-    let cfg = RetryConfig::fixed(Duration::from_millis(1)).max_attempts(2).build().unwrap();
+    let cfg = RetryConfig::fixed(Duration::from_millis(1))
+        .max_attempts(2)
+        .build()
+        .unwrap();
     let r: Result<u8, RetryError<&str>> = retry(&cfg, |_| true, || Err("down"));
     assert_eq!(r.unwrap_err().retries(), 2);
 }
@@ -132,11 +164,21 @@ async fn async_helper_sleeps_on_tokio_time() {
     let cfg = config(4);
     let start = tokio::time::Instant::now();
     let mut calls = 0;
-    let r = retry_counter::retry_async(&cfg, |e: &ZkError| *e == ZkError::ConnectionLoss, || {
-        calls += 1;
-        let n = calls;
-        async move { if n < 3 { Err(ZkError::ConnectionLoss) } else { Ok(n) } }
-    })
+    let r = retry_counter::retry_async(
+        &cfg,
+        |e: &ZkError| *e == ZkError::ConnectionLoss,
+        || {
+            calls += 1;
+            let n = calls;
+            async move {
+                if n < 3 {
+                    Err(ZkError::ConnectionLoss)
+                } else {
+                    Ok(n)
+                }
+            }
+        },
+    )
     .await;
     assert_eq!(r, Ok(3));
     assert_eq!(start.elapsed(), Duration::from_millis(300));
