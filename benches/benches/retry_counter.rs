@@ -34,25 +34,28 @@ fn main() {
             let cap = config.max_delay();
             // Cycle through attempts 0..64 so both the growing and the capped regime are measured.
             let mut n = 0u32;
-            Bench::new("retry_counter", &format!("next_delay/{mult_name}/{jitter_name}")).run(
-                &mut c,
-                || {
-                    if n == 64 {
-                        // Clones of one clock: restarting allocates nothing.
-                        counter = config.counter_with(clock.clone(), clock.clone());
-                        n = 0;
-                    }
-                    let d = counter.next_delay();
-                    counter.use_retry();
-                    n += 1;
-                    assert!(d <= cap);
-                    d
-                },
-            );
+            Bench::new(
+                "retry_counter",
+                &format!("next_delay/{mult_name}/{jitter_name}"),
+            )
+            .run(&mut c, || {
+                if n == 64 {
+                    // Clones of one clock: restarting allocates nothing.
+                    counter = config.counter_with(clock.clone(), clock.clone());
+                    n = 0;
+                }
+                let d = counter.next_delay();
+                counter.use_retry();
+                n += 1;
+                assert!(d <= cap);
+                d
+            });
         }
     }
     // The pure pre-jitter formula at an attempt count where naive code overflows.
-    let config = RetryConfig::exponential(Duration::from_secs(1)).build().expect("valid config");
+    let config = RetryConfig::exponential(Duration::from_secs(1))
+        .build()
+        .expect("valid config");
     let mut n = 0u32;
     Bench::new("retry_counter", "delay/x2/any_n").run(&mut c, || {
         n = n.wrapping_add(0x9E37_79B9);

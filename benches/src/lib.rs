@@ -657,6 +657,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counting_alloc_counts_and_forwards() {
+        // Runs under Miri too: `cargo +nightly miri test -p gauntlet-bench --lib counting_alloc`.
+        let a = CountingAlloc;
+        let layout = Layout::from_size_align(24, 8).unwrap();
+        let (n0, b0) = alloc_counts();
+        // SAFETY: `layout` has non-zero size; every pointer is written within its size, then
+        // reallocated or freed exactly once with the layout it currently has.
+        unsafe {
+            let p = a.alloc(layout);
+            assert!(!p.is_null());
+            p.write_bytes(0xAB, 24);
+            let q = a.realloc(p, layout, 48);
+            assert!(!q.is_null());
+            assert_eq!(*q.add(23), 0xAB, "realloc must keep the contents");
+            a.dealloc(q, Layout::from_size_align(48, 8).unwrap());
+            let z = a.alloc_zeroed(layout);
+            assert_eq!(*z.add(10), 0);
+            a.dealloc(z, layout);
+        }
+        let (n1, b1) = alloc_counts();
+        // Other tests may allocate concurrently only if they install the allocator, which none do.
+        assert_eq!(n1 - n0, 3);
+        assert_eq!(b1 - b0, 24 + 48 + 24);
+    }
+
+    #[test]
     fn dates() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");

@@ -4,4 +4,8 @@
 //! `cargo +nightly fuzz run retry_counter_differential -- -max_total_time=60`
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| retry_counter::fuzzing::check_differential(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    retry_counter::fuzzing::check_differential(data);
+    let (compared, rejected) = retry_counter::fuzzing::oracle_counts();
+    gauntlet_fuzz::oracle_tick(compared, rejected);
+});

@@ -1,8 +1,16 @@
 //! `cargo harness bench`: run the percentile benches and list what they recorded.
+//!
+//! One `cargo bench` builds and runs every selected bench file; each writes one
+//! [`BenchRecord`] per bench into `target/gauntlet/bench/`. The table lists only the records of
+//! this invocation (records of benches not run this time stay in place for the report).
+//! Deciding whether something got slower is `cargo harness compare`'s job: one process run on a
+//! shared machine is an anecdote.
 
+use std::path::Path;
 use std::process::Command;
+use std::time::SystemTime;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use gauntlet_bench::{BenchRecord, fmt_ns};
 
 use crate::sys;
@@ -21,12 +29,19 @@ pub struct Args {
     /// Skip criterion's own measurement; record percentiles only.
     #[arg(long)]
     pub no_criterion: bool,
+    /// Recording time per bench in milliseconds (default 2000, or 100 with --quick).
+    #[arg(long)]
+    pub time_ms: Option<u64>,
 }
 
-/// Bench files declared in `benches/Cargo.toml`.
-pub fn bench_names(root: &std::path::Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(root.join("benches/Cargo.toml"))?;
-    let doc: toml::Table = text.parse()?;
+/// Bench files declared in `<root>/benches/Cargo.toml`.
+pub fn bench_names(root: &Path) -> Result<Vec<String>> {
+    let path = root.join("benches/Cargo.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{} is not valid TOML: {e}", path.display()))?;
     Ok(doc
         .get("bench")
         .and_then(|b| b.as_array())
@@ -47,48 +62,119 @@ pub fn run(args: Args) -> Result<u8> {
         .filter(|n| args.bench.as_ref().is_none_or(|f| n.contains(f.as_str())))
         .collect();
     if selected.is_empty() {
-        anyhow::bail!(
-            "no bench matches {:?}; benches are: {}",
-            args.bench,
+        bail!(
+            "no bench file matches {:?}; bench files are: {}",
+            args.bench.as_deref().unwrap_or(""),
             names.join(", ")
         );
     }
-    let out = sys::gauntlet_dir(&root).join("bench");
-    for name in selected {
-        let mut cmd = Command::new("cargo");
-        cmd.current_dir(&root)
-            .args(["bench", "-p", "gauntlet-bench", "--bench", name]);
-        cmd.env("GAUNTLET_BENCH_OUT", &out);
-        if args.quick {
-            cmd.env("GAUNTLET_BENCH_QUICK", "1");
-        }
-        if args.no_criterion {
-            cmd.env("GAUNTLET_SKIP_CRITERION", "1");
-        }
-        if let Some(f) = &args.filter {
-            cmd.args(["--", f]);
-        }
-        sys::run_checked(&mut cmd)?;
+    if args.time_ms == Some(0) {
+        bail!("--time-ms 0 records nothing; give a positive number of milliseconds");
     }
-    let records: Vec<BenchRecord> = sys::files_in(&out)
+    warn_if_loaded();
+    let out = sys::gauntlet_dir(&root).join("bench");
+    let started = SystemTime::now();
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(&root)
+        .args(["bench", "-p", "gauntlet-bench"])
+        .env("GAUNTLET_BENCH_OUT", &out);
+    for name in &selected {
+        cmd.args(["--bench", name.as_str()]);
+    }
+    if args.quick {
+        cmd.env("GAUNTLET_BENCH_QUICK", "1");
+    }
+    if args.no_criterion {
+        cmd.env("GAUNTLET_SKIP_CRITERION", "1");
+    }
+    if let Some(ms) = args.time_ms {
+        cmd.env("GAUNTLET_BENCH_TIME_MS", ms.to_string());
+    }
+    if let Some(f) = &args.filter {
+        cmd.args(["--", f]);
+    }
+    sys::run_checked(&mut cmd)?;
+    let mut records: Vec<BenchRecord> = sys::files_in(&out)
         .iter()
+        .filter(|p| {
+            std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= started)
+        })
         .filter_map(|p| BenchRecord::load(p).ok())
         .collect();
-    println!("| bench | p50 | p90 | p99 | p99.9 | max | allocs/op |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    for r in &records {
+    if records.is_empty() {
+        bail!(
+            "no bench recorded anything{}; bench ids look like `crate/name`",
+            args.filter
+                .as_ref()
+                .map_or(String::new(), |f| format!(" for filter {f:?}"))
+        );
+    }
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    print!("{}", table(&records));
+    eprintln!(
+        "{} bench records: {}  (compare commits with `cargo harness compare BASE HEAD`)",
+        records.len(),
+        out.display()
+    );
+    Ok(0)
+}
+
+/// The Markdown table of `records`.
+pub fn table(records: &[BenchRecord]) -> String {
+    let mut s = String::from(
+        "| bench | p50 | p90 | p99 | p99.9 | max | mean | allocs/op | MB/s | vs anchor (p50) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+    );
+    for r in records {
         let p = &r.percentiles_ns;
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {:.2} |",
+        s.push_str(&format!(
+            "| {}{} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} |\n",
             r.id,
+            if r.anchor { " (anchor)" } else { "" },
             fmt_ns(p.p50),
             fmt_ns(p.p90),
             fmt_ns(p.p99),
             fmt_ns(p.p999),
             fmt_ns(p.max),
-            r.allocs_per_op
+            fmt_ns(r.mean_ns),
+            r.allocs_per_op,
+            r.mb_per_s_p50.map_or("–".into(), |m| format!("{m:.1}")),
+            r.vs_anchor.as_ref().map_or("–".into(), |v| format!(
+                "×{:.2} vs {}",
+                v.p50_speedup, v.anchor
+            )),
+        ));
+    }
+    s
+}
+
+/// A bench on a busy machine measures the machine: say so before spending the time.
+fn warn_if_loaded() {
+    let load: f64 = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if load > cpus as f64 * 0.75 {
+        eprintln!(
+            "warning: load average {load:.1} on {cpus} CPUs: absolute percentiles will be noisy; \
+             `cargo harness compare` interleaves process runs to judge changes despite that"
         );
     }
-    eprintln!("bench records: {}", out.display());
-    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_names_come_from_the_manifest() {
+        let names = bench_names(&sys::workspace_root()).unwrap();
+        assert!(names.iter().any(|n| n == "retry_counter"), "{names:?}");
+        assert!(names.iter().any(|n| n == "fixture"), "{names:?}");
+        let e = bench_names(Path::new("/nonexistent")).unwrap_err();
+        assert!(e.to_string().contains("cannot read"), "{e}");
+    }
 }

@@ -1,27 +1,323 @@
-//! `cargo harness compare BASE HEAD`: bench percentiles between two commits.
+//! `cargo harness compare BASE HEAD`: did p50/p90/p99 regress between two commits?
+//!
+//! Each side is checked out in its own git worktree (or, for `WORKTREE`, used as it is), its
+//! bench executables are built once, and then they run as whole process runs, interleaved
+//! (A B, B A, A B, …). The unit of comparison is the process run: each run yields one p50, p90
+//! and p99 per bench, and the two sets of runs are compared with a one-sided Mann–Whitney test,
+//! Holm-adjusted over every gated statistic, plus a Hodges–Lehmann estimate of the ratio with its
+//! confidence interval. A statistic regresses when the change is significant *and* at least the
+//! threshold. p99.9 and max are shown, never gated.
+//!
+//! Results go to `target/gauntlet/compare/<base>-<head>/` (`comparison.json`, `comparison.md`,
+//! `comparison.html`, `curves/*.svg`, and every run's records under `runs/`), and copies of the
+//! JSON and Markdown to `target/gauntlet/compare/latest.{json,md}`; [`html_section`] renders the
+//! JSON for the report.
 
-use anyhow::Result;
+mod analysis;
+mod render;
+mod runner;
+mod stats;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::sys;
+use analysis::{Comparison, Policy, SideInfo};
+use runner::{RunPlan, Side, Source};
 
 /// Options of `cargo harness compare`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The baseline commit or ref.
+    /// The baseline: a commit or ref, or WORKTREE for the checkout with its uncommitted changes.
     pub base: String,
-    /// The commit or ref under test.
+    /// The commit or ref under test (or WORKTREE).
     pub head: String,
-    /// Only bench files whose name contains this.
+    /// Only bench files whose name contains this (e.g. `retry_counter`).
     #[arg(long)]
     pub bench: Option<String>,
-    /// Process runs per side.
-    #[arg(long, default_value_t = 10)]
+    /// Only benches whose `crate/name` contains this.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Process runs per side. On a shared machine more short runs beat fewer long ones: the
+    /// noise that matters is the state of the machine during a run, not the samples within it.
+    #[arg(long, default_value_t = 20)]
     pub runs: u32,
+    /// Recording time per bench per process run, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    pub time_ms: u64,
+    /// Smallest slowdown, in percent, that counts as a regression.
+    #[arg(long, default_value_t = 5.0)]
+    pub threshold: f64,
+    /// Family-wise false-alarm rate over all gated statistics.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Extra environment for the base's runs (repeatable), e.g. for calibration.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub base_env: Vec<(String, String)>,
+    /// Extra environment for the head's runs, e.g. `GAUNTLET_BENCH_SLOWDOWN_PCT=10`.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub head_env: Vec<(String, String)>,
+    /// Directory for the results (default `target/gauntlet/compare/<base>-<head>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
+    }
+}
+
+/// The fewest runs per side with which one bench's three gated statistics can reach
+/// significance at `alpha`.
+fn min_runs(alpha: f64) -> usize {
+    (2..1000)
+        .find(|&r| stats::smallest_p(r, r) * analysis::GATED.len() as f64 <= alpha)
+        .unwrap_or(1000)
+}
+
+fn check_args(args: &Args) -> Result<()> {
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha must be between 0 and 1, got {}", args.alpha);
+    }
+    if !(args.threshold >= 0.0 && args.threshold < 1000.0) {
+        bail!(
+            "--threshold is a percentage between 0 and 1000, got {}",
+            args.threshold
+        );
+    }
+    let needed = min_runs(args.alpha);
+    if (args.runs as usize) < needed {
+        bail!(
+            "--runs {} is too few: with fewer than {needed} runs per side no statistic can \
+             reach significance at α = {} (10 or more recommended)",
+            args.runs,
+            args.alpha
+        );
+    }
+    if args.time_ms < 10 {
+        bail!("--time-ms {} is too short to record anything", args.time_ms);
+    }
+    Ok(())
 }
 
 /// Run `cargo harness compare`.
 pub fn run(args: Args) -> Result<u8> {
-    anyhow::bail!(
-        "compare {}..{} is not implemented yet (issue 8)",
-        args.base,
-        args.head
+    check_args(&args)?;
+    let root = sys::workspace_root();
+    let gauntlet = sys::gauntlet_dir(&root);
+    let compare_dir = gauntlet.join("compare");
+    let base = runner::resolve(&root, "base", &args.base, &args.base_env)?;
+    let head = runner::resolve(&root, "head", &args.head, &args.head_env)?;
+    let shared_build = base.source == head.source;
+
+    let base_dir = runner::checkout(&root, &compare_dir, &base)?;
+    let head_dir = if shared_build {
+        base_dir.clone()
+    } else {
+        runner::checkout(&root, &compare_dir, &head)?
+    };
+    let wanted = select_benches(&base_dir, &head_dir, args.bench.as_deref())?;
+    let target_of = |side: &Side| match side.source {
+        Source::WorkingTree => sys::target_dir(&root),
+        Source::Commit(_) => compare_dir.join(format!("target-{}", side.role)),
+    };
+    let base_built = runner::build(&base, &base_dir, &target_of(&base), &wanted)?;
+    let head_built = if shared_build {
+        eprintln!(
+            "base and head are the same build ({}): an A/A comparison",
+            base.label
+        );
+        base_built.clone()
+    } else {
+        runner::build(&head, &head_dir, &target_of(&head), &wanted)?
+    };
+    let common: Vec<String> = wanted
+        .iter()
+        .filter(|n| {
+            base_built.executables.contains_key(*n) && head_built.executables.contains_key(*n)
+        })
+        .cloned()
+        .collect();
+    for n in wanted.iter().filter(|n| !common.contains(n)) {
+        eprintln!("note: bench file {n} exists on one side only; skipped");
+    }
+    if common.is_empty() {
+        bail!("no bench file exists on both sides");
+    }
+
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| compare_dir.join(format!("{}-{}", base.label, head.label)));
+    let plan = RunPlan {
+        runs: args.runs as usize,
+        time_ms: args.time_ms,
+        filter: args.filter.clone(),
+        benches: common,
+    };
+    eprintln!(
+        "{} interleaved process runs per side of {} ({} ms per bench) → {}",
+        plan.runs,
+        plan.benches.join(", "),
+        plan.time_ms,
+        out.display()
+    );
+    let recorded = runner::run_interleaved(
+        [(&base, &base_built), (&head, &head_built)],
+        &plan,
+        &out.join("runs"),
+    )?;
+    let policy = Policy {
+        threshold_pct: args.threshold,
+        alpha: args.alpha,
+        ..Policy::default()
+    };
+    let comparison = analysis::analyse(
+        side_info(&root, &base),
+        side_info(&root, &head),
+        &recorded.base,
+        &recorded.head,
+        args.time_ms,
+        policy,
+    );
+    write_outputs(&out, &gauntlet, &comparison)?;
+    print!("{}", render::markdown(&comparison));
+    eprintln!(
+        "comparison: {} (JSON, Markdown, HTML, SVG curves)",
+        out.display()
+    );
+    Ok(u8::from(comparison.regressions > 0))
+}
+
+/// Bench files matching `filter` on either side (a file on one side only is reported later).
+fn select_benches(base_dir: &Path, head_dir: &Path, filter: Option<&str>) -> Result<Vec<String>> {
+    let mut names = crate::bench::bench_names(base_dir)
+        .with_context(|| format!("cannot read {}/benches/Cargo.toml", base_dir.display()))?;
+    for n in crate::bench::bench_names(head_dir)
+        .with_context(|| format!("cannot read {}/benches/Cargo.toml", head_dir.display()))?
+    {
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let selected: Vec<String> = names
+        .iter()
+        .filter(|n| filter.is_none_or(|f| n.contains(f)))
+        .cloned()
+        .collect();
+    if selected.is_empty() {
+        bail!(
+            "no bench file matches {:?}; bench files are: {}",
+            filter.unwrap_or(""),
+            names.join(", ")
+        );
+    }
+    Ok(selected)
+}
+
+fn side_info(root: &Path, side: &Side) -> SideInfo {
+    SideInfo {
+        spec: side.spec.clone(),
+        commit: side.commit.clone(),
+        label: side.label.clone(),
+        dirty: side.source == Source::WorkingTree && sys::commit_stamp(root).ends_with("-dirty"),
+        env: side.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        ..SideInfo::default()
+    }
+}
+
+fn write_outputs(out: &Path, gauntlet: &Path, c: &Comparison) -> Result<()> {
+    let json = serde_json::to_string_pretty(c)?;
+    sys::write(&out.join("comparison.json"), &json)?;
+    sys::write(&gauntlet.join("compare").join("latest.json"), &json)?;
+    let md = render::markdown(c);
+    sys::write(&out.join("comparison.md"), &md)?;
+    sys::write(&gauntlet.join("compare").join("latest.md"), &md)?;
+    // Rendered back from latest.json, exactly as the report shows it.
+    sys::write(
+        &out.join("comparison.html"),
+        standalone_page(&html_section(gauntlet)),
+    )?;
+    for b in &c.benches {
+        let svg = render::curves_svg(
+            &format!("{}: time per op by percentile", b.id),
+            &format!("base {}", c.base.label),
+            &format!("head {}", c.head.label),
+            (&b.base_curve, &b.head_curve),
+        );
+        let name = gauntlet_bench::file_name(&b.id).replace(".json", ".svg");
+        sys::write(&out.join("curves").join(name), svg)?;
+    }
+    Ok(())
+}
+
+fn section_from(c: &Comparison) -> String {
+    format!("<h2>Bench comparison</h2>{}", render::html(c))
+}
+
+fn standalone_page(body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>gauntlet bench comparison</title><style>\
+         body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}\
+         .meta{{color:#555}}.fail{{color:#b00;font-weight:bold}}.warn{{color:#a60}}.ok{{color:#070}}</style></head>\
+         <body>{body}</body></html>\n"
     )
+}
+
+/// The report's section on the latest comparison (`<gauntlet_dir>/compare/latest.json`): a
+/// headline, the table of every statistic, and per bench the percentile curves of both commits
+/// and the per-run values, as inline SVG. Never fails: says so when there is nothing to show.
+pub fn html_section(gauntlet_dir: &Path) -> String {
+    let path = gauntlet_dir.join("compare").join("latest.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return "<h2>Bench comparison</h2><p>No comparison yet (<code>cargo harness compare BASE HEAD</code>).</p>"
+            .to_owned();
+    };
+    match serde_json::from_str::<Comparison>(&text) {
+        Ok(c) => section_from(&c),
+        Err(e) => format!(
+            "<h2>Bench comparison</h2><p class=fail>{} does not parse: {}</p>",
+            crate::svg::esc(&path.display().to_string()),
+            crate::svg::esc(&e.to_string())
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_pairs_parse() {
+        assert_eq!(
+            parse_env("GAUNTLET_BENCH_SLOWDOWN_PCT=10"),
+            Ok(("GAUNTLET_BENCH_SLOWDOWN_PCT".into(), "10".into()))
+        );
+        assert_eq!(parse_env("A=b=c"), Ok(("A".into(), "b=c".into())));
+        assert!(parse_env("nope").is_err());
+        assert!(parse_env("=x").is_err());
+    }
+
+    #[test]
+    fn too_few_runs_are_refused_up_front() {
+        // 1/C(8,4) = 1/70, times three gated statistics, is below 5 %; 1/C(6,3) is not.
+        assert_eq!(min_runs(0.05), 4);
+        assert!(min_runs(0.001) > 4);
+    }
+
+    #[test]
+    fn the_section_says_when_there_is_nothing() {
+        let dir =
+            std::env::temp_dir().join(format!("gauntlet-compare-none-{}", std::process::id()));
+        assert!(html_section(&dir).contains("No comparison yet"));
+        let bad = dir.join("compare");
+        std::fs::create_dir_all(&bad).unwrap();
+        std::fs::write(bad.join("latest.json"), "{").unwrap();
+        assert!(html_section(&dir).contains("does not parse"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

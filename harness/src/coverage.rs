@@ -1,44 +1,670 @@
-//! `cargo harness coverage`: one whole-workspace coverage report.
+//! `cargo harness coverage`: one whole-workspace coverage report of everything the tests reach —
+//! unit, integration, property and CLI tests, doc tests on nightly, and a replay of every fuzz
+//! target's corpus and regression inputs — plus what only the fuzz corpora or only the tests reach.
+//!
+//! How: `cargo llvm-cov show-env` gives the instrumentation environment; with it, one
+//! `cargo test --no-run` builds every test binary once (its JSON messages name them), then each
+//! suite runs with its own `LLVM_PROFILE_FILE` directory: the `fuzz_replay` tests in one, every
+//! other test in the other. `llvm-profdata` merges each side and both; `llvm-cov` exports each
+//! (JSON regions, lcov lines) against the same binaries, so the three pictures are directly
+//! comparable, and renders the merged one as HTML. Output: `target/gauntlet/coverage/<date>-<commit>/`
+//! (`index.html`, `html/`, `lcov.info`, `summary.json`) and one line in
+//! `target/gauntlet/coverage/history.jsonl`. Exit 2 when `coverage/policy.toml` is not met, 1 when
+//! a test failed (the report is still written, but kept out of the history).
 
-use std::process::Command;
+mod export;
+mod history;
+mod html;
+mod llvm;
+mod policy;
+mod summary;
+mod workspace;
 
-use anyhow::{Result, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
 
 use crate::sys;
+use export::Export;
+use policy::Policy;
+use summary::{CrateInfo, Side, Summary, Verdict};
 
 /// Options of `cargo harness coverage`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Measure only this workspace member (repeatable); default: all of them.
+    #[arg(short = 'p', long = "package", value_name = "NAME")]
+    packages: Vec<String>,
+    /// Build and run with the nightly toolchain, which adds doc tests and branch coverage.
+    #[arg(long)]
+    nightly: bool,
+    /// Coverage policy [default: coverage/policy.toml].
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Compare with the history but do not append this run to it.
+    #[arg(long)]
+    no_history: bool,
+}
 
-/// Run `cargo harness coverage`: `cargo llvm-cov` over every test of the workspace (unit,
-/// integration, property, CLI, doc where supported, and the fuzz corpus replays), HTML + lcov.
-pub fn run(_args: Args) -> Result<u8> {
-    let root = sys::workspace_root();
+/// Run `cargo harness coverage`; 0 when the policy holds, 2 when it does not.
+pub fn run(args: Args) -> Result<u8> {
+    let started = Instant::now();
+    let mut phases: BTreeMap<String, f64> = BTreeMap::new();
+    let mut phase = Instant::now();
+    let mut lap = |name: &str, phases: &mut BTreeMap<String, f64>| {
+        phases.insert(name.to_owned(), phase.elapsed().as_secs_f64());
+        phase = Instant::now();
+    };
+
+    let cwd_root = sys::workspace_root();
+    let policy = load_policy(&cwd_root, args.policy.as_deref())?;
+    let (root, members) = metadata(&cwd_root)?;
+    let selected = workspace::select(&members, &args.packages)?;
     if !sys::has_cargo_subcommand("llvm-cov") {
-        bail!("cargo-llvm-cov is not installed: run scripts/install-tools");
+        bail!("cargo-llvm-cov is not installed: run scripts/install-tools --coverage");
     }
-    let out = sys::gauntlet_dir(&root)
-        .join("coverage")
-        .join(sys::commit_stamp(&root));
-    let mut test = Command::new("cargo");
-    test.current_dir(&root)
-        .args(["llvm-cov", "--workspace", "--all-features", "--no-report"]);
-    sys::run_checked(&mut test)?;
-    let mut html = Command::new("cargo");
-    html.current_dir(&root)
-        .args(["llvm-cov", "report", "--html", "--output-dir"])
-        .arg(&out);
-    sys::run_checked(&mut html)?;
-    let mut lcov = Command::new("cargo");
-    lcov.current_dir(&root)
-        .args(["llvm-cov", "report", "--lcov", "--output-path"])
-        .arg(out.join("lcov.info"));
-    sys::run_checked(&mut lcov)?;
-    let mut summary = Command::new("cargo");
-    summary
-        .current_dir(&root)
-        .args(["llvm-cov", "report", "--summary-only"]);
-    sys::run_checked(&mut summary)?;
-    eprintln!("coverage report: {}", out.join("html/index.html").display());
-    Ok(0)
+    let toolchain = Toolchain {
+        nightly: args.nightly,
+    };
+    let tools = toolchain.llvm_tools()?;
+
+    let target = sys::target_dir(Path::new(&root));
+    let build_dir =
+        target
+            .join("gauntlet-coverage")
+            .join(if args.nightly { "nightly" } else { "stable" });
+    let profiles = build_dir.join("profiles");
+    for dir in [profiles.clone(), build_dir.join("doctestbins")] {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+    }
+    let env = toolchain.show_env(Path::new(&root), &build_dir)?;
+    let plan = workspace::plan(&members, &selected, args.nightly);
+
+    eprintln!(
+        "coverage: building instrumented tests of {}",
+        names(&selected)
+    );
+    let mut objects = toolchain.build(Path::new(&root), &env, &plan.build)?;
+    lap("build", &mut phases);
+
+    let mut suites = Vec::new();
+    let mut failed = Vec::new();
+    let mut run_suite = |name: &str, suite_args: &Option<Vec<String>>, side: &str| -> Result<()> {
+        let Some(a) = suite_args else { return Ok(()) };
+        eprintln!("coverage: running {name}");
+        let dir = profiles.join(side);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut cmd = toolchain.cargo(Path::new(&root), &env);
+        cmd.args(a)
+            .env("LLVM_PROFILE_FILE", dir.join("gauntlet-%p-%m.profraw"));
+        let status = cmd
+            .status()
+            .with_context(|| format!("cannot start {}", sys::describe(&cmd)))?;
+        if !status.success() {
+            failed.push(name.to_owned());
+        }
+        suites.push(name.to_owned());
+        Ok(())
+    };
+    run_suite("fuzz corpus replay", &plan.fuzz, "fuzz")?;
+    run_suite(
+        "tests (unit, integration, property, CLI)",
+        &plan.tests,
+        "tests",
+    )?;
+    run_suite("doc tests", &plan.doc, "tests")?;
+    if !args.nightly {
+        eprintln!("coverage: doc tests are not instrumented on stable (use --nightly)");
+    }
+    objects.extend(executables_under(&build_dir.join("doctestbins")));
+    lap("tests", &mut phases);
+
+    let fuzz_prof = merge(
+        &tools,
+        &[profiles.join("fuzz")],
+        &build_dir.join("fuzz.profdata"),
+    )?;
+    let tests_prof = merge(
+        &tools,
+        &[profiles.join("tests")],
+        &build_dir.join("tests.profdata"),
+    )?;
+    let Some(all_prof) = merge(
+        &tools,
+        &[profiles.join("fuzz"), profiles.join("tests")],
+        &build_dir.join("all.profdata"),
+    )?
+    else {
+        bail!("no test wrote a coverage profile (did the selection contain any test?)");
+    };
+    if objects.is_empty() {
+        bail!("the build named no test binaries to read coverage from");
+    }
+
+    let measured: Vec<&str> = selected.iter().map(|p| p.dir.as_str()).collect();
+    let others: Vec<&str> = members
+        .iter()
+        .filter(|m| !selected.contains(m))
+        .map(|p| p.dir.as_str())
+        .collect();
+    let cov = Cov {
+        tools: &tools,
+        objects: &objects,
+        ignore: llvm::ignore_regex(&target.display().to_string(), &measured, &others),
+    };
+
+    let date = utc_date(sys::unix_now());
+    let commit = sys::commit_stamp(Path::new(&root));
+    let run_name = run_name(&date, &commit, &selected, members.len());
+    let coverage_dir = sys::gauntlet_dir(Path::new(&root)).join("coverage");
+    let out = coverage_dir.join(&run_name);
+    let html_dir = out.join("html");
+    if html_dir.exists() {
+        std::fs::remove_dir_all(&html_dir)
+            .with_context(|| format!("cannot clear {}", html_dir.display()))?;
+    }
+
+    let all = Export::parse(&cov.export(&all_prof, "text")?)?;
+    let all_lcov = cov.export(&all_prof, "lcov")?;
+    sys::write(&out.join("lcov.info"), &all_lcov)?;
+    cov.html(&all_prof, &html_dir, args.nightly)?;
+
+    let infos: Vec<CrateInfo> = selected
+        .iter()
+        .map(|p| CrateInfo {
+            name: p.name.clone(),
+            dir: p.dir.clone(),
+            rel_dir: p.rel_dir.clone(),
+            fuzz_replay: p.fuzz_replay,
+        })
+        .collect();
+    let crates = summary::crates(&all, &infos, &root, args.nightly);
+    let (fuzz_only, tests_only) = match (&fuzz_prof, &tests_prof) {
+        (Some(f), Some(t)) => {
+            let (fj, fl) = (
+                Export::parse(&cov.export(f, "text")?)?,
+                export::parse_lcov(&cov.export(f, "lcov")?)?,
+            );
+            let (tj, tl) = (
+                Export::parse(&cov.export(t, "text")?)?,
+                export::parse_lcov(&cov.export(t, "lcov")?)?,
+            );
+            let fuzz = Side {
+                lines: &fl,
+                regions: &fj.regions,
+            };
+            let tests = Side {
+                lines: &tl,
+                regions: &tj.regions,
+            };
+            (
+                summary::only_reached_by(&fuzz, &tests, &infos, &root),
+                summary::only_reached_by(&tests, &fuzz, &infos, &root),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    lap("reports", &mut phases);
+
+    let history_path = coverage_dir.join("history.jsonl");
+    let (mut entries, warnings) = match std::fs::read_to_string(&history_path) {
+        Ok(text) => history::parse(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Vec::new(), Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", history_path.display())),
+    };
+    for w in warnings {
+        eprintln!("warning: {}: {w}", history_path.display());
+    }
+    for key in policy.unmatched_keys(&crates) {
+        eprintln!("note: policy minimum \"{key}\" matches no crate measured in this run");
+    }
+    let mut failures = policy::check_minimums(&policy, &crates);
+    failures.extend(policy::check_drops(&policy, &entries, &crates));
+    let toolchain_version = toolchain.version();
+    let elapsed_s = started.elapsed().as_secs_f64();
+    let summary = Summary {
+        schema: 1,
+        run: run_name.clone(),
+        date: date.clone(),
+        unix_time: sys::unix_now(),
+        commit: commit.clone(),
+        toolchain: toolchain_version.clone(),
+        packages: selected.iter().map(|p| p.name.clone()).collect(),
+        suites,
+        failed_suites: failed.clone(),
+        elapsed_s: (elapsed_s * 10.0).round() / 10.0,
+        phases_s: phases
+            .iter()
+            .map(|(k, v)| (k.clone(), (v * 10.0).round() / 10.0))
+            .collect(),
+        totals: summary::totals(&crates),
+        policy: Verdict {
+            passed: failures.is_empty(),
+            minimums: crates
+                .iter()
+                .filter_map(|c| policy.minimum(&c.name, &c.dir).map(|m| (c.name.clone(), m)))
+                .collect(),
+            max_line_drop_points: policy.max_line_drop_points,
+            failures,
+        },
+        crates,
+        fuzz_only,
+        tests_only,
+    };
+    let entry = history::Entry::of_run(
+        summary.unix_time,
+        &date,
+        &commit,
+        &run_name,
+        &toolchain_version,
+        &summary.crates,
+    );
+    entries.push(entry.clone());
+    let page = html::page(&summary, &root, &history::trend(&entries));
+    let json = serde_json::to_string_pretty(&summary).context("cannot encode summary.json")?;
+    sys::write(&out.join("summary.json"), json + "\n")?;
+    sys::write(&out.join("index.html"), page)?;
+    // A run with failing tests measured less than the code can reach: it must not become the
+    // baseline the next run is compared with.
+    if !args.no_history && failed.is_empty() {
+        append(&history_path, &history::line(&entry))?;
+    }
+    print_summary(&summary);
+    println!("report: {}", out.join("index.html").display());
+    if !failed.is_empty() {
+        eprintln!(
+            "error: tests failed under coverage ({}): the report is written but not added to the history; plain `cargo test --all-features` shows the failure",
+            failed.join(", ")
+        );
+        return Ok(1);
+    }
+    Ok(if summary.policy.passed { 0 } else { 2 })
+}
+
+/// `<date>-<commit>` for the whole workspace; a run of some packages only adds their names
+/// (`…+retry-counter`), so it does not replace the whole-workspace report of the same commit.
+fn run_name(date: &str, commit: &str, selected: &[workspace::Package], members: usize) -> String {
+    let mut name = format!("{date}-{commit}");
+    if selected.len() < members {
+        for p in selected {
+            name.push('+');
+            name.push_str(&p.name);
+        }
+    }
+    name
+}
+
+fn names(ps: &[workspace::Package]) -> String {
+    ps.iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The policy file: `--policy` must exist; the default one may be missing (then nothing is enforced
+/// but the default drop allowance).
+fn load_policy(root: &Path, explicit: Option<&Path>) -> Result<Policy> {
+    let path = explicit.map_or_else(|| root.join("coverage/policy.toml"), Path::to_path_buf);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Policy::parse(&text, &path.display().to_string()),
+        Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("note: no {}: no coverage minimums enforced", path.display());
+            Ok(Policy::default())
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot read the coverage policy {}", path.display()))
+        }
+    }
+}
+
+/// `cargo metadata` of the workspace around `dir`.
+fn metadata(dir: &Path) -> Result<(String, Vec<workspace::Package>)> {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(dir)
+        .args(["metadata", "--no-deps", "--format-version", "1"]);
+    let stdout = capture(&mut cmd)?;
+    workspace::parse_metadata(&stdout)
+}
+
+/// Run a command with stderr shown and stdout captured; error if it fails.
+fn capture(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot start {}", sys::describe(cmd)))?;
+    if !out.status.success() {
+        bail!("{} failed ({})", sys::describe(cmd), out.status);
+    }
+    String::from_utf8(out.stdout)
+        .with_context(|| format!("{} printed non-UTF-8", sys::describe(cmd)))
+}
+
+/// Stable or nightly: which `cargo`, `rustc` and LLVM tools a run uses (profiles of one
+/// compiler's binaries must be read with that compiler's `llvm-cov`).
+struct Toolchain {
+    nightly: bool,
+}
+
+impl Toolchain {
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        if self.nightly {
+            c.arg("+nightly");
+        }
+        c
+    }
+
+    /// `cargo` in the workspace root with the instrumentation environment.
+    fn cargo(&self, root: &Path, env: &[(String, String)]) -> Command {
+        let mut c = self.command("cargo");
+        c.current_dir(root).envs(env.iter().map(|(k, v)| (k, v)));
+        c
+    }
+
+    fn version(&self) -> String {
+        sys::output(self.command("rustc").arg("--version")).unwrap_or_default()
+    }
+
+    /// The directory holding this toolchain's `llvm-cov` and `llvm-profdata`.
+    fn llvm_tools(&self) -> Result<PathBuf> {
+        let sysroot = capture(self.command("rustc").args(["--print", "sysroot"]))?;
+        let vv = capture(self.command("rustc").arg("-vV"))?;
+        let dir = llvm::tools_dir(&sysroot, &vv)?;
+        for tool in ["llvm-cov", "llvm-profdata"] {
+            if !dir.join(tool).is_file() {
+                bail!(
+                    "{} is missing: run `rustup component add llvm-tools-preview{}` (or scripts/install-tools --coverage)",
+                    dir.join(tool).display(),
+                    if self.nightly {
+                        " --toolchain nightly"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        Ok(dir)
+    }
+
+    /// `cargo llvm-cov show-env` for a build in `build_dir`, plus `CARGO_TARGET_DIR` itself.
+    fn show_env(&self, root: &Path, build_dir: &Path) -> Result<Vec<(String, String)>> {
+        let mut cmd = self.command("cargo");
+        cmd.current_dir(root)
+            .env("CARGO_TARGET_DIR", build_dir)
+            .args(["llvm-cov", "show-env"]);
+        if self.nightly {
+            cmd.args(["--doctests", "--branch"]);
+        }
+        let mut env = llvm::parse_show_env(&capture(&mut cmd)?)?;
+        env.push(("CARGO_TARGET_DIR".into(), build_dir.display().to_string()));
+        Ok(env)
+    }
+
+    /// Build every test binary once; return the instrumented executables cargo reports.
+    fn build(
+        &self,
+        root: &Path,
+        env: &[(String, String)],
+        args: &[String],
+    ) -> Result<Vec<PathBuf>> {
+        let stdout = capture(self.cargo(root, env).args(args))?;
+        let mut out: Vec<PathBuf> = Vec::new();
+        for line in stdout.lines().filter(|l| l.starts_with('{')) {
+            let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if msg["reason"] != "compiler-artifact" {
+                continue;
+            }
+            let build_script = msg["target"]["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "custom-build"));
+            if let (Some(exe), false) = (msg["executable"].as_str(), build_script) {
+                out.push(PathBuf::from(exe));
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// Executable files anywhere under `dir` (the persisted doc-test binaries).
+fn executables_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for d in sys::dirs_in(dir) {
+        out.extend(executables_under(&d));
+    }
+    out.extend(sys::files_in(dir).into_iter().filter(|f| is_executable(f)));
+    out
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "exe")
+}
+
+/// Merge every `.profraw` under `dirs` into `out`; `None` when there is none.
+fn merge(tools: &Path, dirs: &[PathBuf], out: &Path) -> Result<Option<PathBuf>> {
+    let raws: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| sys::files_in(d))
+        .filter(|f| f.extension().is_some_and(|e| e == "profraw"))
+        .collect();
+    if raws.is_empty() {
+        return Ok(None);
+    }
+    let mut cmd = Command::new(tools.join("llvm-profdata"));
+    cmd.args(["merge", "-sparse", "-o"]).arg(out).args(&raws);
+    sys::run_checked(&mut cmd)?;
+    Ok(Some(out.to_path_buf()))
+}
+
+/// `llvm-cov` over one run's binaries.
+struct Cov<'a> {
+    tools: &'a Path,
+    objects: &'a [PathBuf],
+    ignore: String,
+}
+
+impl Cov<'_> {
+    fn llvm_cov(&self, sub: &str, profile: &Path) -> Command {
+        let mut cmd = Command::new(self.tools.join("llvm-cov"));
+        cmd.arg(sub)
+            .arg(format!("-instr-profile={}", profile.display()))
+            .arg(format!("-ignore-filename-regex={}", self.ignore));
+        cmd
+    }
+
+    /// `llvm-cov export -format=<format>` (`text` is JSON) of `profile`.
+    fn export(&self, profile: &Path, format: &str) -> Result<String> {
+        let mut cmd = self.llvm_cov("export", profile);
+        cmd.arg(format!("-format={format}"))
+            .args(llvm::object_args(self.objects));
+        capture(&mut cmd)
+    }
+
+    /// llvm-cov's own line-by-line HTML of `profile` into `dir`.
+    fn html(&self, profile: &Path, dir: &Path, branches: bool) -> Result<()> {
+        let mut cmd = self.llvm_cov("show", profile);
+        cmd.args([
+            "-format=html",
+            "-show-line-counts-or-regions",
+            "-show-instantiations=false",
+            "-project-title=gauntlet",
+        ])
+        .arg(format!("-output-dir={}", dir.display()));
+        if branches {
+            cmd.arg("-show-branches=count");
+        }
+        cmd.args(llvm::object_args(self.objects));
+        sys::run_checked(&mut cmd)
+    }
+}
+
+fn append(path: &Path, line: &str) -> Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(line.as_bytes()))
+        .with_context(|| format!("cannot append to {}", path.display()))
+}
+
+fn print_summary(s: &Summary) {
+    let cell = |m: &summary::Metric| format!("{:.1} % ({}/{})", m.percent, m.covered, m.count);
+    let branches = |m: &summary::Metrics| {
+        m.branches
+            .as_ref()
+            .map_or(String::new(), |b| format!(" {:>22}", cell(b)))
+    };
+    let branch_head = if s.totals.branches.is_some() {
+        format!(" {:>22}", "branches")
+    } else {
+        String::new()
+    };
+    println!(
+        "{:<20} {:>22} {:>22} {:>22}{branch_head} {:>8}",
+        "crate", "lines", "regions", "functions", "minimum"
+    );
+    for c in &s.crates {
+        println!(
+            "{:<20} {:>22} {:>22} {:>22}{} {:>8}",
+            c.name,
+            cell(&c.metrics.lines),
+            cell(&c.metrics.regions),
+            cell(&c.metrics.functions),
+            branches(&c.metrics),
+            s.policy
+                .minimums
+                .get(&c.name)
+                .map_or("–".to_owned(), |m| format!("{m} %"))
+        );
+    }
+    println!(
+        "{:<20} {:>22} {:>22} {:>22}{}",
+        "all",
+        cell(&s.totals.lines),
+        cell(&s.totals.regions),
+        cell(&s.totals.functions),
+        branches(&s.totals)
+    );
+    for (title, rows) in [
+        ("only the fuzz corpora reach", &s.fuzz_only),
+        ("only the tests reach", &s.tests_only),
+    ] {
+        for r in rows {
+            println!(
+                "{}: {title} {} lines, {} regions",
+                r.crate_name, r.lines, r.regions
+            );
+            for f in &r.files {
+                println!(
+                    "  {}: {}",
+                    f.path,
+                    if f.line_ranges.is_empty() {
+                        "(regions within covered lines)"
+                    } else {
+                        &f.line_ranges
+                    }
+                );
+            }
+        }
+    }
+    let phases: Vec<String> = ["build", "tests", "reports"]
+        .iter()
+        .filter_map(|k| s.phases_s.get(*k).map(|v| format!("{k} {v:.0} s")))
+        .collect();
+    println!("took {:.0} s ({})", s.elapsed_s, phases.join(", "));
+    for f in &s.policy.failures {
+        println!("FAIL {f}");
+    }
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix time.
+fn utc_date(unix: u64) -> String {
+    // Days to civil date, after Howard Hinnant's `civil_from_days`.
+    let z = (unix / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_runs_are_named_after_their_packages() {
+        let p = |name: &str| workspace::Package {
+            name: name.into(),
+            dir: format!("/w/{name}"),
+            rel_dir: name.into(),
+            lib: true,
+            doctests: true,
+            bins: false,
+            examples: false,
+            tests: Vec::new(),
+            fuzz_replay: false,
+        };
+        let both = [p("a"), p("b")];
+        assert_eq!(run_name("2026-01-02", "abc", &both, 2), "2026-01-02-abc");
+        assert_eq!(
+            run_name("2026-01-02", "abc", &both[1..], 2),
+            "2026-01-02-abc+b"
+        );
+    }
+
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(utc_date(0), "1970-01-01");
+        assert_eq!(utc_date(951_782_400), "2000-02-29");
+        assert_eq!(utc_date(1_709_251_199), "2024-02-29");
+        assert_eq!(utc_date(1_798_761_600), "2027-01-01");
+    }
+
+    #[test]
+    fn a_missing_default_policy_enforces_nothing_but_an_explicit_one_must_exist() {
+        let dir = std::env::temp_dir().join(format!("gauntlet-cov-policy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(load_policy(&dir, None).unwrap(), Policy::default());
+        let missing = dir.join("nope.toml");
+        let e = format!("{:#}", load_policy(&dir, Some(&missing)).unwrap_err());
+        assert!(e.contains("cannot read the coverage policy"), "{e}");
+        std::fs::create_dir_all(dir.join("coverage")).unwrap();
+        std::fs::write(
+            dir.join("coverage/policy.toml"),
+            "[min_line_coverage]\n\"targets/*\" = 90\n",
+        )
+        .unwrap();
+        assert_eq!(
+            load_policy(&dir, None).unwrap().minimum("x", "targets/x"),
+            Some(90.0)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

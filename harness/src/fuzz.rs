@@ -1,27 +1,40 @@
 //! `cargo harness fuzz`: build every libFuzzer target once, run each time-boxed on its committed
-//! corpus, watch coverage live, judge its health, collect crashes.
+//! corpus, watch coverage live, judge its health, keep every crash as a regression input.
+//!
+//! The fuzz binaries are run directly (what `cargo fuzz run` execs after building), so the
+//! monitor can stop a target gracefully the moment it is certain it is STUCK. Per target:
+//! `<fuzz>/corpus/<t>/` seeds (read only), `<out>/corpus/<t>/` the growing work corpus,
+//! `<fuzz>/dict/<t>.dict`, `<fuzz>/artifacts/<t>/` what libFuzzer writes,
+//! `<fuzz>/regressions/<t>/` one minimised input per bug. Runs are recorded under `<out>/<run>/`.
 
-use std::io::{BufRead, BufReader, IsTerminal, Write};
+mod crash;
+mod monitor;
+mod process;
+
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::libfuzzer::{self, Event, Thresholds, Verdict};
 use crate::sys;
+use crash::{Binary, Crash};
+use monitor::Monitor;
+use process::{Fuzzer, Next};
 
 /// Options of `cargo harness fuzz`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Targets to run (default: every `[[bin]]` in fuzz/Cargo.toml).
     pub targets: Vec<String>,
-    /// Time per target, e.g. `60s`, `2m`, `500ms`.
+    /// Time per target, e.g. `60s`, `2m`, `1h` (at least 1s).
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub time: Duration,
     /// libFuzzer worker processes per target (`-fork=N`); 1 runs in-process.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: u32,
     /// Build only; do not run.
     #[arg(long)]
@@ -29,6 +42,12 @@ pub struct Args {
     /// Build with AddressSanitizer (default: none, which is 2–3× faster for safe Rust).
     #[arg(long)]
     pub asan: bool,
+    /// The cargo-fuzz package to run (default: the workspace's `fuzz/`).
+    #[arg(long, value_name = "DIR")]
+    pub fuzz_dir: Option<PathBuf>,
+    /// Where to record runs and keep work corpora (default: `target/gauntlet/fuzz`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Extra arguments for libFuzzer (after `--`).
     #[arg(last = true)]
     pub libfuzzer_args: Vec<String>,
@@ -51,7 +70,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// One target's run, as written to `target/gauntlet/fuzz/<run>/<target>.json`.
+/// One target's run, as written to `<out>/<run>/<target>.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetRun {
     /// Fuzz target name.
@@ -68,21 +87,66 @@ pub struct TargetRun {
     pub events: Vec<Event>,
     /// Health verdicts.
     pub verdicts: Vec<Verdict>,
-    /// Crash or mismatch inputs written by libFuzzer.
+    /// Files libFuzzer wrote (crashes, hangs, slow inputs).
     pub artifacts: Vec<String>,
     /// The first panic message, if the target panicked.
     pub panic: Option<String>,
-    /// libFuzzer's exit code.
+    /// libFuzzer's exit code (`None` if it had to be killed).
     pub exit_code: Option<i32>,
     /// Inputs that reached the differential oracle and inputs rejected before it, if the target
     /// reports them (`ORACLE compared=… rejected=…` lines).
     pub oracle: Option<(u64, u64)>,
+    /// Why the monitor stopped the target before its time was up.
+    #[serde(default)]
+    pub stopped_early: Option<String>,
+    /// Each failing input, reproduced, named by signature, minimised and kept.
+    #[serde(default)]
+    pub crashes: Vec<Crash>,
+    /// The command that ran the fuzzer.
+    #[serde(default)]
+    pub command: String,
+    /// Its full stderr while it runs (written beside the JSON as `<target>.log`, not into it).
+    #[serde(skip)]
+    pub log: String,
 }
 
-/// The whole run: `target/gauntlet/fuzz/<run>/run.json` and `target/gauntlet/fuzz/latest.json`.
+impl TargetRun {
+    /// A run of `target` for `time_s` seconds, nothing observed yet.
+    pub fn new(target: &str, time_s: f64) -> TargetRun {
+        TargetRun {
+            target: target.to_owned(),
+            time_s,
+            elapsed_s: 0.0,
+            pc_table: None,
+            cov_percent: None,
+            events: vec![],
+            verdicts: vec![],
+            artifacts: vec![],
+            panic: None,
+            exit_code: None,
+            oracle: None,
+            stopped_early: None,
+            crashes: vec![],
+            command: String::new(),
+            log: String::new(),
+        }
+    }
+
+    /// A crash, hang, oracle mismatch, or a fuzzer that failed on its own (exit status 1).
+    pub fn crashed(&self) -> bool {
+        !self.crashes.is_empty() || (self.stopped_early.is_none() && self.exit_code != Some(0))
+    }
+
+    /// A failing verdict: STUCK or NEVER-COMPARES (exit status 2).
+    pub fn stuck(&self) -> bool {
+        self.verdicts.iter().any(|v| v.fails)
+    }
+}
+
+/// The whole run: `<out>/<run>/run.json` and `<out>/latest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunSummary {
-    /// `<unix time>-<commit>`.
+    /// `<unix time>-<commit>-<pid>`.
     pub id: String,
     /// Commit (with `-dirty`).
     pub commit: String,
@@ -92,6 +156,12 @@ pub struct RunSummary {
     pub cpu: String,
     /// RFC 3339 start time.
     pub date: String,
+    /// The cargo-fuzz package.
+    #[serde(default)]
+    pub fuzz_dir: String,
+    /// Exit status of `cargo harness fuzz`: 0 healthy, 1 crash or mismatch, 2 stuck.
+    #[serde(default)]
+    pub exit_status: u8,
     /// Per-target results.
     pub targets: Vec<TargetRun>,
 }
@@ -99,8 +169,13 @@ pub struct RunSummary {
 /// `[[bin]]` names declared in `fuzz/Cargo.toml`.
 pub fn discover_targets(fuzz_dir: &Path) -> Result<Vec<String>> {
     let path = fuzz_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {}: is {} a cargo-fuzz package?",
+            path.display(),
+            fuzz_dir.display()
+        )
+    })?;
     let doc: toml::Table = text
         .parse()
         .with_context(|| format!("{} is not valid TOML", path.display()))?;
@@ -118,61 +193,96 @@ pub fn discover_targets(fuzz_dir: &Path) -> Result<Vec<String>> {
 fn load_thresholds(fuzz_dir: &Path) -> Result<Thresholds> {
     let path = fuzz_dir.join("monitor.toml");
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("{} is invalid", path.display())),
+        Ok(text) => Thresholds::from_toml(&text)
+            .map_err(|e| anyhow::anyhow!("{} is invalid: {e}", path.display())),
         Err(_) => Ok(Thresholds::default()),
     }
 }
 
-/// `cargo +nightly fuzz`; the verb and [`common_flags`] follow.
-fn cargo_fuzz(root: &Path) -> Command {
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(root).args(["+nightly", "fuzz"]);
-    cmd
+/// Everything a target's run needs to know.
+struct Ctx {
+    fuzz_dir: PathBuf,
+    /// Where the built binaries are.
+    bin_dir: PathBuf,
+    /// `<out>`: work corpora.
+    out: PathBuf,
+    /// `<out>/<run>`: this run's records and logs.
+    run_dir: PathBuf,
+    th: Thresholds,
+    time: Duration,
+    jobs: u32,
+    asan: bool,
+    libfuzzer_args: Vec<String>,
 }
 
-fn common_flags(cmd: &mut Command, root: &Path, target_dir: &Path, asan: bool) {
-    cmd.arg("--fuzz-dir").arg(root.join("fuzz"));
-    cmd.arg("--target-dir").arg(target_dir);
+/// The host triple cargo-fuzz builds for, from the nightly compiler.
+fn host_triple() -> String {
+    sys::output(Command::new("rustc").args(["+nightly", "-vV"]))
+        .and_then(|v| {
+            v.lines()
+                .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        })
+        .unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_owned())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// `cargo +nightly fuzz <verb> --fuzz-dir … [--sanitizer none] --debug-assertions`.
+fn cargo_fuzz(verb: &str, fuzz_dir: &Path, asan: bool) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(fuzz_dir).args(["+nightly", "fuzz", verb]);
+    cmd.arg("--fuzz-dir").arg(fuzz_dir);
     if !asan {
         cmd.args(["--sanitizer", "none"]);
     }
     // Debug assertions on: overflow checks are part of what fuzzing finds.
     cmd.arg("--debug-assertions");
+    cmd
 }
 
 /// Run `cargo harness fuzz`.
 pub fn run(args: Args) -> Result<u8> {
     let root = sys::workspace_root();
-    let fuzz_dir = root.join("fuzz");
+    let fuzz_dir = absolute(&args.fuzz_dir.clone().unwrap_or_else(|| root.join("fuzz")));
     let all = discover_targets(&fuzz_dir)?;
     if all.is_empty() {
-        bail!("fuzz/Cargo.toml declares no [[bin]] targets");
+        bail!(
+            "{} declares no [[bin]] targets",
+            fuzz_dir.join("Cargo.toml").display()
+        );
     }
     for t in &args.targets {
         if !all.contains(t) {
             bail!("no fuzz target {t:?}; targets are: {}", all.join(", "));
         }
     }
+    if args.time < Duration::from_secs(1) {
+        bail!("--time must be at least 1s (libFuzzer counts whole seconds)");
+    }
     let targets = if args.targets.is_empty() {
         all
     } else {
         args.targets.clone()
     };
+    let th = load_thresholds(&fuzz_dir)?;
     if !sys::has_cargo_subcommand("fuzz") {
         bail!(
             "cargo-fuzz is not installed: run scripts/install-tools (or cargo install cargo-fuzz --locked)"
         );
     }
-    let th = load_thresholds(&fuzz_dir)?;
     let target_dir = sys::target_dir(&root).join("fuzz");
+    let triple = host_triple();
     eprintln!(
-        "building {} fuzz targets with nightly (cached in {})",
+        "building {} fuzz target(s) of {} with nightly (cached in {})",
         targets.len(),
+        fuzz_dir.display(),
         target_dir.display()
     );
-    let mut build = cargo_fuzz(&root);
-    build.arg("build");
-    common_flags(&mut build, &root, &target_dir, args.asan);
+    let mut build = cargo_fuzz("build", &fuzz_dir, args.asan);
+    build.arg("--target-dir").arg(&target_dir);
+    build.arg("--target").arg(&triple);
     if targets.len() == 1 {
         build.arg(&targets[0]);
     }
@@ -180,201 +290,311 @@ pub fn run(args: Args) -> Result<u8> {
     if args.build_only {
         return Ok(0);
     }
+    let out = absolute(
+        &args
+            .out
+            .clone()
+            .unwrap_or_else(|| sys::gauntlet_dir(&root).join("fuzz")),
+    );
     let (stable, nightly) = sys::toolchains();
     let commit = sys::commit_stamp(&root);
-    let id = format!("{}-{commit}", sys::unix_now());
-    let out_dir = sys::gauntlet_dir(&root).join("fuzz").join(&id);
+    let id = format!("{}-{commit}-{}", sys::unix_now(), std::process::id());
+    let ctx = Ctx {
+        bin_dir: target_dir.join(&triple).join("release"),
+        run_dir: out.join(&id),
+        out: out.clone(),
+        fuzz_dir: fuzz_dir.clone(),
+        th,
+        time: args.time,
+        jobs: args.jobs,
+        asan: args.asan,
+        libfuzzer_args: args.libfuzzer_args.clone(),
+    };
     let mut summary = RunSummary {
-        id: id.clone(),
+        id,
         commit,
         toolchain: (stable, nightly),
         cpu: gauntlet_bench::cpu_model(),
         date: gauntlet_bench::rfc3339_now(),
+        fuzz_dir: fuzz_dir.display().to_string(),
+        exit_status: 0,
         targets: vec![],
     };
     for t in &targets {
-        let r = run_target(&root, &target_dir, t, &args, &th)?;
-        print_result(&r);
+        let mut r = run_target(&ctx, t)?;
+        collect_crashes(&ctx, &mut r)?;
+        if r.crashed() {
+            r.verdicts.retain(|v| v.status != "HEALTHY");
+        }
+        print_result(&ctx, &r);
         sys::write(
-            &out_dir.join(format!("{t}.json")),
+            &ctx.run_dir.join(format!("{t}.log")),
+            std::mem::take(&mut r.log),
+        )?;
+        sys::write(
+            &ctx.run_dir.join(format!("{t}.json")),
             serde_json::to_vec_pretty(&r)?,
         )?;
         summary.targets.push(r);
     }
+    summary.exit_status = exit_status(&summary.targets);
     let json = serde_json::to_vec_pretty(&summary)?;
-    sys::write(&out_dir.join("run.json"), &json)?;
-    sys::write(
-        &sys::gauntlet_dir(&root).join("fuzz").join("latest.json"),
-        &json,
-    )?;
-    let crashed: Vec<&TargetRun> = summary.targets.iter().filter(|r| is_crash(r)).collect();
-    let stuck: Vec<&TargetRun> = summary
-        .targets
-        .iter()
-        .filter(|r| r.verdicts.iter().any(|v| v.fails))
-        .collect();
-    eprintln!("fuzz results: {}", out_dir.display());
-    for r in &crashed {
-        report_crash(&root, r)?;
-    }
-    Ok(if !crashed.is_empty() {
+    sys::write(&ctx.run_dir.join("run.json"), &json)?;
+    sys::write(&out.join("latest.json"), &json)?;
+    print_summary(&ctx, &summary);
+    Ok(summary.exit_status)
+}
+
+/// 1 if any target crashed (a crash outranks a stuck target), 2 if any is stuck, else 0.
+pub fn exit_status(runs: &[TargetRun]) -> u8 {
+    if runs.iter().any(TargetRun::crashed) {
         1
-    } else if !stuck.is_empty() {
+    } else if runs.iter().any(TargetRun::stuck) {
         2
     } else {
         0
-    })
+    }
 }
 
-fn is_crash(r: &TargetRun) -> bool {
-    r.exit_code != Some(0) || !r.artifacts.is_empty()
-}
-
-fn run_target(
-    root: &Path,
-    target_dir: &Path,
-    target: &str,
-    args: &Args,
-    th: &Thresholds,
-) -> Result<TargetRun> {
-    let g = sys::gauntlet_dir(root).join("fuzz");
-    let work = g.join("corpus").join(target);
-    let artifacts = g.join("artifacts").join(target);
-    std::fs::create_dir_all(&work)?;
-    std::fs::create_dir_all(&artifacts)?;
-    let seeds = root.join("fuzz").join("corpus").join(target);
-    std::fs::create_dir_all(&seeds)?;
-    let mut cmd = cargo_fuzz(root);
-    cmd.arg("run");
-    common_flags(&mut cmd, root, target_dir, args.asan);
-    // New inputs go to the work corpus (first directory); the committed seeds are only read.
-    cmd.arg(target).arg(&work).arg(&seeds).arg("--");
-    cmd.arg(format!("-max_total_time={}", args.time.as_secs().max(1)));
-    cmd.arg("-print_final_stats=1").arg("-print_pcs=0");
-    cmd.arg(format!("-artifact_prefix={}/", artifacts.display()));
-    let dict = root
-        .join("fuzz")
-        .join("dict")
-        .join(format!("{target}.dict"));
+/// The libFuzzer command line of one target's run.
+fn fuzzer_command(ctx: &Ctx, target: &str) -> Result<(Command, String)> {
+    let bin = ctx.bin_dir.join(target);
+    if !bin.is_file() {
+        bail!("{} was not built (looked for {})", target, bin.display());
+    }
+    let work = ctx.out.join("corpus").join(target);
+    let artifacts = ctx.fuzz_dir.join("artifacts").join(target);
+    std::fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    std::fs::create_dir_all(&artifacts)
+        .with_context(|| format!("cannot create {}", artifacts.display()))?;
+    std::fs::create_dir_all(&ctx.run_dir)?;
+    let mut lf_args: Vec<String> = vec![work.display().to_string()];
+    // New inputs go to the work corpus (the first directory); the committed seeds are only read.
+    let seeds = ctx.fuzz_dir.join("corpus").join(target);
+    if seeds.is_dir() {
+        lf_args.push(seeds.display().to_string());
+    }
+    lf_args.push(format!("-max_total_time={}", ctx.time.as_secs()));
+    lf_args.push(format!("-timeout={}", ctx.th.unit_timeout_secs));
+    lf_args.push("-print_final_stats=1".into());
+    lf_args.push(format!("-artifact_prefix={}/", artifacts.display()));
+    let dict = ctx.fuzz_dir.join("dict").join(format!("{target}.dict"));
     if dict.is_file() {
-        cmd.arg(format!("-dict={}", dict.display()));
+        lf_args.push(format!("-dict={}", dict.display()));
     }
-    if args.jobs > 1 {
-        cmd.arg(format!("-fork={}", args.jobs));
+    if ctx.jobs > 1 {
+        lf_args.push(format!("-fork={}", ctx.jobs));
     }
-    cmd.args(&args.libfuzzer_args);
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("cannot start {}", sys::describe(&cmd)))?;
-    let stderr = child.stderr.take().context("no stderr pipe")?;
-    let log_path = g.join("logs").join(format!("{target}.log"));
-    std::fs::create_dir_all(log_path.parent().unwrap_or(Path::new(".")))?;
-    let mut log = std::fs::File::create(&log_path)?;
-    let mut run = TargetRun {
-        target: target.to_owned(),
-        time_s: args.time.as_secs_f64(),
-        elapsed_s: 0.0,
-        pc_table: None,
-        cov_percent: None,
-        events: vec![],
-        verdicts: vec![],
-        artifacts: vec![],
-        panic: None,
-        exit_code: None,
-        oracle: None,
-    };
+    lf_args.extend(ctx.libfuzzer_args.iter().cloned());
+    let mut cmd = Command::new(&bin);
+    cmd.current_dir(&ctx.run_dir).args(&lf_args);
+    // What a user types to run the same thing by hand.
+    let mut by_hand = cargo_fuzz("run", &ctx.fuzz_dir, ctx.asan);
+    by_hand.arg(target);
+    by_hand.args(lf_args.iter().take_while(|a| !a.starts_with('-')));
+    by_hand.arg("--");
+    by_hand.args(lf_args.iter().skip_while(|a| !a.starts_with('-')));
+    Ok((cmd, sys::describe(&by_hand)))
+}
+
+/// Run one target time-boxed, watching it; stop it early once it is certainly STUCK, or when it
+/// overruns its time.
+fn run_target(ctx: &Ctx, target: &str) -> Result<TargetRun> {
+    let (cmd, by_hand) = fuzzer_command(ctx, target)?;
+    let mut mon = Monitor::new(TargetRun::new(target, ctx.time.as_secs_f64()));
+    mon.run.command = by_hand;
+    let mut fuzzer = Fuzzer::spawn(cmd)?;
     let tty = std::io::stderr().is_terminal();
-    let mut last_print = Instant::now();
-    let mut reader = BufReader::new(stderr);
-    let mut buf = Vec::new();
-    let mut in_panic = false;
+    let grace = Duration::from_secs(5);
+    // libFuzzer's own -max_total_time ends the run; this only catches a fuzzer that ignores it.
+    let overrun = ctx.time + Duration::from_secs(ctx.th.unit_timeout_secs + 30);
+    let mut last_print: Option<Duration> = None;
     loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        let next = fuzzer.next(Duration::from_millis(250));
+        let now = fuzzer.start.elapsed();
+        let t_ms = now.as_millis() as u64;
+        match next {
+            Next::Line(line) => {
+                mon.run.log.push_str(&line);
+                mon.run.log.push('\n');
+                let inited = mon
+                    .feed(&line, t_ms)
+                    .is_some_and(|e| e.kind == libfuzzer::Kind::Inited);
+                if inited && !tty {
+                    progress(&mon.run, now, ctx.time, false);
+                    last_print = Some(now);
+                }
+            }
+            Next::Quiet => {}
+            Next::Closed => break,
+        }
+        if !fuzzer.stopping() {
+            if let Some(v) = libfuzzer::stuck(&mon.run.events, t_ms, &ctx.th) {
+                mon.run.stopped_early = Some(format!("STUCK after {:.1} s", now.as_secs_f64()));
+                if tty {
+                    eprintln!();
+                }
+                eprintln!(
+                    "{target:<32} STUCK at {:.1} s: stopping it ({})",
+                    now.as_secs_f64(),
+                    v.why
+                );
+                fuzzer.request_stop();
+            } else if now > overrun {
+                mon.run.stopped_early = Some(format!(
+                    "ran past its time ({} s) and was stopped",
+                    now.as_secs()
+                ));
+                fuzzer.request_stop();
+            }
+        }
+        fuzzer.enforce_stop(grace);
+        if fuzzer.given_up(grace) {
             break;
         }
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.trim_end();
-        let _ = writeln!(log, "{line}");
-        let t_ms = start.elapsed().as_millis() as u64;
-        if let Some(ev) = libfuzzer::parse_status(line, t_ms) {
-            if tty
-                || last_print.elapsed() >= Duration::from_secs(10)
-                || ev.kind == libfuzzer::Kind::Inited
-            {
-                progress(target, &ev, args.time, run.pc_table, tty);
-                last_print = Instant::now();
-            }
-            run.events.push(ev);
-        } else if let Some(n) = libfuzzer::parse_pc_table(line) {
-            run.pc_table = Some(run.pc_table.unwrap_or(0) + n);
-        } else if let Some(a) = libfuzzer::parse_artifact(line) {
-            run.artifacts.push(a.to_owned());
-        } else if let Some(rest) = line.strip_prefix("ORACLE ") {
-            run.oracle = parse_oracle(rest);
-        } else if line.contains(" panicked at ") && run.panic.is_none() {
-            run.panic = Some(line.to_owned());
-            in_panic = true;
-        } else if in_panic {
-            if let Some(p) = run.panic.as_mut() {
-                p.push_str(" | ");
-                p.push_str(line);
-            }
-            in_panic = false;
+        let every = if tty {
+            Duration::from_millis(250)
+        } else {
+            Duration::from_secs(10)
+        };
+        let due = last_print.is_none_or(|p| now >= p + every);
+        if due && !fuzzer.stopping() && !mon.run.events.is_empty() {
+            progress(&mon.run, now, ctx.time, tty);
+            last_print = Some(now);
         }
     }
     if tty {
         eprintln!();
     }
-    let status = child.wait()?;
+    let elapsed = fuzzer.start.elapsed();
+    let status = fuzzer.wait()?;
+    let mut run = mon.run;
     run.exit_code = status.code();
-    run.elapsed_s = start.elapsed().as_secs_f64();
+    run.elapsed_s = elapsed.as_secs_f64();
+    Ok(finish(run, &ctx.th))
+}
+
+/// Fill in what follows from the whole log: elapsed time, coverage percentage, verdicts.
+fn finish(mut run: TargetRun, th: &Thresholds) -> TargetRun {
     if let (Some(pcs), Some(last)) = (run.pc_table, run.events.last()) {
         if pcs > 0 {
             run.cov_percent = Some(last.cov as f64 * 100.0 / pcs as f64);
         }
     }
-    run.verdicts = libfuzzer::judge(&run.events, th);
-    Ok(run)
+    run.verdicts = libfuzzer::judge(&run.events, (run.elapsed_s * 1000.0) as u64, run.oracle, th);
+    run
 }
 
-fn parse_oracle(rest: &str) -> Option<(u64, u64)> {
-    let mut compared = None;
-    let mut rejected = None;
-    for kv in rest.split_whitespace() {
-        match kv.split_once('=') {
-            Some(("compared", v)) => compared = v.parse().ok(),
-            Some(("rejected", v)) => rejected = v.parse().ok(),
-            _ => {}
-        }
-    }
-    Some((compared?, rejected?))
-}
-
-fn progress(target: &str, ev: &Event, total: Duration, pcs: Option<u64>, tty: bool) {
-    let elapsed = Duration::from_millis(ev.t_ms);
+fn progress(r: &TargetRun, elapsed: Duration, total: Duration, tty: bool) {
+    let Some(ev) = r.events.last() else {
+        return;
+    };
     let left = total.saturating_sub(elapsed).as_secs();
     let frac = (elapsed.as_secs_f64() / total.as_secs_f64().max(0.001)).min(1.0);
     let width = 20;
     let filled = (frac * width as f64) as usize;
     let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
-    let pct = pcs
+    let pct = r
+        .pc_table
         .map(|p| format!(" ({:.1}%)", ev.cov as f64 * 100.0 / p.max(1) as f64))
         .unwrap_or_default();
+    let oracle = r
+        .oracle
+        .map(|(c, rej)| format!("  oracle {c}/{}", c + rej))
+        .unwrap_or_default();
     let line = format!(
-        "{target:<32} [{bar}] {left:>4}s left  cov {}{pct} ft {}  {} exec/s  rss {} MB",
-        ev.cov, ev.ft, ev.exec_s, ev.rss_mb
+        "{:<32} [{bar}] {left:>4}s left  cov {}{pct} ft {} corp {}  {} exec/s  rss {} MB{oracle}",
+        r.target, ev.cov, ev.ft, ev.corpus, ev.exec_s, ev.rss_mb
     );
     if tty {
         eprint!("\r{line}\x1b[K");
+        let _ = std::io::stderr().flush();
     } else {
         eprintln!("{line}");
     }
 }
 
-fn print_result(r: &TargetRun) {
+/// Reproduce, name, deduplicate, minimise and keep every failing input of a run.
+fn collect_crashes(ctx: &Ctx, r: &mut TargetRun) -> Result<()> {
+    let bin = ctx.bin_dir.join(&r.target);
+    let binary = Binary {
+        path: &bin,
+        cwd: &ctx.run_dir,
+        unit_timeout_secs: ctx.th.unit_timeout_secs,
+    };
+    let keep_dir = ctx.fuzz_dir.join("regressions").join(&r.target);
+    for artifact in r.artifacts.clone() {
+        let Some(kind) = crash::failure_kind(&artifact) else {
+            continue;
+        };
+        let path = ctx.run_dir.join(&artifact);
+        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        // Hangs and OOMs are not re-run: that would cost the whole time limit again.
+        let failure = if kind == "crash" {
+            binary.reproduce(&path)?
+        } else {
+            None
+        };
+        let reproduced = failure.is_some();
+        let failure = failure.unwrap_or_else(|| {
+            // Fall back to what the fuzzing run itself printed.
+            crash::parse_failure(r.panic.as_deref().map_or("", |p| p))
+        });
+        let signature = crash::signature(kind, &failure);
+        let mut c = Crash {
+            kind: kind.to_owned(),
+            artifact: path.display().to_string(),
+            signature: signature.clone(),
+            location: failure.location.clone(),
+            message: failure.message.clone(),
+            frames: failure.frames.clone(),
+            reproduced,
+            bytes,
+            minimized_bytes: None,
+            kept_as: None,
+            duplicate_of: None,
+        };
+        if let Some(dup) = crash::find_duplicate(&keep_dir, kind, &signature) {
+            c.duplicate_of = Some(dup.display().to_string());
+            r.crashes.push(c);
+            continue;
+        }
+        let mut keep = path.clone();
+        if reproduced && ctx.th.tmin_secs > 0 {
+            let min = ctx
+                .fuzz_dir
+                .join("artifacts")
+                .join(&r.target)
+                .join(format!("minimized-{}", crash::kept_name(kind, &signature)));
+            eprintln!(
+                "{:<32} minimising {} ({bytes} bytes, up to {} s)",
+                r.target,
+                path.display(),
+                ctx.th.tmin_secs
+            );
+            if binary.minimize(&path, &min, ctx.th.tmin_secs)? {
+                // Keep the smaller input only if it still fails the same way.
+                let same = binary
+                    .reproduce(&min)?
+                    .is_some_and(|f| crash::signature(kind, &f) == signature);
+                if same {
+                    c.minimized_bytes = std::fs::metadata(&min).ok().map(|m| m.len());
+                    keep = min;
+                }
+            }
+        }
+        let dst = keep_dir.join(crash::kept_name(kind, &signature));
+        std::fs::create_dir_all(&keep_dir)
+            .with_context(|| format!("cannot create {}", keep_dir.display()))?;
+        std::fs::copy(&keep, &dst)
+            .with_context(|| format!("cannot copy {} to {}", keep.display(), dst.display()))?;
+        c.kept_as = Some(dst.display().to_string());
+        r.crashes.push(c);
+    }
+    Ok(())
+}
+
+fn print_result(ctx: &Ctx, r: &TargetRun) {
     let last = r.events.last();
     let cov = last.map_or(0, |e| e.cov);
     let pct = r
@@ -388,11 +608,13 @@ fn print_result(r: &TargetRun) {
         0.0
     };
     eprintln!(
-        "{:<32} {:>10} execs {:>9.0}/s  cov {cov}{pct}  ft {}",
+        "{:<32} {:>10} execs {:>9.0}/s  cov {cov}{pct}  ft {}  corpus {}  in {:.1} s",
         r.target,
         execs,
         rate,
-        last.map_or(0, |e| e.ft)
+        last.map_or(0, |e| e.ft),
+        last.map_or(0, |e| e.corpus),
+        r.elapsed_s
     );
     if let Some((c, rej)) = r.oracle {
         eprintln!("    oracle: {c} inputs compared, {rej} rejected before the comparison");
@@ -400,50 +622,89 @@ fn print_result(r: &TargetRun) {
     for v in &r.verdicts {
         eprintln!("    {}: {}", v.status, v.why);
     }
-    if is_crash(r) {
+    if let Some(why) = &r.stopped_early {
+        eprintln!("    stopped early: {why}");
+    }
+    if r.crashed() && r.crashes.is_empty() {
         eprintln!(
-            "    CRASH (exit {:?}): {}",
+            "    FAILED: libFuzzer exited with {:?} without writing an input; see {}",
             r.exit_code,
-            r.panic.as_deref().unwrap_or("see the log")
+            ctx.run_dir.join(format!("{}.log", r.target)).display()
         );
+    }
+    for c in &r.crashes {
+        print_crash(ctx, r, c);
     }
 }
 
-/// Print how to reproduce and minimise each crash, and keep the input as a regression test.
-fn report_crash(root: &Path, r: &TargetRun) -> Result<()> {
-    let reg_dir = root.join("fuzz").join("regressions").join(&r.target);
-    for a in &r.artifacts {
-        let src = PathBuf::from(a);
-        let name = src
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let dst = reg_dir.join(&name);
-        if src.is_file() && !dst.exists() {
-            std::fs::create_dir_all(&reg_dir)?;
-            std::fs::copy(&src, &dst)?;
+fn print_crash(ctx: &Ctx, r: &TargetRun, c: &Crash) {
+    let what = c
+        .message
+        .as_deref()
+        .and_then(|m| m.lines().next())
+        .unwrap_or("(no panic message)");
+    let at = c.location.as_deref().unwrap_or("?");
+    eprintln!(
+        "    {} [{}]: {what} at {at}{}",
+        c.kind.to_uppercase(),
+        &c.signature,
+        if c.reproduced || c.kind != "crash" {
+            ""
+        } else {
+            " (did not reproduce on a second run: flaky or state-dependent)"
         }
-        eprintln!(
-            "crash in {}: {}",
-            r.target,
-            r.panic.as_deref().unwrap_or("(no panic message)")
-        );
-        eprintln!(
-            "  reproduce: cargo +nightly fuzz run {} {}",
-            r.target,
-            src.display()
-        );
-        eprintln!(
-            "  minimise:  cargo +nightly fuzz tmin {} {}",
-            r.target,
-            src.display()
-        );
-        eprintln!(
-            "  kept as:   {} (replayed by cargo test --workspace --all-features)",
-            dst.display()
-        );
+    );
+    if !c.frames.is_empty() {
+        eprintln!("      in {}", c.frames.join(" ← "));
     }
-    Ok(())
+    let fuzz_dir = ctx.fuzz_dir.display();
+    let input = c.kept_as.as_deref().unwrap_or(&c.artifact);
+    if let Some(dup) = &c.duplicate_of {
+        eprintln!("      a known bug: same signature as {dup}");
+    } else {
+        let size = c.minimized_bytes.map_or(format!("{} bytes", c.bytes), |m| {
+            format!("minimised from {} to {m} bytes", c.bytes)
+        });
+        eprintln!(
+            "      kept as:   {input} ({size}); renamed after the bug it pins, it is replayed by"
+        );
+        eprintln!("                 cargo test --workspace --all-features (tests/fuzz_replay.rs)");
+    }
+    eprintln!(
+        "      reproduce: cargo +nightly fuzz run --fuzz-dir {fuzz_dir} {} {input}",
+        r.target
+    );
+    eprintln!(
+        "      minimise:  cargo +nightly fuzz tmin --fuzz-dir {fuzz_dir} {} {}",
+        r.target, c.artifact
+    );
+}
+
+fn print_summary(ctx: &Ctx, s: &RunSummary) {
+    let stuck: Vec<&str> = s
+        .targets
+        .iter()
+        .filter(|r| r.stuck())
+        .map(|r| r.target.as_str())
+        .collect();
+    let crashed: Vec<&str> = s
+        .targets
+        .iter()
+        .filter(|r| r.crashed())
+        .map(|r| r.target.as_str())
+        .collect();
+    eprintln!("fuzz results: {}", ctx.run_dir.display());
+    match s.exit_status {
+        0 => eprintln!("fuzz: {} target(s) healthy", s.targets.len()),
+        1 => eprintln!(
+            "fuzz: FAILED: crash or oracle mismatch in {}",
+            crashed.join(", ")
+        ),
+        _ => eprintln!(
+            "fuzz: FAILED: {} explore(s) nothing or check(s) nothing (see the verdicts above)",
+            stuck.join(", ")
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -468,11 +729,91 @@ mod tests {
             t.contains(&"retry_counter_differential".to_owned()),
             "{t:?}"
         );
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+        assert_eq!(
+            discover_targets(&fixture).unwrap(),
+            ["fixture_stuck", "fixture_healthy", "fixture_crash"]
+        );
+        let e = discover_targets(Path::new("/nonexistent")).unwrap_err();
+        assert!(format!("{e:#}").contains("cargo-fuzz package"), "{e:#}");
+    }
+
+    fn run_with(exit_code: Option<i32>, stopped: bool, fails: bool, crashes: usize) -> TargetRun {
+        let mut r = TargetRun::new("t", 1.0);
+        r.exit_code = exit_code;
+        r.stopped_early = stopped.then(|| "STUCK".to_owned());
+        r.verdicts = vec![Verdict {
+            status: if fails { "STUCK" } else { "HEALTHY" }.into(),
+            fails,
+            why: String::new(),
+        }];
+        r.crashes = (0..crashes)
+            .map(|_| Crash {
+                kind: "crash".into(),
+                artifact: "a".into(),
+                signature: "0".repeat(16),
+                location: None,
+                message: None,
+                frames: vec![],
+                reproduced: true,
+                bytes: 1,
+                minimized_bytes: None,
+                kept_as: None,
+                duplicate_of: None,
+            })
+            .collect();
+        r
     }
 
     #[test]
-    fn oracle_lines() {
-        assert_eq!(parse_oracle("compared=10 rejected=3"), Some((10, 3)));
-        assert_eq!(parse_oracle("compared=10"), None);
+    fn exit_statuses() {
+        let healthy = run_with(Some(0), false, false, 0);
+        let stuck = run_with(Some(0), true, true, 0);
+        // Killed after a stop request: not a crash.
+        let stuck_killed = run_with(None, true, true, 0);
+        let crashed = run_with(Some(77), false, false, 1);
+        let broke = run_with(Some(1), false, false, 0);
+        assert_eq!(exit_status(std::slice::from_ref(&healthy)), 0);
+        assert_eq!(exit_status(&[healthy.clone(), stuck.clone()]), 2);
+        assert_eq!(exit_status(&[stuck_killed]), 2);
+        assert_eq!(exit_status(&[stuck, crashed]), 1);
+        assert_eq!(exit_status(&[healthy, broke]), 1);
+    }
+
+    #[test]
+    fn a_stuck_log_replayed_is_judged_stuck() {
+        // The real stderr of `fixture_stuck` (abridged), with the times the monitor read it.
+        let lines = [
+            (
+                0,
+                "INFO: Loaded 1 PC tables (154 PCs): 154 [0x560ce3a61e28,0x560ce3a627c8),",
+            ),
+            (5, "#3\tINITED cov: 8 ft: 9 corp: 1/5b exec/s: 0 rss: 27Mb"),
+            (
+                2_000,
+                "#524288\tpulse  cov: 8 ft: 9 corp: 1/1b lim: 4096 exec/s: 262144 rss: 27Mb",
+            ),
+            (
+                4_000,
+                "#1048576\tpulse  cov: 8 ft: 9 corp: 1/1b lim: 4096 exec/s: 262144 rss: 27Mb",
+            ),
+            (
+                8_000,
+                "#2097152\tpulse  cov: 8 ft: 9 corp: 1/1b lim: 4096 exec/s: 262144 rss: 27Mb",
+            ),
+            (
+                10_100,
+                "#2600000\tDONE   cov: 8 ft: 9 corp: 1/1b lim: 4096 exec/s: 257633 rss: 27Mb",
+            ),
+        ];
+        let mut m = Monitor::new(TargetRun::new("fixture_stuck", 30.0));
+        for (t, l) in lines {
+            m.feed(l, t);
+        }
+        let mut run = m.run;
+        run.elapsed_s = 10.1;
+        let run = finish(run, &Thresholds::default());
+        assert_eq!(run.verdicts[0].status, "STUCK");
+        assert_eq!(run.cov_percent.map(|p| p.round()), Some(5.0));
     }
 }

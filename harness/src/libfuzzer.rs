@@ -110,47 +110,91 @@ pub fn parse_artifact(line: &str) -> Option<&str> {
     Some(line[i + "Test unit written to ".len()..].trim())
 }
 
-/// Thresholds for the health verdicts; the defaults live in `fuzz/monitor.toml`.
+/// Thresholds for the health verdicts and the time limits of a run; `fuzz/monitor.toml` sets
+/// them (every key optional, unknown keys refused).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
-    /// A target whose coverage has not grown past its first inputs after this many seconds
-    /// (and `stuck_min_execs` executions) is STUCK.
+    /// STUCK is judged once the target has run this many seconds…
     pub stuck_after_secs: u64,
-    /// Executions needed before STUCK can be called.
+    /// …and this many executions…
     pub stuck_min_execs: u64,
+    /// …and it is STUCK if its corpus never held more than this many inputs: libFuzzer keeps an
+    /// input only when it reaches new code, so a healthy target has dozens within seconds.
+    pub stuck_max_corpus: u64,
     /// PLATEAU: no new coverage over this last fraction of the run.
     pub plateau_fraction: f64,
     /// PLATEAU is only judged for runs at least this long.
     pub plateau_min_secs: u64,
     /// Exec/s collapse: the final rate below this fraction of the peak.
     pub collapse_ratio: f64,
+    /// COLLAPSE is only judged for runs at least this long (early rates swing with input size).
+    pub collapse_min_secs: u64,
     /// RSS below this many MB is never called a leak (ASan's quarantine alone reaches ~500 MB).
     pub leak_floor_mb: u64,
     /// A leak needs RSS still growing by at least this many MB per minute over the last half.
     pub leak_slope_mb_per_min: f64,
+    /// The oracle counters are judged once this many inputs reached the target.
+    pub oracle_min_inputs: u64,
+    /// Below this fraction of inputs compared, the oracle is called idle (warning).
+    pub oracle_min_compared_fraction: f64,
+    /// libFuzzer's `-timeout`: one input running longer is a hang, kept like a crash.
+    pub unit_timeout_secs: u64,
+    /// Time limit for minimising one crash (`cargo fuzz tmin`).
+    pub tmin_secs: u64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            stuck_after_secs: 20,
+            stuck_after_secs: 10,
             stuck_min_execs: 10_000,
+            stuck_max_corpus: 4,
             plateau_fraction: 0.5,
             plateau_min_secs: 60,
             collapse_ratio: 0.25,
+            collapse_min_secs: 60,
             leak_floor_mb: 1024,
             leak_slope_mb_per_min: 100.0,
+            oracle_min_inputs: 1000,
+            oracle_min_compared_fraction: 0.05,
+            unit_timeout_secs: 25,
+            tmin_secs: 30,
         }
+    }
+}
+
+impl Thresholds {
+    /// Parse `monitor.toml`, refusing values that make no sense.
+    pub fn from_toml(text: &str) -> Result<Thresholds, String> {
+        let th: Thresholds = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        let fractions = [
+            ("plateau_fraction", th.plateau_fraction),
+            ("collapse_ratio", th.collapse_ratio),
+            (
+                "oracle_min_compared_fraction",
+                th.oracle_min_compared_fraction,
+            ),
+        ];
+        for (name, v) in fractions {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("{name} = {v} is not a fraction between 0 and 1"));
+            }
+        }
+        if th.unit_timeout_secs == 0 {
+            return Err("unit_timeout_secs must be at least 1".into());
+        }
+        Ok(th)
     }
 }
 
 /// A verdict on one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// `STUCK` (fail), `PLATEAU`, `COLLAPSE`, `LEAK` (warnings) or `HEALTHY`.
+    /// `STUCK`, `NEVER-COMPARES` (failures), `PLATEAU`, `COLLAPSE`, `LEAK`, `FEW-COMPARE`
+    /// (warnings) or `HEALTHY`.
     pub status: String,
-    /// Whether it fails the run.
+    /// Whether it fails the run (exit status 2).
     pub fails: bool,
     /// The explanation, in plain words.
     pub why: String,
@@ -164,8 +208,40 @@ fn verdict(status: &str, fails: bool, why: String) -> Verdict {
     }
 }
 
-/// Judge a run's events. Returns every verdict that applies (HEALTHY alone when none does).
-pub fn judge(events: &[Event], th: &Thresholds) -> Vec<Verdict> {
+/// The STUCK verdict, if it can be called `now_ms` after the fuzzer started: the run is long
+/// enough, has executed enough inputs, and its corpus never grew past the first few inputs.
+/// The monitor asks this while the target runs (to stop it early) and once more at the end.
+pub fn stuck(events: &[Event], now_ms: u64, th: &Thresholds) -> Option<Verdict> {
+    let last = events.last()?;
+    let start = events
+        .iter()
+        .find(|e| e.kind == Kind::Inited)
+        .map_or(0, |e| e.t_ms);
+    let secs = now_ms.saturating_sub(start) / 1000;
+    let corpus = events.iter().map(|e| e.corpus).max().unwrap_or(0);
+    let enough = secs >= th.stuck_after_secs && last.execs >= th.stuck_min_execs;
+    (enough && corpus <= th.stuck_max_corpus).then(|| {
+        verdict(
+            "STUCK",
+            true,
+            format!(
+                "coverage stayed at cov {} ft {} with {corpus} input(s) in the corpus over {} executions in {secs} s: \
+                 every input takes the same path; does the target return early?",
+                last.cov, last.ft, last.execs
+            ),
+        )
+    })
+}
+
+/// Judge a whole run: its events, how long it ran (`end_ms` after the fuzzer started) and its
+/// oracle counters `(compared, rejected)` if it reports them. Returns every verdict that applies
+/// (HEALTHY alone when none does).
+pub fn judge(
+    events: &[Event],
+    end_ms: u64,
+    oracle: Option<(u64, u64)>,
+    th: &Thresholds,
+) -> Vec<Verdict> {
     let mut out = vec![];
     let Some(first) = events
         .iter()
@@ -179,81 +255,24 @@ pub fn judge(events: &[Event], th: &Thresholds) -> Vec<Verdict> {
         )];
     };
     let last = events.last().unwrap_or(first);
-    let duration_s = last.t_ms.saturating_sub(first.t_ms) / 1000;
+    let end_ms = end_ms.max(last.t_ms);
+    let duration_s = end_ms.saturating_sub(first.t_ms) / 1000;
     let max_cov = events.iter().map(|e| e.cov).max().unwrap_or(0);
     let max_ft = events.iter().map(|e| e.ft).max().unwrap_or(0);
-    let grew = max_cov > first.cov || max_ft > first.ft;
-    if !grew && last.execs >= th.stuck_min_execs && duration_s >= th.stuck_after_secs {
-        out.push(verdict(
-            "STUCK",
-            true,
-            format!(
-                "coverage stayed at cov {} ft {} for {} executions over {duration_s} s: every input takes the \
-                 same path; does the target return early?",
-                first.cov, first.ft, last.execs
-            ),
-        ));
+    let is_stuck = if let Some(v) = stuck(events, end_ms, th) {
+        out.push(v);
+        true
+    } else {
+        false
+    };
+    if !is_stuck && duration_s >= th.plateau_min_secs {
+        out.extend(plateau(events, first, end_ms, duration_s, th));
     }
-    if grew && duration_s >= th.plateau_min_secs {
-        let last_growth = events
-            .windows(2)
-            .filter(|w| w[1].cov > w[0].cov)
-            .map(|w| w[1].t_ms)
-            .next_back()
-            .unwrap_or(first.t_ms);
-        let quiet = last.t_ms.saturating_sub(last_growth) as f64 / 1000.0;
-        if quiet >= duration_s as f64 * th.plateau_fraction {
-            out.push(verdict(
-                "PLATEAU",
-                false,
-                format!(
-                    "no new coverage in the last {quiet:.0} s of {duration_s} s (cov {max_cov}): more time will \
-                     not help much; a dictionary or better seeds might"
-                ),
-            ));
-        }
+    if duration_s >= th.collapse_min_secs {
+        out.extend(collapse(events, first, th));
     }
-    // Exec/s: compare the end with the peak after the first second (startup rates are noisy).
-    let rates: Vec<&Event> = events
-        .iter()
-        .filter(|e| e.t_ms >= first.t_ms + 1000 && e.exec_s > 0)
-        .collect();
-    if let (Some(peak), Some(end)) = (rates.iter().map(|e| e.exec_s).max(), rates.last()) {
-        if rates.len() >= 3 && (end.exec_s as f64) < peak as f64 * th.collapse_ratio {
-            out.push(verdict(
-                "COLLAPSE",
-                false,
-                format!(
-                    "exec/s fell from a peak of {peak} to {}: some inputs are very slow (quadratic path?) or \
-                     the corpus grew too large",
-                    end.exec_s
-                ),
-            ));
-        }
-    }
-    let rss: Vec<(u64, u64)> = events
-        .iter()
-        .filter(|e| e.rss_mb > 0)
-        .map(|e| (e.t_ms, e.rss_mb))
-        .collect();
-    if let (Some(&(t_end, rss_end)), true) = (rss.last(), rss.len() >= 4) {
-        let mid_t = first.t_ms + (t_end - first.t_ms) / 2;
-        if let Some(&(t_mid, rss_mid)) = rss.iter().find(|(t, _)| *t >= mid_t) {
-            let minutes = (t_end.saturating_sub(t_mid)) as f64 / 60_000.0;
-            let slope = if minutes > 0.0 {
-                rss_end.saturating_sub(rss_mid) as f64 / minutes
-            } else {
-                0.0
-            };
-            if rss_end >= th.leak_floor_mb && slope >= th.leak_slope_mb_per_min {
-                out.push(verdict(
-                    "LEAK",
-                    false,
-                    format!("RSS is {rss_end} MB and still growing {slope:.0} MB/min over the second half of the run"),
-                ));
-            }
-        }
-    }
+    out.extend(leak(events, first, th));
+    out.extend(oracle.and_then(|o| oracle_verdict(o, th)));
     if out.is_empty() {
         out.push(verdict(
             "HEALTHY",
@@ -265,6 +284,125 @@ pub fn judge(events: &[Event], th: &Thresholds) -> Vec<Verdict> {
         ));
     }
     out
+}
+
+fn plateau(
+    events: &[Event],
+    first: &Event,
+    end_ms: u64,
+    duration_s: u64,
+    th: &Thresholds,
+) -> Option<Verdict> {
+    let max_cov = events.iter().map(|e| e.cov).max().unwrap_or(0);
+    let grew = events.iter().any(|e| e.cov > first.cov || e.ft > first.ft);
+    if !grew {
+        return Some(verdict(
+            "PLATEAU",
+            false,
+            format!(
+                "no coverage beyond what the seed corpus reaches (cov {max_cov}) in {duration_s} s: the seeds may \
+                 already cover everything reachable, or mutations never get past a check (checksum? magic?)"
+            ),
+        ));
+    }
+    let last_growth = events
+        .windows(2)
+        .filter(|w| w[1].cov > w[0].cov)
+        .map(|w| w[1].t_ms)
+        .next_back()
+        .unwrap_or(first.t_ms);
+    let quiet = end_ms.saturating_sub(last_growth) as f64 / 1000.0;
+    (quiet >= duration_s as f64 * th.plateau_fraction).then(|| {
+        verdict(
+            "PLATEAU",
+            false,
+            format!(
+                "no new coverage in the last {quiet:.0} s of {duration_s} s (cov {max_cov}): more time will not \
+                 help much; a dictionary or better seeds might"
+            ),
+        )
+    })
+}
+
+/// Exec/s: compare the end with the peak after the first second (startup rates are noisy).
+fn collapse(events: &[Event], first: &Event, th: &Thresholds) -> Option<Verdict> {
+    let rates: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.t_ms >= first.t_ms + 1000 && e.exec_s > 0)
+        .collect();
+    let peak = rates.iter().map(|e| e.exec_s).max()?;
+    let end = rates.last()?;
+    (rates.len() >= 3 && (end.exec_s as f64) < peak as f64 * th.collapse_ratio).then(|| {
+        verdict(
+            "COLLAPSE",
+            false,
+            format!(
+                "exec/s fell from a peak of {peak} to {}: some inputs are very slow (quadratic path?) or the \
+                 corpus grew too large",
+                end.exec_s
+            ),
+        )
+    })
+}
+
+fn leak(events: &[Event], first: &Event, th: &Thresholds) -> Option<Verdict> {
+    let rss: Vec<(u64, u64)> = events
+        .iter()
+        .filter(|e| e.rss_mb > 0)
+        .map(|e| (e.t_ms, e.rss_mb))
+        .collect();
+    if rss.len() < 4 {
+        return None;
+    }
+    let &(t_end, rss_end) = rss.last()?;
+    let mid_t = first.t_ms + t_end.saturating_sub(first.t_ms) / 2;
+    let &(t_mid, rss_mid) = rss.iter().find(|(t, _)| *t >= mid_t)?;
+    let minutes = t_end.saturating_sub(t_mid) as f64 / 60_000.0;
+    let slope = if minutes > 0.0 {
+        rss_end.saturating_sub(rss_mid) as f64 / minutes
+    } else {
+        0.0
+    };
+    (rss_end >= th.leak_floor_mb && slope >= th.leak_slope_mb_per_min).then(|| {
+        verdict(
+            "LEAK",
+            false,
+            format!(
+                "RSS is {rss_end} MB and still growing {slope:.0} MB/min over the second half of the run"
+            ),
+        )
+    })
+}
+
+/// A differential target that never reaches its comparison checks nothing, however much code it
+/// covers on the way.
+fn oracle_verdict((compared, rejected): (u64, u64), th: &Thresholds) -> Option<Verdict> {
+    let total = compared + rejected;
+    if total < th.oracle_min_inputs {
+        return None;
+    }
+    if compared == 0 {
+        return Some(verdict(
+            "NEVER-COMPARES",
+            true,
+            format!(
+                "none of {total} inputs reached the oracle comparison (all rejected before it): the \
+                 differential target checks nothing; does the input type ever parse?"
+            ),
+        ));
+    }
+    let fraction = compared as f64 / total as f64;
+    (fraction < th.oracle_min_compared_fraction).then(|| {
+        verdict(
+            "FEW-COMPARE",
+            false,
+            format!(
+                "only {compared} of {total} inputs ({:.1}%) reached the oracle comparison; the rest were \
+                 rejected before it",
+                fraction * 100.0
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -330,6 +468,7 @@ mod tests {
         );
     }
 
+    /// A pulse line at `t_s` seconds; the corpus grows with the features, as libFuzzer's does.
     fn ev(t_s: u64, execs: u64, cov: u64, ft: u64, exec_s: u64, rss: u64) -> Event {
         Event {
             t_ms: t_s * 1000,
@@ -337,10 +476,14 @@ mod tests {
             execs,
             cov,
             ft,
-            corpus: 1,
+            corpus: 1 + ft.saturating_sub(7),
             exec_s,
             rss_mb: rss,
         }
+    }
+
+    fn statuses(v: &[Verdict]) -> Vec<&str> {
+        v.iter().map(|v| v.status.as_str()).collect()
     }
 
     #[test]
@@ -349,15 +492,48 @@ mod tests {
         let flat: Vec<Event> = (0..=30)
             .map(|s| ev(s, s * 100_000, 6, 7, 100_000, 40))
             .collect();
-        let v = judge(&flat, &th);
-        assert_eq!(v[0].status, "STUCK");
+        let v = judge(&flat, 30_000, None, &th);
+        assert_eq!(statuses(&v), ["STUCK"]);
         assert!(v[0].fails && v[0].why.contains("return early"));
         let growing: Vec<Event> = (0..=30)
             .map(|s| ev(s, s * 100_000, 6 + s, 7 + s, 100_000, 40))
             .collect();
-        assert_eq!(judge(&growing, &th)[0].status, "HEALTHY");
+        assert_eq!(statuses(&judge(&growing, 30_000, None, &th)), ["HEALTHY"]);
         // Too short to judge: not stuck yet.
-        assert_eq!(judge(&flat[..5], &th)[0].status, "HEALTHY");
+        assert_eq!(statuses(&judge(&flat[..5], 4_000, None, &th)), ["HEALTHY"]);
+    }
+
+    #[test]
+    fn stuck_is_called_on_the_clock_even_when_libfuzzer_is_silent() {
+        let th = Thresholds::default();
+        // libFuzzer prints pulses only at powers of two: the last line may be seconds old.
+        let mut evs = vec![ev(0, 2, 8, 9, 0, 27)];
+        evs[0].kind = Kind::Inited;
+        evs.push(ev(4, 1 << 20, 8, 9, 262_144, 27));
+        evs.push(ev(8, 1 << 21, 8, 9, 262_144, 27));
+        assert_eq!(stuck(&evs, 9_000, &th), None);
+        let v = stuck(&evs, th.stuck_after_secs * 1000, &th).expect("stuck");
+        assert!(v.fails);
+        // Too few executions (a slow target) is not judged yet.
+        assert_eq!(stuck(&evs[..1], 60_000, &th), None);
+        // A corpus that grew past the first inputs is not stuck, however flat cov looks.
+        let mut grown = evs.clone();
+        grown[2].corpus = th.stuck_max_corpus + 1;
+        assert_eq!(stuck(&grown, 60_000, &th), None);
+    }
+
+    #[test]
+    fn a_rich_seed_corpus_that_never_grows_is_a_plateau_not_stuck() {
+        let th = Thresholds::default();
+        let evs: Vec<Event> = (0..=90)
+            .map(|s| Event {
+                corpus: 150,
+                ..ev(s, s * 10_000, 500, 900, 10_000, 40)
+            })
+            .collect();
+        let v = judge(&evs, 90_000, None, &th);
+        assert_eq!(statuses(&v), ["PLATEAU"]);
+        assert!(!v[0].fails && v[0].why.contains("seed corpus"));
     }
 
     #[test]
@@ -376,9 +552,8 @@ mod tests {
                 100 + s * 20,
             )
         }));
-        let v = judge(&evs, &th);
-        let names: Vec<&str> = v.iter().map(|v| v.status.as_str()).collect();
-        assert_eq!(names, ["PLATEAU", "COLLAPSE", "LEAK"]);
+        let v = judge(&evs, 120_000, None, &th);
+        assert_eq!(statuses(&v), ["PLATEAU", "COLLAPSE", "LEAK"]);
         assert!(v.iter().all(|v| !v.fails));
     }
 
@@ -389,6 +564,39 @@ mod tests {
         let evs: Vec<Event> = (0..=120)
             .map(|s| ev(s, s * 1000, 10 + s, 20 + s, 50_000, (40 + s * 8).min(480)))
             .collect();
-        assert!(judge(&evs, &th).iter().all(|v| v.status != "LEAK"));
+        assert!(
+            judge(&evs, 120_000, None, &th)
+                .iter()
+                .all(|v| v.status != "LEAK")
+        );
+    }
+
+    #[test]
+    fn oracle_counters() {
+        let th = Thresholds::default();
+        let evs: Vec<Event> = (0..=20)
+            .map(|s| ev(s, s * 1000, 10 + s, 20 + s, 1000, 40))
+            .collect();
+        let judged = |o| statuses(&judge(&evs, 20_000, Some(o), &th)).join(",");
+        assert_eq!(judged((0, 50_000)), "NEVER-COMPARES");
+        assert_eq!(judged((10, 50_000)), "FEW-COMPARE");
+        assert_eq!(judged((40_000, 10_000)), "HEALTHY");
+        // Too few inputs to say anything yet.
+        assert_eq!(judged((0, 10)), "HEALTHY");
+        let never = judge(&evs, 20_000, Some((0, 50_000)), &th);
+        assert!(never[0].fails);
+    }
+
+    #[test]
+    fn thresholds_file() {
+        let th = Thresholds::from_toml("stuck_after_secs = 5\n").unwrap();
+        assert_eq!(th.stuck_after_secs, 5);
+        assert_eq!(th.stuck_min_execs, Thresholds::default().stuck_min_execs);
+        let e = Thresholds::from_toml("stuck_after = 5\n").unwrap_err();
+        assert!(e.contains("stuck_after"), "{e}");
+        assert!(Thresholds::from_toml("collapse_ratio = 4.0\n").is_err());
+        assert!(Thresholds::from_toml("unit_timeout_secs = 0\n").is_err());
+        let committed = include_str!("../../fuzz/monitor.toml");
+        Thresholds::from_toml(committed).expect("fuzz/monitor.toml parses");
     }
 }

@@ -45,6 +45,7 @@ fn render(root: &Path, g: &Path) -> String {
     body.push_str(&fuzz_section(g));
     body.push_str(&coverage_section(g));
     body.push_str(&bench_section(g));
+    body.push_str(&crate::compare::html_section(g));
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>gauntlet report</title><style>\
          body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}\
@@ -92,7 +93,7 @@ fn fuzz_section(g: &Path) -> String {
                 )
             })
             .collect();
-        let crash = if t.exit_code != Some(0) || !t.artifacts.is_empty() {
+        let crash = if t.crashed() {
             " <span class=fail>CRASH</span>"
         } else {
             ""
@@ -128,62 +129,63 @@ fn fuzz_section(g: &Path) -> String {
     s
 }
 
+/// The newest `target/gauntlet/coverage/<run>/summary.json` (written by `cargo harness coverage`):
+/// per-crate lines / regions / functions, the policy verdict, and links to the run's own page.
 fn coverage_section(g: &Path) -> String {
     let mut s = String::from("<h2>Coverage</h2>");
     let newest = sys::dirs_in(&g.join("coverage"))
         .into_iter()
-        .filter(|d| d.join("lcov.info").is_file())
-        .max_by_key(|d| {
-            std::fs::metadata(d.join("lcov.info"))
-                .and_then(|m| m.modified())
-                .ok()
-        });
-    let Some(dir) = newest else {
+        .filter_map(|d| {
+            let text = std::fs::read_to_string(d.join("summary.json")).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+            Some((v["unix_time"].as_u64().unwrap_or(0), d, v))
+        })
+        .max_by_key(|(t, _, _)| *t);
+    let Some((_, dir, v)) = newest else {
         s.push_str("<p>No coverage report yet (<code>cargo harness coverage</code>).</p>");
         return s;
     };
-    let lcov = std::fs::read_to_string(dir.join("lcov.info")).unwrap_or_default();
-    let mut per_crate: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
-    let mut current = String::new();
-    for line in lcov.lines() {
-        if let Some(f) = line.strip_prefix("SF:") {
-            current = crate_of(f);
-        } else if let Some(v) = line.strip_prefix("LF:") {
-            per_crate.entry(current.clone()).or_default().0 += v.parse::<u64>().unwrap_or(0);
-        } else if let Some(v) = line.strip_prefix("LH:") {
-            per_crate.entry(current.clone()).or_default().1 += v.parse::<u64>().unwrap_or(0);
-        }
-    }
+    let pct = |m: &serde_json::Value| {
+        format!(
+            "{:.1} % ({}/{})",
+            m["percent"].as_f64().unwrap_or(0.0),
+            m["covered"].as_u64().unwrap_or(0),
+            m["count"].as_u64().unwrap_or(0)
+        )
+    };
+    let verdict = if v["policy"]["passed"].as_bool().unwrap_or(false) {
+        "policy passed".to_owned()
+    } else {
+        let n = v["policy"]["failures"].as_array().map_or(0, Vec::len);
+        format!("<b>policy failed</b> ({n} failure(s))")
+    };
     let _ = write!(
         s,
-        "<p class=meta>from {} (<a href=\"{}\">full HTML report</a>)</p><table><tr><th>crate</th><th>lines</th><th>hit</th><th>line %</th></tr>",
-        esc(&dir.display().to_string()),
-        esc(&dir.join("html/index.html").display().to_string())
+        "<p class=meta>run {} · {verdict} · <a href=\"{}\">coverage report with trend</a></p><table><tr><th>crate</th><th>lines</th><th>regions</th><th>functions</th><th>minimum</th><th>only fuzz reaches</th></tr>",
+        esc(v["run"].as_str().unwrap_or("?")),
+        esc(&dir.join("index.html").display().to_string())
     );
-    for (k, (lf, lh)) in &per_crate {
+    let empty = Vec::new();
+    for c in v["crates"].as_array().unwrap_or(&empty) {
+        let name = c["name"].as_str().unwrap_or("?");
+        let fuzz_only = v["fuzz_only"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["crate_name"] == name))
+            .map_or("–".to_owned(), |r| format!("{} lines", r["lines"]));
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{lf}</td><td>{lh}</td><td>{:.1}</td></tr>",
-            esc(k),
-            *lh as f64 * 100.0 / (*lf).max(1) as f64
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{fuzz_only}</td></tr>",
+            esc(name),
+            pct(&c["lines"]),
+            pct(&c["regions"]),
+            pct(&c["functions"]),
+            v["policy"]["minimums"][name]
+                .as_f64()
+                .map_or("–".to_owned(), |m| format!("{m} %"))
         );
     }
     s.push_str("</table>");
     s
-}
-
-/// `…/targets/retry-counter/src/x.rs` → `targets/retry-counter`.
-fn crate_of(path: &str) -> String {
-    let parts: Vec<&str> = path.split('/').collect();
-    for (i, p) in parts.iter().enumerate() {
-        if *p == "targets" && i + 1 < parts.len() {
-            return format!("targets/{}", parts[i + 1]);
-        }
-        if matches!(*p, "harness" | "benches") {
-            return (*p).to_owned();
-        }
-    }
-    "other".to_owned()
 }
 
 fn bench_section(g: &Path) -> String {
@@ -252,16 +254,6 @@ fn bench_section(g: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crate_names_from_paths() {
-        assert_eq!(
-            crate_of("/w/main/targets/retry-counter/src/lib.rs"),
-            "targets/retry-counter"
-        );
-        assert_eq!(crate_of("/w/main/harness/src/fuzz.rs"), "harness");
-        assert_eq!(crate_of("/x/y.rs"), "other");
-    }
 
     #[test]
     fn renders_without_any_results() {

@@ -1,0 +1,10 @@
+//! Valid streams from the C encoder, mutated at the bit level (structure-aware), compared with C libbz2.
+//!
+//! `cargo +nightly fuzz run bzip2_decoder_mutate -- -max_total_time=60`
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    bzip2_decoder::fuzzing::check_mutate(data);
+    let (compared, rejected) = bzip2_decoder::fuzzing::oracle_counts();
+    gauntlet_fuzz::oracle_tick(compared, rejected);
+});

@@ -1,0 +1,10 @@
+//! Arbitrary data, level and stream count: C libbz2 compresses, ours (one-shot, streaming, parallel) returns the data.
+//!
+//! `cargo +nightly fuzz run bzip2_decoder_roundtrip -- -max_total_time=60`
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    bzip2_decoder::fuzzing::check_roundtrip(data);
+    let (compared, rejected) = bzip2_decoder::fuzzing::oracle_counts();
+    gauntlet_fuzz::oracle_tick(compared, rejected);
+});

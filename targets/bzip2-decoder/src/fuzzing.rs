@@ -1,0 +1,406 @@
+//! Check functions for the fuzz targets in `fuzz/` (feature `fuzzing`). Each panics with a clear
+//! message on any disagreement; `tests/fuzz_replay.rs` runs them over the corpora on stable.
+//!
+//! The oracles are C libbz2 1.0.8 (`bzip2` 0.4 with `static`, i.e. `bzip2-sys`) and libbz2-rs-sys
+//! (`bzip2` 0.6), driven like `bzip2 -d`: one stream after another until the input is used up, a bad
+//! magic after the first stream is trailing garbage.
+
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use crate::{Decoder, Error, Options, decompress};
+
+static COMPARED: AtomicU64 = AtomicU64::new(0);
+static REJECTED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts an input both sides decoded and compared byte for byte.
+pub fn note_compared() {
+    COMPARED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts an input both sides rejected (or too large to compare).
+pub fn note_rejected() {
+    REJECTED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `(compared, rejected)` so far in this process.
+pub fn oracle_counts() -> (u64, u64) {
+    (
+        COMPARED.load(Ordering::Relaxed),
+        REJECTED.load(Ordering::Relaxed),
+    )
+}
+
+/// Output cap for the comparisons: a few kilobytes of input can describe gigabytes.
+const CAP: u64 = 32 << 20;
+
+/// What an oracle made of an input.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Decoded; the bytes of every stream.
+    Ok(Vec<u8>),
+    /// Rejected, with the oracle's reason.
+    Rejected(String),
+    /// Produced more than the cap; not compared.
+    TooBig,
+}
+
+macro_rules! oracle {
+    ($name:ident, $krate:ident, $doc:literal) => {
+        #[doc = $doc]
+        pub fn $name(input: &[u8], cap: u64) -> Verdict {
+            let mut out = Vec::new();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut offset = 0usize;
+            let mut stream = 0;
+            loop {
+                let mut state = $krate::Decompress::new(false);
+                loop {
+                    let rest = &input[offset + state.total_in() as usize..];
+                    let (before_in, before_out) = (state.total_in(), state.total_out());
+                    let status = state.decompress(rest, &mut buf);
+                    let produced = (state.total_out() - before_out) as usize;
+                    out.extend_from_slice(&buf[..produced]);
+                    if out.len() as u64 > cap {
+                        return Verdict::TooBig;
+                    }
+                    match status {
+                        Err($krate::Error::DataMagic) if stream > 0 => return Verdict::Ok(out),
+                        Err(err) => return Verdict::Rejected(format!("{err:?}")),
+                        Ok($krate::Status::StreamEnd) => break,
+                        Ok(_) if produced == 0 && state.total_in() == before_in => {
+                            return Verdict::Rejected("unexpected end of input".into());
+                        }
+                        Ok(_) => {}
+                    }
+                }
+                offset += state.total_in() as usize;
+                stream += 1;
+                if offset >= input.len() {
+                    return Verdict::Ok(out);
+                }
+            }
+        }
+    };
+}
+
+oracle!(
+    c_libbz2,
+    bzip2_c,
+    "Decodes `input` with C libbz2 1.0.8, stopping past `cap` output bytes."
+);
+oracle!(
+    rust_libbz2,
+    bzip2_rust,
+    "Decodes `input` with libbz2-rs-sys, stopping past `cap` output bytes."
+);
+
+/// Compresses `data` with C libbz2 at `level` (1..=9).
+pub fn c_compress(data: &[u8], level: u32) -> Vec<u8> {
+    let mut encoder = bzip2_c::write::BzEncoder::new(Vec::new(), bzip2_c::Compression::new(level));
+    encoder
+        .write_all(data)
+        .expect("writing to a Vec cannot fail");
+    encoder.finish().expect("writing to a Vec cannot fail")
+}
+
+fn ours(input: &[u8], cap: u64) -> Result<Vec<u8>, Error> {
+    Options::new()
+        .max_output(cap)
+        .decompress(input)
+        .map(|done| done.data)
+}
+
+/// Our streaming decoder, reading its input and writing its output in odd-sized pieces.
+fn ours_streaming(input: &[u8], cap: u64, chunk: usize) -> Result<Vec<u8>, Error> {
+    struct Trickle<'a>(&'a [u8], usize);
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let mut decoder = Decoder::with_limit(Trickle(input, chunk), cap);
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; chunk * 7 + 1];
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(err) => {
+                let inner = err.into_inner().expect("decoder errors wrap an Error");
+                return Err(*inner
+                    .downcast::<Error>()
+                    .expect("decoder errors wrap an Error"));
+            }
+        }
+    }
+}
+
+/// Target `bzip2_decoder_robust`: arbitrary bytes through the one-shot and streaming decoders. Neither
+/// may panic, and both must agree on the result (the error's position may differ: the streaming
+/// decoder sees the input in pieces, so it is compared by kind).
+pub fn check_robust(data: &[u8]) {
+    let one_shot = ours(data, CAP);
+    let chunk = data.first().map_or(1, |&b| usize::from(b % 17) + 1);
+    let streamed = ours_streaming(data, CAP, chunk);
+    match (&one_shot, &streamed) {
+        (Ok(a), Ok(b)) => assert!(a == b, "streaming decoder returned different bytes"),
+        (Err(a), Err(b)) => assert_eq!(
+            std::mem::discriminant(a),
+            std::mem::discriminant(b),
+            "one-shot and streaming decoders fail differently: {a} vs {b}"
+        ),
+        _ => panic!("one-shot {one_shot:?} vs streaming {streamed:?}"),
+    }
+    if let Err(err) = &one_shot {
+        assert!(!err.to_string().is_empty());
+    }
+}
+
+/// Target `bzip2_decoder_differential`: ours and both libbz2s agree on success vs failure and, on
+/// success, on every byte.
+pub fn check_differential(data: &[u8]) {
+    let c = c_libbz2(data, CAP);
+    let ours = ours(data, CAP);
+    match (&c, &ours) {
+        (Verdict::TooBig, _) => {
+            note_rejected();
+            return;
+        }
+        (Verdict::Ok(expected), Ok(got)) => {
+            assert!(
+                expected == got,
+                "C libbz2 and ours decoded different bytes ({} vs {})",
+                expected.len(),
+                got.len()
+            );
+            note_compared();
+        }
+        // Both refusing the input is an agreement the oracle checked, not a skipped input.
+        (Verdict::Rejected(_), Err(_)) => note_compared(),
+        (Verdict::Ok(expected), Err(err)) => {
+            panic!(
+                "C libbz2 decoded {} bytes, ours failed: {err}",
+                expected.len()
+            )
+        }
+        (Verdict::Rejected(reason), Ok(got)) => {
+            panic!(
+                "C libbz2 rejected ({reason}), ours decoded {} bytes",
+                got.len()
+            )
+        }
+    }
+    let rust = rust_libbz2(data, CAP);
+    let agrees = match (&rust, &ours) {
+        (Verdict::Ok(a), Ok(b)) => a == b,
+        (Verdict::Rejected(_), Err(_)) | (Verdict::TooBig, _) => true,
+        _ => false,
+    };
+    assert!(agrees, "libbz2-rs-sys {rust:?} vs ours {ours:?}");
+}
+
+/// Target `bzip2_decoder_roundtrip`: arbitrary data, level and stream count → C compresses → ours (one
+/// shot, streaming and parallel) returns the data.
+pub fn check_roundtrip(data: &[u8]) {
+    let Some((&knobs, payload)) = data.split_first() else {
+        note_rejected();
+        return;
+    };
+    let level = u32::from(knobs % 9) + 1;
+    let streams = usize::from(knobs / 9 % 3) + 1;
+    let mut compressed = Vec::new();
+    let mut expected = Vec::new();
+    for part in payload
+        .chunks(payload.len().div_ceil(streams).max(1))
+        .take(streams)
+    {
+        compressed.extend_from_slice(&c_compress(part, level));
+        expected.extend_from_slice(part);
+    }
+    if compressed.is_empty() {
+        compressed = c_compress(&[], level);
+    }
+    let got = decompress(&compressed).unwrap_or_else(|err| panic!("level {level}: {err}"));
+    assert!(
+        got == expected,
+        "level {level}: round trip changed the data"
+    );
+    let streamed = ours_streaming(&compressed, u64::MAX, usize::from(knobs) % 5 + 1)
+        .expect("streaming round trip");
+    assert!(
+        streamed == expected,
+        "level {level}: streaming round trip changed the data"
+    );
+    let parallel = Options::new()
+        .threads(2)
+        .decompress(&compressed)
+        .expect("parallel round trip");
+    assert!(parallel.data == expected && parallel.trailing_garbage.is_none());
+    note_compared();
+}
+
+/// One edit of a valid stream, at a bit or byte position taken modulo the stream's length.
+#[derive(Debug, Clone, Arbitrary)]
+pub enum Mutation {
+    /// Flip one bit.
+    FlipBit(u32),
+    /// Flip `len` (1..=8) consecutive bits.
+    FlipBits(u32, u8),
+    /// Overwrite a byte.
+    SetByte(u32, u8),
+    /// Cut the stream.
+    Truncate(u32),
+    /// Insert bytes.
+    Insert(u32, Vec<u8>),
+    /// Remove up to 8 bytes.
+    Remove(u32, u8),
+    /// Append bytes (trailing garbage or another stream's start).
+    Append(Vec<u8>),
+}
+
+/// The structured input of target `bzip2_decoder_mutate`.
+#[derive(Debug, Clone, Arbitrary)]
+pub struct MutateInput {
+    /// Compression level, taken modulo 9.
+    pub level: u8,
+    /// Bytes to compress.
+    pub payload: Vec<u8>,
+    /// Compress the payload as this many concatenated streams (modulo 3, plus 1).
+    pub streams: u8,
+    /// Edits applied in order.
+    pub mutations: Vec<Mutation>,
+}
+
+/// Applies `mutations` to `stream`.
+pub fn mutate(stream: &mut Vec<u8>, mutations: &[Mutation]) {
+    for mutation in mutations {
+        let len = stream.len().max(1);
+        let at = |pos: u32| pos as usize % len;
+        match mutation {
+            Mutation::FlipBit(bit) => {
+                let bit = *bit as usize % (len * 8);
+                if let Some(byte) = stream.get_mut(bit / 8) {
+                    *byte ^= 0x80 >> (bit % 8);
+                }
+            }
+            Mutation::FlipBits(bit, count) => {
+                for i in 0..usize::from(count % 8) + 1 {
+                    let bit = (*bit as usize + i) % (len * 8);
+                    if let Some(byte) = stream.get_mut(bit / 8) {
+                        *byte ^= 0x80 >> (bit % 8);
+                    }
+                }
+            }
+            Mutation::SetByte(pos, value) => {
+                if let Some(byte) = stream.get_mut(at(*pos)) {
+                    *byte = *value;
+                }
+            }
+            Mutation::Truncate(pos) => stream.truncate(at(*pos)),
+            Mutation::Insert(pos, bytes) => {
+                let pos = at(*pos).min(stream.len());
+                stream.splice(pos..pos, bytes.iter().copied());
+            }
+            Mutation::Remove(pos, count) => {
+                let pos = at(*pos).min(stream.len());
+                let end = (pos + usize::from(count % 8) + 1).min(stream.len());
+                stream.drain(pos..end);
+            }
+            Mutation::Append(bytes) => stream.extend_from_slice(bytes),
+        }
+    }
+}
+
+/// Target `bzip2_decoder_mutate`: valid streams from the C encoder, edited at the bit level, then the
+/// differential check (and the parallel decoder against the serial one).
+pub fn check_mutate(data: &[u8]) {
+    let Ok(input) = MutateInput::arbitrary_take_rest(Unstructured::new(data)) else {
+        note_rejected();
+        return;
+    };
+    let level = u32::from(input.level % 9) + 1;
+    let streams = usize::from(input.streams % 3) + 1;
+    let mut stream = Vec::new();
+    for part in input
+        .payload
+        .chunks(input.payload.len().div_ceil(streams).max(1))
+        .take(streams)
+    {
+        stream.extend_from_slice(&c_compress(part, level));
+    }
+    if stream.is_empty() {
+        stream = c_compress(&[], level);
+    }
+    mutate(&mut stream, &input.mutations);
+    check_differential(&stream);
+    check_parallel_agrees(&stream);
+}
+
+/// Parallel and serial decoding return identical results, errors included.
+fn check_parallel_agrees(input: &[u8]) {
+    let serial = Options::new().max_output(CAP).decompress(input);
+    for threads in [2, 3] {
+        let parallel = Options::new()
+            .max_output(CAP)
+            .threads(threads)
+            .decompress(input);
+        assert!(
+            serial == parallel,
+            "{threads} threads: parallel {parallel:?} vs serial {serial:?}"
+        );
+    }
+}
+
+/// Target `bzip2_decoder_parallel`: the parallel decoder against the serial one, on multi-block
+/// streams. The first byte picks the input: the raw bytes themselves, or the rest expanded to several
+/// 100k blocks, compressed at level 1, then a few bits flipped.
+pub fn check_parallel(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        note_rejected();
+        return;
+    };
+    if mode % 2 == 0 {
+        check_parallel_agrees(rest);
+        note_compared();
+        return;
+    }
+    let Ok(input) = MutateInput::arbitrary_take_rest(Unstructured::new(rest)) else {
+        note_rejected();
+        return;
+    };
+    // Expand the payload to 2..4 blocks at level 1; a counter keeps the copies distinct.
+    let mut raw = Vec::with_capacity(300_000);
+    let seed = if input.payload.is_empty() {
+        vec![0u8]
+    } else {
+        input.payload.clone()
+    };
+    let target = 120_000 * (usize::from(input.streams % 3) + 1);
+    let mut round = 0u32;
+    while raw.len() < target {
+        raw.extend_from_slice(&seed);
+        raw.extend_from_slice(&round.to_le_bytes());
+        round += 1;
+    }
+    let mut stream = c_compress(&raw, 1);
+    let edits: Vec<Mutation> = input.mutations.into_iter().take(4).collect();
+    mutate(&mut stream, &edits);
+    check_parallel_agrees(&stream);
+    if edits.is_empty() {
+        let decoded = Options::new()
+            .threads(2)
+            .decompress(&stream)
+            .expect("valid multi-block stream");
+        assert!(
+            decoded.data == raw,
+            "parallel decoder changed a valid multi-block stream"
+        );
+    }
+    note_compared();
+}

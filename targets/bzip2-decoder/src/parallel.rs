@@ -1,0 +1,299 @@
+//! Parallel decoding of one stream: find blocks by their bit-aligned magic, decode them on worker
+//! threads, and chain the results in order.
+//!
+//! The 48-bit block magic may also occur by chance inside a block's Huffman data. Such false
+//! positives are harmless: the main thread follows the true chain of blocks (each block ends exactly
+//! where the next begins, the first starts right after the stream header) and takes only the decode
+//! results whose start lies on it; a chained block whose start was not scanned (impossible, since
+//! every real block starts with the magic) is decoded on the main thread. Every bit on the chain is
+//! decoded by the same code as the serial decoder, so both return the same bytes and the same error.
+
+use std::sync::{Condvar, Mutex};
+
+use crate::bits::BitReader;
+use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
+use crate::crc;
+use crate::error::Error;
+use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
+
+/// Speculative decodes are made with the largest block size; the chain re-checks the real level.
+const MAX_LEVEL: u32 = 9;
+
+/// Bit offsets (relative to `data[0]`) of every occurrence of the block magic.
+pub(crate) fn scan_block_magics(data: &[u8]) -> Vec<u64> {
+    // For a magic starting at bit `r` of byte `q`, byte `q + 1` is covered completely and must hold
+    // `SECOND[r]`; that one-byte test rejects almost every position before the full comparison.
+    let second: [u8; 8] = std::array::from_fn(|r| ((BLOCK_MAGIC >> (48 - 16 + r)) & 0xff) as u8);
+    let mut by_byte = [0u8; 256];
+    for (r, &byte) in second.iter().enumerate() {
+        by_byte[usize::from(byte)] |= 1 << r;
+    }
+    let mut found = Vec::new();
+    for (j, &byte) in data.iter().enumerate().skip(1) {
+        let mut shifts = by_byte[usize::from(byte)];
+        while shifts != 0 {
+            let r = shifts.trailing_zeros();
+            shifts &= shifts - 1;
+            let start = (j as u64 - 1) * 8 + u64::from(r);
+            if read_48(data, start) == Some(BLOCK_MAGIC) {
+                found.push(start);
+            }
+        }
+    }
+    found
+}
+
+fn read_48(data: &[u8], bit: u64) -> Option<u64> {
+    let first = usize::try_from(bit / 8).ok()?;
+    let bytes = data.get(first..first + 7).map(|s| s.to_vec()).or_else(|| {
+        let tail = data.get(first..)?;
+        (tail.len() * 8 >= 48 + (bit % 8) as usize).then(|| tail.to_vec())
+    })?;
+    let mut word = 0u64;
+    for i in 0..7 {
+        word = (word << 8) | u64::from(bytes.get(i).copied().unwrap_or(0));
+    }
+    Some((word >> (8 - bit % 8)) & 0xffff_ffff_ffff)
+}
+
+/// One speculative block decode.
+#[derive(Debug)]
+struct Decoded {
+    result: Result<(u32, Vec<u8>), Error>,
+    /// Bit just past the block, relative to the input.
+    end: u64,
+    /// The block's length before un-RLE1, to re-check against the stream's real level.
+    bwt_len: usize,
+}
+
+#[derive(Debug)]
+struct Board {
+    /// Next job index a worker may claim.
+    next: usize,
+    /// Jobs below this index are no longer wanted by the main thread.
+    wanted_from: usize,
+    stop: bool,
+    results: Vec<Option<Decoded>>,
+}
+
+struct Shared<'a> {
+    input: &'a [u8],
+    jobs: Vec<u64>,
+    ahead: usize,
+    limit: u64,
+    board: Mutex<Board>,
+    changed: Condvar,
+}
+
+impl Shared<'_> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
+        // A worker never panics while holding the lock, so poisoning cannot carry a broken state.
+        self.board
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn worker(&self, scratch: &mut Scratch) {
+        loop {
+            let job = {
+                let mut board = self.lock();
+                loop {
+                    if board.stop || board.next >= self.jobs.len() {
+                        return;
+                    }
+                    if board.next < board.wanted_from {
+                        board.next = board.wanted_from;
+                        continue;
+                    }
+                    if board.next < board.wanted_from + self.ahead {
+                        board.next += 1;
+                        break board.next - 1;
+                    }
+                    board = self
+                        .changed
+                        .wait(board)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+            };
+            let decoded = decode_speculatively(self.input, self.jobs[job], scratch, self.limit);
+            let mut board = self.lock();
+            if job >= board.wanted_from {
+                board.results[job] = Some(decoded);
+            }
+            self.changed.notify_all();
+        }
+    }
+
+    /// Waits for job `index`'s result, telling the workers that earlier jobs are no longer needed.
+    fn take(&self, index: usize) -> Decoded {
+        let mut board = self.lock();
+        let previous = board.wanted_from.min(index);
+        board.wanted_from = index;
+        for slot in &mut board.results[previous..index] {
+            *slot = None;
+        }
+        self.changed.notify_all();
+        loop {
+            if let Some(decoded) = board.results[index].take() {
+                board.wanted_from = index + 1;
+                self.changed.notify_all();
+                return decoded;
+            }
+            board = self
+                .changed
+                .wait(board)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.changed.notify_all();
+    }
+}
+
+fn decode_speculatively(input: &[u8], start: u64, scratch: &mut Scratch, limit: u64) -> Decoded {
+    let mut reader = BitReader::new(input, start + 48, 0);
+    let mut out = Vec::new();
+    // Errors are re-decoded on the chain, with the right block index and level.
+    let result = decode_block_into(scratch, &mut reader, MAX_LEVEL, 0, &mut out, limit);
+    let bwt_len = result.as_ref().map_or(0, |&(_, len)| len);
+    Decoded {
+        result: result.map(|(crc, _)| (crc, out)),
+        end: reader.position(),
+        bwt_len,
+    }
+}
+
+/// Decodes all streams in `input` using `threads` decoding threads, appending to `out`; returns
+/// the byte offset of trailing garbage, like the serial decoder.
+pub(crate) fn decompress_parallel(
+    input: &[u8],
+    threads: usize,
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<Option<usize>, Error> {
+    let jobs = scan_block_magics(input);
+    let shared = Shared {
+        input,
+        ahead: threads * 2,
+        limit,
+        board: Mutex::new(Board {
+            next: 0,
+            wanted_from: 0,
+            stop: false,
+            results: (0..jobs.len()).map(|_| None).collect(),
+        }),
+        changed: Condvar::new(),
+        jobs,
+    };
+    std::thread::scope(|scope| {
+        // The main thread only chains results (waiting, and copying bytes), so all `threads` decode.
+        for _ in 0..threads {
+            scope.spawn(|| shared.worker(&mut Scratch::new()));
+        }
+        let result = chain(&shared, out);
+        shared.stop();
+        result
+    })
+}
+
+/// Follows the true block chain on the main thread.
+fn chain(shared: &Shared<'_>, out: &mut Vec<u8>) -> Result<Option<usize>, Error> {
+    let input = shared.input;
+    let mut main_scratch: Option<Scratch> = None;
+    let mut offset = 0usize;
+    let mut pos = Position::default();
+    loop {
+        let level = match stream_header(&input[offset..]) {
+            Header::Level(level) => level,
+            Header::Mismatch if pos.stream == 0 => return Err(Error::NotBzip2 { offset: 0 }),
+            Header::Mismatch => return Ok(Some(offset)),
+            Header::Incomplete => {
+                return Err(Error::Truncated {
+                    bit_offset: input.len() as u64 * 8,
+                });
+            }
+        };
+        let mut cursor = (offset as u64 + 4) * 8;
+        let mut combined = 0u32;
+        loop {
+            let mut reader = BitReader::new(input, cursor, 0);
+            match read_marker(&mut reader, pos.block)? {
+                Marker::EndOfStream => {
+                    offset = finish_stream(&mut reader, pos.stream, combined)? as usize;
+                    break;
+                }
+                Marker::Block => {}
+            }
+            let speculative = match shared.jobs.binary_search(&cursor) {
+                Ok(index) => Some(shared.take(index)),
+                Err(_) => None,
+            };
+            let usable =
+                speculative.filter(|d| d.bwt_len <= level as usize * 100_000 && d.result.is_ok());
+            let crc = match usable {
+                Some(Decoded {
+                    result: Ok((crc, data)),
+                    end,
+                    ..
+                }) => {
+                    if (out.len() + data.len()) as u64 > shared.limit {
+                        return Err(Error::OutputLimit {
+                            limit: shared.limit,
+                        });
+                    }
+                    out.extend_from_slice(&data);
+                    cursor = end;
+                    crc
+                }
+                _ => {
+                    // Errors (and blocks too long for this stream's level) are re-decoded serially so
+                    // that the error carries the right block index and level.
+                    let scratch = main_scratch.get_or_insert_with(Scratch::new);
+                    let (crc, _) = decode_block_into(
+                        scratch,
+                        &mut reader,
+                        level,
+                        pos.block,
+                        out,
+                        shared.limit,
+                    )?;
+                    cursor = reader.position();
+                    crc
+                }
+            };
+            combined = crc::combine(combined, crc);
+            pos.block += 1;
+        }
+        pos.stream += 1;
+        if offset >= input.len() {
+            return Ok(None);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_the_magic_at_every_bit_alignment() {
+        for shift in 0..16u64 {
+            let mut bits = vec![0u8; 20];
+            let magic_bits = BLOCK_MAGIC << 16; // left-aligned in 64 bits
+            for i in 0..48u64 {
+                if magic_bits & (1 << (63 - i)) != 0 {
+                    let at = 8 + shift + i;
+                    bits[(at / 8) as usize] |= 0x80 >> (at % 8);
+                }
+            }
+            assert_eq!(scan_block_magics(&bits), vec![8 + shift], "shift {shift}");
+        }
+        assert!(scan_block_magics(&[0x31, 0x41, 0x59, 0x26, 0x53]).is_empty());
+        assert_eq!(
+            scan_block_magics(&[0x31, 0x41, 0x59, 0x26, 0x53, 0x59]),
+            vec![0]
+        );
+    }
+}

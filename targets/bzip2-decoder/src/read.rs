@@ -1,0 +1,266 @@
+//! The streaming [`Decoder`]: `Read` in, `Read` out, memory bounded by one block plus buffers.
+
+use std::io::{self, Read};
+
+use crate::bits::BitReader;
+use crate::block::{Marker, Scratch, read_marker};
+use crate::crc;
+use crate::error::{Corruption, Error};
+use crate::rle::{MissingRunLength, Unrle};
+use crate::stream::{Header, Position, finish_stream, stream_header};
+
+/// Compressed bytes buffered ahead before decoding a block: more than any encoder's largest block.
+const BLOCK_WINDOW: usize = 2 << 20;
+/// A block needing more compressed input than this is rejected (`Corruption::BlockTooLarge`); only
+/// hand-made streams with padded code-length sections get near it.
+const MAX_WINDOW: usize = 64 << 20;
+const READ_CHUNK: usize = 256 << 10;
+
+/// Streaming bzip2 decoder over any [`Read`]: decodes every concatenated stream, verifies all CRCs.
+///
+/// Format errors surface as [`io::Error`]s of kind `InvalidData` wrapping an [`Error`]
+/// (`err.get_ref().and_then(|e| e.downcast_ref::<Error>())`), and repeat on later reads.
+#[derive(Debug)]
+pub struct Decoder<R> {
+    inner: R,
+    /// Buffered compressed input; `input[0]` is at absolute byte `origin`.
+    input: Vec<u8>,
+    /// Landing buffer for reads, so `input` never needs zero-filling.
+    chunk: Vec<u8>,
+    origin: u64,
+    /// Next unread bit, relative to `input[0]`.
+    bit: u64,
+    eof: bool,
+    scratch: Scratch,
+    state: State,
+    pos: Position,
+    level: u32,
+    combined: u32,
+    block_len: usize,
+    stored_crc: u32,
+    unrle: Unrle,
+    emitted: u64,
+    limit: u64,
+    trailing_garbage: Option<u64>,
+    failed: Option<Error>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    StreamStart,
+    Blocks,
+    Emitting,
+    Done,
+}
+
+impl<R: Read> Decoder<R> {
+    /// A decoder with no output limit.
+    pub fn new(inner: R) -> Self {
+        Self::with_limit(inner, u64::MAX)
+    }
+
+    /// A decoder that fails with [`Error::OutputLimit`] rather than produce more than `limit` bytes.
+    pub fn with_limit(inner: R, limit: u64) -> Self {
+        Decoder {
+            inner,
+            input: Vec::new(),
+            chunk: Vec::new(),
+            origin: 0,
+            bit: 0,
+            eof: false,
+            scratch: Scratch::new(),
+            state: State::StreamStart,
+            pos: Position::default(),
+            level: 0,
+            combined: 0,
+            block_len: 0,
+            stored_crc: 0,
+            unrle: Unrle::new(),
+            emitted: 0,
+            limit,
+            trailing_garbage: None,
+            failed: None,
+        }
+    }
+
+    /// Byte offset of data after the last stream that is not a stream header (`bzip2` warns and
+    /// ignores it); known once `read` has returned 0.
+    pub fn trailing_garbage(&self) -> Option<u64> {
+        self.trailing_garbage
+    }
+
+    /// The wrapped reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn fail(&mut self, err: Error) -> io::Error {
+        self.failed = Some(err.clone());
+        err.into()
+    }
+
+    /// Buffers input until `want` bytes from the current byte are available, or the end of input.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        let current = (self.bit / 8) as usize;
+        if current > READ_CHUNK {
+            self.input.drain(..current);
+            self.origin += current as u64;
+            self.bit -= current as u64 * 8;
+        }
+        let current = (self.bit / 8) as usize;
+        if self.chunk.is_empty() {
+            self.chunk = vec![0u8; READ_CHUNK];
+        }
+        while !self.eof && self.input.len() - current < want {
+            match self.inner.read(&mut self.chunk) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self
+                    .input
+                    .extend_from_slice(&self.chunk[..n.min(READ_CHUNK)]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn start_stream(&mut self) -> io::Result<()> {
+        self.fill(4)?;
+        let offset = (self.bit / 8) as usize;
+        if self.pos.stream > 0 && offset == self.input.len() {
+            self.state = State::Done;
+            return Ok(());
+        }
+        match stream_header(&self.input[offset..]) {
+            Header::Level(level) => {
+                self.level = level;
+                self.combined = 0;
+                self.bit += 32;
+                self.state = State::Blocks;
+                Ok(())
+            }
+            Header::Mismatch if self.pos.stream == 0 => {
+                Err(self.fail(Error::NotBzip2 { offset: 0 }))
+            }
+            Header::Mismatch => {
+                self.trailing_garbage = Some(self.origin + offset as u64);
+                self.state = State::Done;
+                Ok(())
+            }
+            Header::Incomplete => {
+                let bit_offset = (self.origin + self.input.len() as u64) * 8;
+                Err(self.fail(Error::Truncated { bit_offset }))
+            }
+        }
+    }
+
+    /// Decodes the next block (or the end-of-stream trailer), re-reading with a larger window if the
+    /// buffered input was not enough.
+    fn next_block(&mut self) -> io::Result<()> {
+        let mut want = BLOCK_WINDOW;
+        loop {
+            self.fill(want)?;
+            let mut reader = BitReader::new(&self.input, self.bit, self.origin * 8);
+            let result = match read_marker(&mut reader, self.pos.block) {
+                Ok(Marker::Block) => self
+                    .scratch
+                    .decode_block(&mut reader, self.level, self.pos.block)
+                    .map(Some),
+                Ok(Marker::EndOfStream) => {
+                    finish_stream(&mut reader, self.pos.stream, self.combined).map(|_| None)
+                }
+                Err(e) => Err(e),
+            };
+            let end = reader.position();
+            match result {
+                Err(Error::Truncated { .. }) if !self.eof => {
+                    if want >= MAX_WINDOW {
+                        let err = Error::Corrupt {
+                            kind: Corruption::BlockTooLarge,
+                            block: self.pos.block,
+                            bit_offset: self.origin * 8 + self.bit,
+                        };
+                        return Err(self.fail(err));
+                    }
+                    want *= 2;
+                }
+                Err(e) => return Err(self.fail(e)),
+                Ok(Some(info)) => {
+                    self.bit = end;
+                    self.block_len = info.len;
+                    self.stored_crc = info.stored_crc;
+                    self.unrle = Unrle::new();
+                    self.state = State::Emitting;
+                    return Ok(());
+                }
+                Ok(None) => {
+                    self.bit = end.div_ceil(8) * 8;
+                    self.pos.stream += 1;
+                    self.state = State::StreamStart;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn emit(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let block = &self.scratch.bwt_out[..self.block_len];
+        let room = (buf.len() as u64).min(self.limit - self.emitted) as usize;
+        if room == 0 && !self.unrle.is_done(block) {
+            return Err(self.fail(Error::OutputLimit { limit: self.limit }));
+        }
+        match self.unrle.emit(block, &mut buf[..room]) {
+            Ok(0) => {
+                let computed = self.unrle.crc();
+                if computed != self.stored_crc {
+                    let err = Error::BlockCrc {
+                        block: self.pos.block,
+                        stored: self.stored_crc,
+                        computed,
+                    };
+                    return Err(self.fail(err));
+                }
+                self.combined = crc::combine(self.combined, computed);
+                self.pos.block += 1;
+                self.state = State::Blocks;
+                Ok(0)
+            }
+            Ok(n) => {
+                self.emitted += n as u64;
+                Ok(n)
+            }
+            Err(MissingRunLength) => {
+                let err = Error::Corrupt {
+                    kind: Corruption::MissingRunLength,
+                    block: self.pos.block,
+                    bit_offset: self.origin * 8 + self.bit,
+                };
+                Err(self.fail(err))
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(err) = &self.failed {
+            return Err(err.clone().into());
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.state {
+                State::StreamStart => self.start_stream()?,
+                State::Blocks => self.next_block()?,
+                State::Emitting => {
+                    let n = self.emit(buf)?;
+                    if n > 0 {
+                        return Ok(n);
+                    }
+                }
+                State::Done => return Ok(0),
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The `bzip2-decoder` binary behaves like `bzip2 -dc`.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bzip2-decoder"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn decodes_stdin_and_files_with_any_thread_count() {
+    let data = common::text(150_000, 1);
+    let compressed = common::c_compress(&data, 1);
+    for args in [&[][..], &["--threads", "2"], &["--threads=3", "-"]] {
+        let out = run(args, &compressed);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, data, "{args:?}");
+        assert!(out.stderr.is_empty());
+    }
+    let dir = std::env::temp_dir().join(format!("bzip2-decoder-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("a.bz2");
+    std::fs::write(&file, &compressed).unwrap();
+    let path = file.to_str().unwrap();
+    let out = run(&[path, path], b"");
+    assert!(out.status.success());
+    assert_eq!(
+        out.stdout.len(),
+        data.len() * 2,
+        "two files, concatenated output"
+    );
+    let out = run(&["-t", path], b"");
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "-t writes nothing"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn trailing_garbage_warns_and_exits_zero() {
+    let mut input = common::c_compress(b"payload", 9);
+    input.extend_from_slice(b"junk");
+    for args in [&[][..], &["--threads", "2"]] {
+        let out = run(args, &input);
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"payload");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("trailing garbage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn corrupt_or_truncated_input_is_one_error_line_and_nonzero_exit() {
+    let good = common::c_compress(&common::text(5000, 2), 9);
+    let mut corrupt = good.clone();
+    corrupt[20] ^= 0x40;
+    let cases: [(&[&str], &[u8]); 5] = [
+        (&[], b"not bzip2 at all"),
+        (&[], &good[..good.len() / 2]),
+        (&[], &corrupt),
+        (&["--threads", "2"], &corrupt),
+        (&["-t"], &good[..good.len() - 1]),
+    ];
+    for (args, input) in cases {
+        let out = run(args, input);
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.starts_with("error: ") && stderr.lines().count() == 1,
+            "{stderr:?}"
+        );
+    }
+    let out = run(&["--threads", "0"], b"");
+    assert!(!out.status.success());
+    let out = run(&["/nonexistent/file.bz2"], b"");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: /nonexistent/file.bz2: cannot open")
+    );
+}

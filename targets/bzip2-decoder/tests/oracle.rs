@@ -1,0 +1,283 @@
+//! Streams made at test time by C libbz2 (levels 1–9), decoded every way we can: one-shot, streaming in
+//! odd pieces, both BWT walks, and in parallel.
+
+mod common;
+
+use std::io::Read;
+
+use bzip2_decoder::{Decoder, Error, Options, decompress};
+use common::*;
+
+/// Every decoding path must return `expected` for `compressed`.
+fn assert_decodes(compressed: &[u8], expected: &[u8], what: &str) {
+    let got = decompress(compressed).unwrap_or_else(|err| panic!("{what}: {err}"));
+    assert!(
+        got == expected,
+        "{what}: one-shot output differs ({} vs {} bytes)",
+        got.len(),
+        expected.len()
+    );
+    let plain = Options::new()
+        .single_chain_bwt(true)
+        .decompress(compressed)
+        .unwrap();
+    assert!(plain.data == expected, "{what}: single-chain BWT differs");
+    let parallel = Options::new().threads(3).decompress(compressed).unwrap();
+    assert!(
+        parallel.data == expected && parallel.trailing_garbage.is_none(),
+        "{what}: parallel differs"
+    );
+    for chunk in [1usize, 7, 4096] {
+        let mut decoder = Decoder::new(Pieces(compressed, chunk));
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; chunk * 3 + 1];
+        loop {
+            let n = decoder
+                .read(&mut buf)
+                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert!(
+            out == expected,
+            "{what}: streaming in {chunk}-byte pieces differs"
+        );
+    }
+}
+
+/// A reader that hands out at most `.1` bytes per call.
+struct Pieces<'a>(&'a [u8], usize);
+
+impl Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+fn small_cases() -> Vec<(String, Vec<u8>)> {
+    let mut cases = vec![
+        ("empty".to_string(), Vec::new()),
+        ("one byte".into(), vec![b'x']),
+    ];
+    for run in [3usize, 4, 5, 255, 256, 259, 260, 1000] {
+        cases.push((format!("run of {run}"), vec![b'a'; run]));
+        let mut framed = b"xy".to_vec();
+        framed.extend(std::iter::repeat_n(0u8, run));
+        framed.extend_from_slice(b"zz");
+        cases.push((format!("framed run of {run}"), framed));
+    }
+    cases.push(("all byte values".into(), (0..=255u8).collect()));
+    cases.push((
+        "all byte values twice, reversed".into(),
+        (0..=255u8).chain((0..=255u8).rev()).collect(),
+    ));
+    cases.push(("text".into(), text(5000, 1)));
+    cases.push(("noise".into(), noise(3000, 2)));
+    cases
+}
+
+#[test]
+fn small_inputs_at_every_level() {
+    for level in 1..=9 {
+        for (name, data) in small_cases() {
+            assert_decodes(
+                &c_compress(&data, level),
+                &data,
+                &format!("level {level}, {name}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn data_straddling_block_boundaries() {
+    // Level 1 blocks hold up to 100k bytes after RLE1; straddle them with text, runs and noise.
+    let mut data = text(99_990, 3);
+    data.extend(std::iter::repeat_n(b'q', 600));
+    data.extend(noise(110_000, 4));
+    data.extend(text(40_000, 5));
+    let compressed = c_compress(&data, 1);
+    assert!(
+        bzip2_decoder::Options::new()
+            .decompress(&compressed)
+            .is_ok()
+    );
+    assert_decodes(&compressed, &data, "three level-1 blocks");
+    assert_decodes(&c_compress(&data, 2), &data, "two level-2 blocks");
+}
+
+#[test]
+fn incompressible_data_at_levels_1_and_9() {
+    let data = noise(250_000, 6);
+    for level in [1, 9] {
+        assert_decodes(
+            &c_compress(&data, level),
+            &data,
+            &format!("noise, level {level}"),
+        );
+    }
+}
+
+#[test]
+fn concatenated_streams_of_mixed_levels() {
+    let parts = [
+        text(1000, 7),
+        Vec::new(),
+        noise(120_000, 8),
+        vec![b'z'; 300],
+    ];
+    let mut compressed = Vec::new();
+    let mut expected = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        compressed.extend(c_compress(part, [1, 9, 1, 5][i]));
+        expected.extend_from_slice(part);
+    }
+    assert_decodes(&compressed, &expected, "four concatenated streams");
+}
+
+#[test]
+fn trailing_garbage_is_ignored_and_reported() {
+    let data = text(2000, 9);
+    let stream = c_compress(&data, 9);
+    for garbage in [&b"\0\0\0\0"[..], b"garbage", b"BZx", b"BZh0", b"\n"] {
+        let mut input = stream.clone();
+        input.extend_from_slice(garbage);
+        let done = Options::new().decompress(&input).unwrap();
+        assert_eq!(done.data, data);
+        assert_eq!(done.trailing_garbage, Some(stream.len()), "{garbage:?}");
+        let parallel = Options::new().threads(2).decompress(&input).unwrap();
+        assert_eq!(parallel, done);
+        let mut decoder = Decoder::new(&input[..]);
+        let mut out = Vec::new();
+        decoder.read_to_end(&mut out).unwrap();
+        assert_eq!(out, data);
+        assert_eq!(decoder.trailing_garbage(), Some(stream.len() as u64));
+        assert_eq!(
+            c_decompress(&input),
+            Some(data.clone()),
+            "C agrees on {garbage:?}"
+        );
+    }
+    // A header prefix at the end is a truncated stream, and a header followed by junk a corrupt one,
+    // for libbz2 and for us.
+    for tail in [&b"B"[..], b"BZ", b"BZh", b"BZh9", b"BZh9\x31\x41\x59"] {
+        let mut input = stream.clone();
+        input.extend_from_slice(tail);
+        assert!(
+            matches!(decompress(&input), Err(Error::Truncated { .. })),
+            "{tail:?}"
+        );
+        assert_eq!(c_decompress(&input), None);
+    }
+    let mut input = stream.clone();
+    input.extend_from_slice(b"BZh9junkjunkjunk");
+    assert!(matches!(
+        decompress(&input),
+        Err(Error::Corrupt { block: 1, .. })
+    ));
+    assert_eq!(c_decompress(&input), None);
+}
+
+#[test]
+fn output_limit_stops_bombs() {
+    let bomb = c_compress(&vec![0u8; 5_000_000], 9);
+    assert!(bomb.len() < 100);
+    let limit = 1_000_000;
+    assert_eq!(
+        Options::new().max_output(limit).decompress(&bomb),
+        Err(Error::OutputLimit { limit })
+    );
+    assert_eq!(
+        Options::new()
+            .max_output(limit)
+            .threads(2)
+            .decompress(&bomb),
+        Err(Error::OutputLimit { limit })
+    );
+    let mut decoder = Decoder::with_limit(&bomb[..], limit);
+    let mut out = Vec::new();
+    let err = decoder.read_to_end(&mut out).unwrap_err();
+    assert_eq!(
+        err.get_ref().unwrap().downcast_ref::<Error>(),
+        Some(&Error::OutputLimit { limit })
+    );
+    assert_eq!(
+        out.len() as u64,
+        limit,
+        "the decoder fills up to the limit, then fails"
+    );
+    // Exactly at the limit is fine.
+    assert_eq!(
+        Options::new()
+            .max_output(5_000_000)
+            .decompress(&bomb)
+            .unwrap()
+            .data
+            .len(),
+        5_000_000
+    );
+}
+
+/// Our writer, checked against C: a plain block decodes the same in both.
+#[test]
+fn hand_built_block_agrees_with_c() {
+    let pre_rle = b"banana bandana, abracadabra";
+    let stream = write_stream(1, &[RawBlock::from_bwt_input(pre_rle)], None);
+    assert_eq!(c_decompress(&stream).as_deref(), Some(&pre_rle[..]));
+    assert_eq!(decompress(&stream).unwrap(), pre_rle);
+}
+
+/// The legacy randomised bit: C libbz2 is the judge of where the mask applies.
+#[test]
+fn randomised_blocks_match_c() {
+    // Bytes whose neighbours differ by at least 2, so flipping the low bit never makes a run.
+    let pre_rle: Vec<u8> = (0..3000u32).map(|i| (i * 37 % 256) as u8).collect();
+    let mut block = RawBlock::from_bwt_input(&pre_rle);
+    block.randomised = true;
+    // C writes the block out before it checks the CRC: learn the de-randomised bytes from it.
+    let probe = write_stream(1, &[block.clone()], None);
+    let mut state = bzip2_c::Decompress::new(false);
+    let mut out = vec![0u8; 10_000];
+    let _ = state.decompress(&probe, &mut out);
+    out.truncate(state.total_out() as usize);
+    assert_eq!(out.len(), pre_rle.len());
+    let flipped = out.iter().zip(&pre_rle).filter(|(a, b)| a != b).count();
+    assert!(flipped >= 3, "the mask flips a byte every few hundred");
+    block.crc = crc32(&out);
+    let stream = write_stream(1, &[block], None);
+    assert_eq!(c_decompress(&stream).as_ref(), Some(&out));
+    assert_decodes(&stream, &out, "randomised block");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Any data at any level round-trips through C's encoder and our decoder.
+        #[test]
+        fn round_trips(data in proptest::collection::vec(any::<u8>(), 0..600), level in 1u32..=9, runs in 0usize..300) {
+            let mut data = data;
+            data.extend(std::iter::repeat_n(b'r', runs));
+            let compressed = c_compress(&data, level);
+            prop_assert_eq!(decompress(&compressed).unwrap(), data);
+        }
+
+        /// Flipping any one bit of a valid stream: we and C agree on accept/reject and on the bytes.
+        #[test]
+        fn bit_flips_agree_with_c(seed in any::<u64>(), bit in any::<usize>()) {
+            let data = text(400, seed);
+            let mut stream = c_compress(&data, 9);
+            let bit = bit % (stream.len() * 8);
+            stream[bit / 8] ^= 0x80 >> (bit % 8);
+            prop_assert_eq!(decompress(&stream).ok(), c_decompress(&stream));
+        }
+    }
+}

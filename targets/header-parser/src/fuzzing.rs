@@ -1,0 +1,411 @@
+//! The check functions behind the fuzz targets (feature `fuzzing`). Each panics with a clear message when an
+//! invariant or the httparse oracle is violated; `tests/fuzz_replay.rs` replays the corpora through them on
+//! stable Rust.
+//!
+//! The first input byte picks the mode (request or response, which leniencies, which limit); the rest is the
+//! message.
+
+use crate::scan::{self, Backend};
+use crate::{
+    EMPTY_HEADER, Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status,
+    parse_chunk_size,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COMPARED: AtomicU64 = AtomicU64::new(0);
+static REJECTED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts an input on which the oracle and this parser both completed and were compared field by field.
+pub fn note_compared() {
+    COMPARED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts an input that gave no field-by-field comparison (an error or `Partial` on either side).
+pub fn note_rejected() {
+    REJECTED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `(compared, rejected)` so far in this process, for the coverage monitor.
+pub fn oracle_counts() -> (u64, u64) {
+    (
+        COMPARED.load(Ordering::Relaxed),
+        REJECTED.load(Ordering::Relaxed),
+    )
+}
+
+const HEADERS: usize = 32;
+
+type Parsed<'b, 'h, T> = Result<Status<T>, Error>;
+
+fn split_mode(data: &[u8]) -> (u8, &[u8]) {
+    match data.split_first() {
+        Some((&mode, rest)) => (mode, rest),
+        None => (0, &[]),
+    }
+}
+
+/// A parser with the leniencies chosen by the low five bits of `bits`.
+fn parser_from_bits(bits: u8) -> Parser {
+    Leniency::ALL
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| bits & (1 << i) != 0)
+        .fold(Parser::new(), |parser, (_, leniency)| {
+            parser.lenient(leniency)
+        })
+}
+
+fn check_request_invariants(parser: &Parser, buf: &[u8], request: &Request<'_, '_>) {
+    assert!(
+        request.head_len <= buf.len() && request.head_len <= parser.max_head_len,
+        "head_len out of range"
+    );
+    assert_eq!(buf[request.head_len - 1], b'\n', "a head ends with LF");
+    assert!(
+        !request.method.is_empty() && request.method.bytes().all(|b| scan::TCHAR[b as usize]),
+        "method"
+    );
+    assert!(
+        !request.target.is_empty() && request.target.bytes().all(scan::is_target_byte),
+        "target"
+    );
+    check_fields(parser, request.headers);
+    let _ = request.framing();
+}
+
+fn check_response_invariants(parser: &Parser, buf: &[u8], response: &Response<'_, '_>) {
+    assert!(
+        response.head_len <= buf.len() && response.head_len <= parser.max_head_len,
+        "head_len out of range"
+    );
+    assert_eq!(buf[response.head_len - 1], b'\n', "a head ends with LF");
+    assert!(response.code <= 999, "three digits");
+    assert!(
+        response.reason.iter().all(|&b| scan::is_value_byte(b)),
+        "reason bytes"
+    );
+    check_fields(parser, response.headers);
+    for method in ["GET", "HEAD", "CONNECT"] {
+        let _ = response.framing(method);
+    }
+}
+
+fn check_fields(parser: &Parser, headers: &[Header<'_>]) {
+    for header in headers {
+        assert!(
+            !header.name.is_empty() && header.name.bytes().all(|b| scan::TCHAR[b as usize]),
+            "name"
+        );
+        let fold = parser.allows(Leniency::ObsFold);
+        for &b in header.value {
+            assert!(
+                scan::is_value_byte(b) || fold && (b == b'\r' || b == b'\n'),
+                "value byte {b:#x}"
+            );
+        }
+        let edge_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        assert!(
+            !header.value.first().is_some_and(edge_ws),
+            "value not trimmed at start: {header:?}"
+        );
+        assert!(
+            !header.value.last().is_some_and(edge_ws),
+            "value not trimmed at end: {header:?}"
+        );
+    }
+}
+
+fn check_error(error: &Error, buf: &[u8], parser: &Parser) {
+    if error.kind() == ErrorKind::HeadTooLarge {
+        assert!(
+            error.offset() == parser.max_head_len && buf.len() >= parser.max_head_len,
+            "{error}"
+        );
+    } else {
+        assert!(
+            error.offset() < buf.len(),
+            "error offset beyond the input: {error}"
+        );
+    }
+}
+
+/// Robustness on arbitrary bytes: no panic, every result well formed, every backend identical, and
+/// chunk-size lines equal to a naive reading.
+pub fn check_robust(data: &[u8]) {
+    let (mode, buf) = split_mode(data);
+    let base = parser_from_bits(mode);
+    let base = if mode & 0x80 != 0 {
+        base.max_head_len(usize::from(mode & 0x3F) + 8)
+    } else {
+        base
+    };
+    for parser in [base, Parser::new(), parser_from_bits(0x1F)] {
+        let mut first_request = None;
+        let mut first_response = None;
+        for backend in Backend::available() {
+            let mut headers = [EMPTY_HEADER; HEADERS];
+            let request = crate::parse::request_with(parser, backend, buf, &mut headers);
+            match &request {
+                Ok(Status::Complete(r)) => check_request_invariants(&parser, buf, r),
+                Err(e) => check_error(e, buf, &parser),
+                Ok(Status::Partial) => {}
+            }
+            let request = format!("{request:?}");
+            assert_eq!(
+                first_request.get_or_insert_with(|| request.clone()),
+                &request,
+                "{backend:?} differs"
+            );
+            let mut headers = [EMPTY_HEADER; HEADERS];
+            let response = crate::parse::response_with(parser, backend, buf, &mut headers);
+            match &response {
+                Ok(Status::Complete(r)) => check_response_invariants(&parser, buf, r),
+                Err(e) => check_error(e, buf, &parser),
+                Ok(Status::Partial) => {}
+            }
+            let response = format!("{response:?}");
+            assert_eq!(
+                first_response.get_or_insert_with(|| response.clone()),
+                &response,
+                "{backend:?} differs"
+            );
+        }
+    }
+    check_chunk_line(buf);
+}
+
+fn check_chunk_line(buf: &[u8]) {
+    let digits = buf.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let naive = buf[..digits].iter().try_fold(0u128, |n, &b| {
+        let n = n * 16 + u128::from((b as char).to_digit(16).unwrap_or(0));
+        (n <= u128::from(u64::MAX)).then_some(n)
+    });
+    match parse_chunk_size(buf) {
+        Ok(Status::Complete((line_len, size))) => {
+            assert!(
+                line_len <= buf.len() && buf[..line_len].ends_with(b"\r\n"),
+                "chunk line end"
+            );
+            assert_eq!(
+                Some(u128::from(size)),
+                naive,
+                "chunk size differs from the naive reading"
+            );
+        }
+        Err(e) if e.kind() == ErrorKind::ChunkSizeOverflow => {
+            assert_eq!(naive, None, "overflow reported for {buf:?}")
+        }
+        Err(e) => assert!(e.offset() <= buf.len(), "chunk error offset out of range"),
+        Ok(Status::Partial) => assert!(
+            buf.len() < crate::MAX_CHUNK_LINE,
+            "partial beyond the line limit"
+        ),
+    }
+}
+
+/// The httparse configuration that matches this parser's with `lenient` on (or both defaults).
+fn httparse_config(lenient: bool) -> httparse::ParserConfig {
+    let mut config = httparse::ParserConfig::default();
+    if lenient {
+        config
+            .allow_multiple_spaces_in_request_line_delimiters(true)
+            .allow_multiple_spaces_in_response_status_delimiters(true)
+            .allow_obsolete_multiline_headers_in_responses(true)
+            .allow_spaces_after_header_name_in_responses(true);
+    }
+    config
+}
+
+fn ours_for(lenient: bool, response: bool) -> Parser {
+    if !lenient {
+        return Parser::new();
+    }
+    // httparse accepts bare LF and a missing reason always; folds and spaces before colons only in responses.
+    let parser = Parser::new()
+        .lenient(Leniency::BareLf)
+        .lenient(Leniency::MultipleSpaces);
+    if response {
+        parser
+            .lenient(Leniency::ObsFold)
+            .lenient(Leniency::SpaceBeforeColon)
+            .lenient(Leniency::MissingReason)
+    } else {
+        parser
+    }
+}
+
+/// Which documented difference (crate docs, "Differences from httparse") explains our error where httparse
+/// did not fail; `None` if none does.
+fn explain(error: &Error, buf: &[u8], response: bool, parser: &Parser) -> Option<&'static str> {
+    let at = error.offset();
+    let byte = buf.get(at).copied();
+    match error.kind() {
+        ErrorKind::BareLf if byte == Some(b'\n') => Some("1: bare LF"),
+        ErrorKind::InvalidVersion if response && at == 0 && matches!(byte, Some(b'\r' | b'\n')) => {
+            Some("2: empty line before status-line")
+        }
+        ErrorKind::InvalidStatus if response && matches!(byte, Some(b'\r' | b'\n')) => {
+            Some("3: no SP after code")
+        }
+        ErrorKind::InvalidTarget if byte.is_some_and(|b| b >= 0x80) => Some("4: non-ASCII target"),
+        ErrorKind::HeadTooLarge if buf.len() >= parser.max_head_len => Some("6: head size limit"),
+        ErrorKind::TooManyHeaders => Some("7: too many headers, noticed at the line start"),
+        _ => None,
+    }
+}
+
+fn same_headers(ours: &[Header<'_>], theirs: &[httparse::Header<'_>]) -> bool {
+    ours.len() == theirs.len()
+        && ours
+            .iter()
+            .zip(theirs)
+            .all(|(a, b)| a.name == b.name && a.value == b.value)
+}
+
+/// Differential against httparse: where both complete, every field is equal; where they disagree, the
+/// difference is one of the documented rules.
+pub fn check_differential(data: &[u8]) {
+    let (mode, buf) = split_mode(data);
+    let response = mode & 1 != 0;
+    let lenient = mode & 2 != 0;
+    let parser = ours_for(lenient, response);
+    let config = httparse_config(lenient);
+    let mut ours_headers = [EMPTY_HEADER; HEADERS];
+    let mut theirs_headers = [httparse::EMPTY_HEADER; HEADERS];
+    if response {
+        let ours = parser.parse_response(buf, &mut ours_headers);
+        let mut theirs = httparse::Response::new(&mut theirs_headers);
+        let theirs_status = config.parse_response(&mut theirs, buf);
+        compare(&ours, &theirs_status, buf, response, &parser, |r| {
+            assert_eq!(
+                Some(r.version == crate::Version::Http11),
+                theirs.version.map(|v| v == 1),
+                "version"
+            );
+            assert_eq!(Some(r.code), theirs.code, "code");
+            let reason = theirs.reason.unwrap_or_default().as_bytes();
+            if r.reason.iter().all(u8::is_ascii) {
+                assert_eq!(r.reason, reason, "reason");
+            } else {
+                assert!(
+                    reason.is_empty(),
+                    "5: httparse reports an obs-text reason as empty"
+                );
+            }
+            assert!(
+                same_headers(r.headers, theirs.headers),
+                "headers: {:?} vs {:?}",
+                r.headers,
+                theirs.headers
+            );
+            r.head_len
+        });
+    } else {
+        let ours = parser.parse_request(buf, &mut ours_headers);
+        let mut theirs = httparse::Request::new(&mut theirs_headers);
+        let theirs_status = config.parse_request(&mut theirs, buf);
+        compare(&ours, &theirs_status, buf, response, &parser, |r| {
+            assert_eq!(Some(r.method), theirs.method, "method");
+            assert_eq!(Some(r.target), theirs.path, "target");
+            assert_eq!(
+                Some(r.version == crate::Version::Http11),
+                theirs.version.map(|v| v == 1),
+                "version"
+            );
+            assert!(
+                same_headers(r.headers, theirs.headers),
+                "headers: {:?} vs {:?}",
+                r.headers,
+                theirs.headers
+            );
+            r.head_len
+        });
+    }
+}
+
+fn compare<T: core::fmt::Debug>(
+    ours: &Parsed<'_, '_, T>,
+    theirs: &httparse::Result<usize>,
+    buf: &[u8],
+    response: bool,
+    parser: &Parser,
+    fields_equal: impl FnOnce(&T) -> usize,
+) {
+    match (ours, theirs) {
+        (Ok(Status::Complete(ours)), Ok(httparse::Status::Complete(theirs_len))) => {
+            assert_eq!(fields_equal(ours), *theirs_len, "head_len");
+            note_compared();
+        }
+        (Err(error), Ok(_)) => {
+            let rule = explain(error, buf, response, parser);
+            assert!(
+                rule.is_some(),
+                "we reject ({error}) where httparse gives {theirs:?}: no documented rule"
+            );
+            note_rejected();
+        }
+        (Err(_), Err(_)) | (Ok(Status::Partial), Ok(httparse::Status::Partial)) => note_rejected(),
+        _ => panic!("undocumented difference: ours {ours:?}, httparse {theirs:?}"),
+    }
+}
+
+/// Split invariance: every prefix parses as `Partial` or exactly as the whole input does, a complete head is
+/// complete from its last byte on, and an error is reported once its byte and one more are present.
+pub fn check_split(data: &[u8]) {
+    let (mode, buf) = split_mode(data);
+    let parser = parser_from_bits(mode);
+    let parser = if mode & 0x40 != 0 {
+        parser.max_head_len(usize::from(mode >> 7) * 64 + 32)
+    } else {
+        parser
+    };
+    let response = mode & 0x20 != 0;
+    let render = |input: &[u8]| -> (String, Option<usize>, Option<Error>) {
+        let mut headers = [EMPTY_HEADER; HEADERS];
+        let (text, head_len, error) = if response {
+            match parser.parse_response(input, &mut headers) {
+                Ok(Status::Complete(r)) => (format!("{r:?}"), Some(r.head_len), None),
+                other => (format!("{other:?}"), None, other.err()),
+            }
+        } else {
+            match parser.parse_request(input, &mut headers) {
+                Ok(Status::Complete(r)) => (format!("{r:?}"), Some(r.head_len), None),
+                other => (format!("{other:?}"), None, other.err()),
+            }
+        };
+        (text, head_len, error)
+    };
+    let (whole, head_len, error) = render(buf);
+    let partial = format!("{:?}", Ok::<Status<()>, Error>(Status::Partial));
+    let stride = (buf.len() / 512).max(1);
+    for cut in (0..buf.len()).step_by(stride) {
+        let (prefix, _, _) = render(&buf[..cut]);
+        assert!(
+            prefix == partial || prefix == whole,
+            "cut {cut}: {prefix} but whole: {whole}"
+        );
+        if let Some(head_len) = head_len {
+            assert_eq!(
+                prefix == whole,
+                cut >= head_len,
+                "cut {cut}: complete only from head_len {head_len}"
+            );
+        }
+        if let Some(error) = error {
+            let decided = error.offset() + 2;
+            assert!(
+                cut < decided || prefix == whole,
+                "cut {cut}: error {error} not reported yet"
+            );
+        }
+    }
+    let chunk = |input: &[u8]| format!("{:?}", parse_chunk_size(input));
+    let whole_chunk = chunk(buf);
+    for cut in (0..buf.len()).step_by(stride) {
+        let prefix = chunk(&buf[..cut]);
+        assert!(
+            prefix == partial || prefix == whole_chunk,
+            "chunk cut {cut}: {prefix} but whole: {whole_chunk}"
+        );
+    }
+}

@@ -1,0 +1,504 @@
+//! The head parser: one left-to-right pass in which every decision depends only on the bytes already read.
+//!
+//! That property is what makes split invariance hold: running out of input anywhere yields `Partial`, and an
+//! error is reported as soon as the byte that causes it (plus at most one byte of lookahead after a CR or a
+//! line end) is in the buffer, so a prefix can never see an error the whole message would not.
+
+use crate::scan::{Backend, Scalar, Scan};
+use crate::{Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status, Version};
+
+/// Why parsing stopped early.
+pub(crate) enum Halt {
+    Partial,
+    Invalid(Error),
+}
+
+type Step<T> = Result<T, Halt>;
+
+#[cold]
+fn fail<T>(kind: ErrorKind, offset: usize) -> Step<T> {
+    Err(Halt::Invalid(Error::new(kind, offset)))
+}
+
+/// Converts the internal outcome, applying the head-size limit: running out of a window that is already as
+/// long as the limit means the head is too large.
+fn finish<T>(step: Step<T>, input_len: usize, limit: usize) -> Result<Status<T>, Error> {
+    match step {
+        Ok(value) => Ok(Status::Complete(value)),
+        Err(Halt::Invalid(error)) => Err(error),
+        Err(Halt::Partial) if input_len >= limit => Err(Error::new(ErrorKind::HeadTooLarge, limit)),
+        Err(Halt::Partial) => Ok(Status::Partial),
+    }
+}
+
+/// The parse of one head: the (limited) input plus the switches in force.
+struct Cursor<'b, S> {
+    buf: &'b [u8],
+    parser: Parser,
+    scan: S,
+}
+
+/// Where a field value sits, and where the next line starts.
+struct FieldLine {
+    value_start: usize,
+    value_end: usize,
+    next: usize,
+}
+
+impl<'b, S: Scan> Cursor<'b, S> {
+    #[inline(always)]
+    fn new(input: &'b [u8], parser: Parser, scan: S) -> Self {
+        let limit = input.len().min(parser.max_head_len);
+        Self {
+            buf: &input[..limit],
+            parser,
+            scan,
+        }
+    }
+
+    #[inline(always)]
+    fn allows(&self, leniency: Leniency) -> bool {
+        self.parser.allows(leniency)
+    }
+
+    #[inline(always)]
+    fn byte(&self, at: usize) -> Step<u8> {
+        self.buf.get(at).copied().ok_or(Halt::Partial)
+    }
+
+    /// Consumes the line terminator at `at`: CRLF, or a lone LF when allowed. Any other byte is `other`.
+    #[inline(always)]
+    fn line_end(&self, at: usize, other: ErrorKind) -> Step<usize> {
+        // The common case in one two-byte compare.
+        if self.buf.get(at..at + 2) == Some(b"\r\n") {
+            return Ok(at + 2);
+        }
+        match self.byte(at)? {
+            b'\r' => match self.byte(at + 1)? {
+                b'\n' => Ok(at + 2),
+                _ => fail(ErrorKind::BareCr, at),
+            },
+            b'\n' if self.allows(Leniency::BareLf) => Ok(at + 1),
+            b'\n' => fail(ErrorKind::BareLf, at),
+            _ => fail(other, at),
+        }
+    }
+
+    /// Skips the extra SPs that the multiple-spaces leniency tolerates after a start-line delimiter.
+    #[inline(always)]
+    fn extra_spaces(&self, mut at: usize) -> Step<usize> {
+        if self.allows(Leniency::MultipleSpaces) {
+            while self.byte(at)? == b' ' {
+                at += 1;
+            }
+        }
+        Ok(at)
+    }
+
+    /// RFC 9112 §2.2: a server SHOULD ignore empty lines received before the request-line.
+    fn skip_empty_lines(&self, mut at: usize) -> Step<usize> {
+        loop {
+            match self.byte(at)? {
+                b'\r' | b'\n' => at = self.line_end(at, ErrorKind::BareCr)?,
+                _ => return Ok(at),
+            }
+        }
+    }
+
+    /// `HTTP-version = "HTTP/1." ("0" / "1")`, checked byte by byte so a short prefix stays `Partial`.
+    #[inline(always)]
+    fn version(&self, at: usize) -> Step<(Version, usize)> {
+        if let Some(eight) = self.buf.get(at..at + 8) {
+            match eight {
+                b"HTTP/1.1" => return Ok((Version::Http11, at + 8)),
+                b"HTTP/1.0" => return Ok((Version::Http10, at + 8)),
+                _ => {}
+            }
+        }
+        for (i, &expected) in b"HTTP/1.".iter().enumerate() {
+            if self.byte(at + i)? != expected {
+                return fail(ErrorKind::InvalidVersion, at + i);
+            }
+        }
+        match self.byte(at + 7)? {
+            b'1' => Ok((Version::Http11, at + 8)),
+            b'0' => Ok((Version::Http10, at + 8)),
+            _ => fail(ErrorKind::InvalidVersion, at + 7),
+        }
+    }
+
+    #[inline(always)]
+    fn method(&self, at: usize) -> Step<(&'b str, usize)> {
+        if self.buf.get(at..at + 4) == Some(b"GET ") {
+            return Ok(("GET", at + 4));
+        }
+        let end = self.scan.token_end(self.buf, at);
+        if self.byte(end)? != b' ' || end == at {
+            return fail(ErrorKind::InvalidMethod, end);
+        }
+        Ok((ascii(&self.buf[at..end]), end + 1))
+    }
+
+    #[inline(always)]
+    fn target(&self, at: usize) -> Step<(&'b str, usize)> {
+        let end = self.scan.target_end(self.buf, at);
+        if self.byte(end)? != b' ' || end == at {
+            return fail(ErrorKind::InvalidTarget, end);
+        }
+        Ok((ascii(&self.buf[at..end]), end + 1))
+    }
+
+    #[inline(always)]
+    fn request_line(&self) -> Step<(&'b str, &'b str, Version, usize)> {
+        let at = self.skip_empty_lines(0)?;
+        let (method, at) = self.method(at)?;
+        let at = self.extra_spaces(at)?;
+        let (target, at) = self.target(at)?;
+        let at = self.extra_spaces(at)?;
+        let (version, at) = self.version(at)?;
+        let at = self.line_end(at, ErrorKind::InvalidVersion)?;
+        Ok((method, target, version, at))
+    }
+
+    #[inline(always)]
+    fn status_line(&self) -> Step<(Version, u16, &'b [u8], usize)> {
+        let (version, at) = self.version(0)?;
+        if self.byte(at)? != b' ' {
+            return fail(ErrorKind::InvalidVersion, at);
+        }
+        let mut at = self.extra_spaces(at + 1)?;
+        let mut code = 0u16;
+        for _ in 0..3 {
+            let digit = self.byte(at)?;
+            if !digit.is_ascii_digit() {
+                return fail(ErrorKind::InvalidStatus, at);
+            }
+            code = code * 10 + u16::from(digit - b'0');
+            at += 1;
+        }
+        match self.byte(at)? {
+            b' ' => {
+                let start = self.extra_spaces(at + 1)?;
+                let end = self.scan.value_end(self.buf, start);
+                let next = self.line_end(end, ErrorKind::InvalidReason)?;
+                Ok((version, code, &self.buf[start..end], next))
+            }
+            b'\r' | b'\n' if self.allows(Leniency::MissingReason) => {
+                let next = self.line_end(at, ErrorKind::InvalidStatus)?;
+                Ok((version, code, &self.buf[at..at], next))
+            }
+            _ => fail(ErrorKind::InvalidStatus, at),
+        }
+    }
+
+    #[inline(always)]
+    fn skip_ows(&self, mut at: usize) -> usize {
+        // Usually exactly one SP follows the colon.
+        if self.buf.get(at) == Some(&b' ') && !matches!(self.buf.get(at + 1), Some(b' ' | b'\t')) {
+            return at + 1;
+        }
+        while let Some(b' ' | b'\t') = self.buf.get(at) {
+            at += 1;
+        }
+        at
+    }
+
+    /// Parses `OWS field-value OWS` and its line end, starting right after the colon. Folded continuation
+    /// lines (when allowed) stay inside the value; leading and trailing whitespace, folds included, does not.
+    #[inline(always)]
+    fn field_value(&self, at: usize) -> Step<FieldLine> {
+        let mut value_start = self.skip_ows(at);
+        let mut at = value_start;
+        loop {
+            let stop = self.scan.value_end(self.buf, at);
+            let next = self.line_end(stop, ErrorKind::InvalidHeaderValue)?;
+            if self.allows(Leniency::ObsFold) && matches!(self.byte(next)?, b' ' | b'\t') {
+                if stop == value_start {
+                    // Nothing but whitespace so far: the value starts after the fold.
+                    value_start = self.skip_ows(next);
+                    at = value_start;
+                } else {
+                    at = next;
+                }
+                continue;
+            }
+            let mut value_end = stop;
+            while value_end > value_start
+                && matches!(self.buf[value_end - 1], b' ' | b'\t' | b'\r' | b'\n')
+            {
+                value_end -= 1;
+            }
+            return Ok(FieldLine {
+                value_start,
+                value_end,
+                next,
+            });
+        }
+    }
+
+    // No closures on the hot path: a closure is compiled without the entry point's target features, so
+    // the SIMD scanners would not inline into it.
+    #[inline(always)]
+    fn request(
+        &self,
+        headers: &mut [Header<'b>],
+    ) -> Step<(&'b str, &'b str, Version, usize, usize)> {
+        let (method, target, version, at) = self.request_line()?;
+        let (count, head_len) = self.fields(at, headers, false)?;
+        Ok((method, target, version, count, head_len))
+    }
+
+    #[inline(always)]
+    fn response(&self, headers: &mut [Header<'b>]) -> Step<(Version, u16, &'b [u8], usize, usize)> {
+        let (version, code, reason, at) = self.status_line()?;
+        let (count, head_len) = self.fields(at, headers, true)?;
+        Ok((version, code, reason, count, head_len))
+    }
+
+    /// Parses field lines from `at` up to and including the empty line. Returns the count and the head length.
+    #[inline(always)]
+    fn fields(
+        &self,
+        mut at: usize,
+        headers: &mut [Header<'b>],
+        response: bool,
+    ) -> Step<(usize, usize)> {
+        let mut count = 0;
+        loop {
+            match self.byte(at)? {
+                b'\r' | b'\n' => return Ok((count, self.line_end(at, ErrorKind::BareCr)?)),
+                b' ' | b'\t' => return fail(ErrorKind::ObsFold, at),
+                _ => {}
+            }
+            let Some(slot) = headers.get_mut(count) else {
+                return fail(ErrorKind::TooManyHeaders, at);
+            };
+            let name_end = self.scan.token_end(self.buf, at);
+            let mut colon = name_end;
+            match self.byte(name_end)? {
+                b':' if name_end > at => {}
+                b' ' | b'\t' if name_end > at => {
+                    if !(response && self.allows(Leniency::SpaceBeforeColon)) {
+                        return fail(ErrorKind::SpaceBeforeColon, name_end);
+                    }
+                    colon = self.skip_ows(name_end);
+                    if self.byte(colon)? != b':' {
+                        return fail(ErrorKind::InvalidHeaderName, colon);
+                    }
+                }
+                _ => return fail(ErrorKind::InvalidHeaderName, name_end),
+            }
+            let line = self.field_value(colon + 1)?;
+            *slot = Header {
+                name: ascii(&self.buf[at..name_end]),
+                value: &self.buf[line.value_start..line.value_end],
+            };
+            count += 1;
+            at = line.next;
+        }
+    }
+}
+
+/// Token or target bytes (ASCII by construction) as `&str`.
+#[inline]
+fn ascii(bytes: &[u8]) -> &str {
+    crate::fast::ascii_str(bytes)
+}
+
+pub(crate) fn request<'b, 'h>(
+    parser: Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Request<'b, 'h>>, Error> {
+    #[cfg(target_arch = "x86_64")]
+    if parser.simd {
+        if let Some(avx2) = crate::fast::Avx2::detect() {
+            return avx2.request(parser, input, headers);
+        }
+        if let Some(sse42) = crate::fast::Sse42::detect() {
+            return sse42.request(parser, input, headers);
+        }
+    }
+    request_in(Scalar, parser, input, headers)
+}
+
+pub(crate) fn response<'b, 'h>(
+    parser: Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Response<'b, 'h>>, Error> {
+    #[cfg(target_arch = "x86_64")]
+    if parser.simd {
+        if let Some(avx2) = crate::fast::Avx2::detect() {
+            return avx2.response(parser, input, headers);
+        }
+        if let Some(sse42) = crate::fast::Sse42::detect() {
+            return sse42.response(parser, input, headers);
+        }
+    }
+    response_in(Scalar, parser, input, headers)
+}
+
+/// [`request`] on the scanner backend chosen by the caller (tests compare them all). A SIMD backend the CPU
+/// lacks falls back to scalar.
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+pub(crate) fn request_with<'b, 'h>(
+    parser: Parser,
+    backend: Backend,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Request<'b, 'h>>, Error> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::fast::{Avx2, Sse42};
+        match backend {
+            Backend::Avx2 => {
+                if let Some(avx2) = Avx2::detect() {
+                    return avx2.request(parser, input, headers);
+                }
+            }
+            Backend::Sse42 => {
+                if let Some(sse42) = Sse42::detect() {
+                    return sse42.request(parser, input, headers);
+                }
+            }
+            Backend::Scalar => {}
+        }
+    }
+    let _ = backend;
+    request_in(Scalar, parser, input, headers)
+}
+
+/// [`response`] on the scanner backend chosen by the caller.
+#[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+pub(crate) fn response_with<'b, 'h>(
+    parser: Parser,
+    backend: Backend,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Response<'b, 'h>>, Error> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::fast::{Avx2, Sse42};
+        match backend {
+            Backend::Avx2 => {
+                if let Some(avx2) = Avx2::detect() {
+                    return avx2.response(parser, input, headers);
+                }
+            }
+            Backend::Sse42 => {
+                if let Some(sse42) = Sse42::detect() {
+                    return sse42.response(parser, input, headers);
+                }
+            }
+            Backend::Scalar => {}
+        }
+    }
+    let _ = backend;
+    response_in(Scalar, parser, input, headers)
+}
+
+/// The request parse for one scanner; inlined into each backend's entry point.
+#[inline(always)]
+pub(crate) fn request_in<'b, 'h, S: Scan>(
+    scan: S,
+    parser: Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Request<'b, 'h>>, Error> {
+    let cursor = Cursor::new(input, parser, scan);
+    let step = cursor.request(headers);
+    let status = finish(step, input.len(), parser.max_head_len)?;
+    Ok(match status {
+        Status::Complete((method, target, version, count, head_len)) => {
+            let headers: &'h [Header<'b>] = headers;
+            Status::Complete(Request {
+                method,
+                target,
+                version,
+                headers: &headers[..count],
+                head_len,
+                head: &input[..head_len],
+            })
+        }
+        Status::Partial => Status::Partial,
+    })
+}
+
+/// The response parse for one scanner; inlined into each backend's entry point.
+#[inline(always)]
+pub(crate) fn response_in<'b, 'h, S: Scan>(
+    scan: S,
+    parser: Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Response<'b, 'h>>, Error> {
+    let cursor = Cursor::new(input, parser, scan);
+    let step = cursor.response(headers);
+    let status = finish(step, input.len(), parser.max_head_len)?;
+    Ok(match status {
+        Status::Complete((version, code, reason, count, head_len)) => {
+            let headers: &'h [Header<'b>] = headers;
+            Status::Complete(Response {
+                version,
+                code,
+                reason,
+                headers: &headers[..count],
+                head_len,
+                head: &input[..head_len],
+            })
+        }
+        Status::Partial => Status::Partial,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EMPTY_HEADER;
+
+    /// Whole heads through every backend's entry point (the `#[target_feature]` copies of the parser);
+    /// small enough for Miri.
+    #[test]
+    fn every_backend_parses_whole_heads_identically() {
+        let request: &[u8] = b"GET /search?q=a+b&lang=en HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0 \
+            (X11; Linux x86_64)\r\nCookie: a=0123456789abcdef0123456789abcdef; b=2\r\nAccept:\t*/*\t\r\n\r\nbody";
+        let response: &[u8] =
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nX-A: \xff\xfe obs-text\r\n\r\n";
+        let invalid: &[u8] =
+            b"GET / HTTP/1.1\r\nHost: a\r\nX-Bad: 0123456789abcdef0123456789abcdef\x00\r\n\r\n";
+        let parser = Parser::new();
+        let mut expected = None;
+        for backend in Backend::available() {
+            let mut headers = [EMPTY_HEADER; 8];
+            let req = format!("{:?}", request_with(parser, backend, request, &mut headers));
+            let mut headers = [EMPTY_HEADER; 8];
+            let resp = format!(
+                "{:?}",
+                response_with(parser, backend, response, &mut headers)
+            );
+            let mut headers = [EMPTY_HEADER; 8];
+            let bad = request_with(parser, backend, invalid, &mut headers);
+            assert_eq!(
+                bad.map(|_| ()).unwrap_err(),
+                Error::new(ErrorKind::InvalidHeaderValue, 64),
+                "{backend:?}"
+            );
+            let all = (req, resp);
+            assert_eq!(
+                expected.get_or_insert_with(|| all.clone()),
+                &all,
+                "{backend:?} differs from scalar"
+            );
+        }
+        let (req, resp) = expected.unwrap();
+        assert!(
+            req.contains("head_len: 169") && req.contains(r#"value: [42, 47, 42]"#),
+            "{req}"
+        );
+        assert!(
+            resp.contains("code: 404") && resp.contains("head_len: 63"),
+            "{resp}"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! Check functions of the fuzz targets (`fuzz/fuzz_targets/query_sorter_*.rs`); each panics on a violation.
+//!
+//! Input layout shared by both targets: byte 0 picks the mode and flags, then optional length-prefixed globs,
+//! then the URL (see [`split_input`]).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::{EmptyQuery, Mode, Options, Sorter, naive, sort_query};
+
+static COMPARED: AtomicU64 = AtomicU64::new(0);
+static REJECTED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one input compared against an oracle.
+pub fn note_compared() {
+    COMPARED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts one input the oracle could not judge.
+pub fn note_rejected() {
+    REJECTED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `(compared, rejected)` since the process started.
+pub fn oracle_counts() -> (u64, u64) {
+    (
+        COMPARED.load(Ordering::Relaxed),
+        REJECTED.load(Ordering::Relaxed),
+    )
+}
+
+/// Decodes options and URL from fuzz bytes.
+///
+/// Byte 0: bits 0-1 mode (0 canonical, 1 by-key, 2 Varnish, 3 canonical), bit 2 dedupe, bit 3 decode unreserved,
+/// bit 4 strip fragment, bit 5 remove empty `?`, bit 6 a drop glob follows, bit 7 a keep glob follows. Each glob
+/// is one length byte (taken modulo 8) and that many bytes. The rest is the URL. `None` for an invalid glob.
+pub fn split_input(data: &[u8]) -> Option<(Options, &[u8])> {
+    let Some((&flags, mut rest)) = data.split_first() else {
+        return Some((Options::default(), data));
+    };
+    let mode = match flags & 3 {
+        1 => Mode::ByKey,
+        2 => Mode::Varnish,
+        _ => Mode::Canonical,
+    };
+    let mut options = Options::new(mode)
+        .with_dedupe(flags & 4 != 0)
+        .with_decode_unreserved(flags & 8 != 0)
+        .with_strip_fragment(flags & 16 != 0)
+        .with_empty_query(if flags & 32 != 0 {
+            EmptyQuery::Remove
+        } else {
+            EmptyQuery::Keep
+        });
+    for (bit, is_drop) in [(64, true), (128, false)] {
+        if flags & bit == 0 {
+            continue;
+        }
+        let (glob, after) = take_glob(rest);
+        rest = after;
+        options = if is_drop {
+            options.drop(glob)
+        } else {
+            options.keep(glob)
+        }
+        .ok()?;
+    }
+    Some((options, rest))
+}
+
+fn take_glob(data: &[u8]) -> (&[u8], &[u8]) {
+    match data.split_first() {
+        Some((&len, rest)) => rest.split_at((usize::from(len) % 8).min(rest.len())),
+        None => (data, data),
+    }
+}
+
+/// Robustness: any bytes, any options. The output is no longer than the input, sorting it again changes
+/// nothing, the path before the `?` is kept, and the borrowing forms agree with [`Sorter::sort_into`].
+pub fn check_robust(data: &[u8]) {
+    let Some((options, url)) = split_input(data) else {
+        return;
+    };
+    let mut sorter = Sorter::new(options.clone());
+    let mut out = Vec::new();
+    // Sort something else first so that stale scratch state would show.
+    sorter.sort_into(data, &mut out);
+    sorter.sort_into(url, &mut out);
+    assert!(out.len() <= url.len(), "output grew: {url:?} -> {out:?}");
+
+    let mut again = Vec::new();
+    sorter.sort_into(&out, &mut again);
+    assert_eq!(again, out, "not idempotent for {url:?} with {options:?}");
+
+    let head_end = url
+        .iter()
+        .position(|&b| b == b'?' || (b == b'#' && options.mode() != Mode::Varnish))
+        .unwrap_or(url.len());
+    assert_eq!(&out[..head_end], &url[..head_end], "path changed: {url:?}");
+
+    let cow = sorter.sort(url);
+    assert_eq!(
+        *cow, *out,
+        "Sorter::sort differs from sort_into for {url:?}"
+    );
+    assert_eq!(
+        matches!(cow, std::borrow::Cow::Borrowed(_)),
+        out == url,
+        "Sorter::sort borrows wrongly for {url:?}"
+    );
+
+    let mut canonical = Vec::new();
+    Sorter::default().sort_into(url, &mut canonical);
+    let quick = sort_query(url);
+    assert_eq!(*quick, *canonical, "sort_query differs for {url:?}");
+    assert_eq!(
+        matches!(quick, std::borrow::Cow::Borrowed(_)),
+        canonical == url,
+        "sort_query borrows wrongly for {url:?}"
+    );
+}
+
+/// Differential: [`Sorter`] against [`naive::sort`] in the mode and options encoded in `data`, and in Varnish mode
+/// with default options also against [`naive::varnish_querysort`] wherever Varnish's output is order-independent.
+pub fn check_differential(data: &[u8]) {
+    let Some((options, url)) = split_input(data) else {
+        note_rejected();
+        return;
+    };
+    let mut sorter = Sorter::new(options.clone());
+    let mut fast = Vec::new();
+    sorter.sort_into(data, &mut fast);
+    sorter.sort_into(url, &mut fast);
+    let model = naive::sort(url, &options);
+    assert_eq!(
+        fast, model,
+        "Sorter and naive model differ for {url:?} with {options:?}"
+    );
+    note_compared();
+
+    let mut varnish = Sorter::new(Options::new(Mode::Varnish));
+    varnish.sort_into(url, &mut fast);
+    match naive::varnish_querysort(url) {
+        Some(expected) => {
+            assert_eq!(
+                fast, expected,
+                "Varnish mode differs from std.querysort for {url:?}"
+            );
+            note_compared();
+        }
+        None => note_rejected(),
+    }
+}

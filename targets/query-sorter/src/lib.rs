@@ -1,0 +1,234 @@
+//! Canonical cache keys from URLs: order the query parameters so that `/p?b=2&a=1` and `/p?a=1&b=2` are one key.
+//!
+//! ```
+//! use query_sorter::{Mode, Options, Sorter, sort_query};
+//!
+//! assert_eq!(&*sort_query(b"/p?b=2&&a=1#top"), b"/p?a=1&b=2#top");
+//! let options = Options::new(Mode::ByKey).with_dedupe(true).drop("utm_*")?;
+//! let (mut sorter, mut key) = (Sorter::new(options), Vec::new());
+//! sorter.sort_into(b"/p?b=2&utm_source=x&a=2&a=1&b=2", &mut key); // no allocation once warm
+//! assert_eq!(key, b"/p?a=2&a=1&b=2");
+//! # Ok::<(), query_sorter::Error>(())
+//! ```
+//!
+//! # Should I use this?
+//! Use it to build a cache key (or a `req.url` to hash) from a request target when the backend does not care about
+//! parameter order. Do not use it to rewrite the URL you forward unless the backend is order-insensitive: by-key mode
+//! exists because `a=2&a=1` can mean something different from `a=1&a=2`.
+//!
+//! # What it does
+//! A URL is taken as raw bytes (any bytes, not only UTF-8) and split as `path ? query # fragment`: the query starts
+//! after the first `?` and ends at the first `#` after it. A `#` before any `?` starts a fragment and there is no
+//! query. The query is split at every `&`; empty parameters (from `&&`, a leading or a trailing `&`) are dropped. The
+//! path is never touched and the fragment is copied after the sorted query (or removed with
+//! [`Options::with_strip_fragment`]). The output is never longer than the input.
+//!
+//! - [`Mode::Canonical`] (default) orders parameters by unsigned byte comparison of the whole parameter. Any
+//!   permutation of the same parameters gives the same bytes.
+//! - [`Mode::ByKey`] orders by name only (the bytes before the first `=`, or the whole parameter) and is stable:
+//!   parameters with equal names keep their relative order.
+//! - [`Mode::Varnish`] gives what Varnish's `std.querysort` gives (see below).
+//!
+//! Options, valid in every mode: [`with_dedupe`](Options::with_dedupe) removes exact duplicate parameters (the first
+//! occurrence stays); [`drop`](Options::drop) and [`keep`](Options::keep) filter on the parameter *name* with byte
+//! globs (`*` any run, `?` one byte, `\` escapes the next byte; a parameter stays when the keep list is empty or one
+//! keep glob matches, and no drop glob matches); [`with_empty_query`](Options::with_empty_query) chooses what
+//! happens to the `?` when no parameter is left; [`with_decode_unreserved`](Options::with_decode_unreserved)
+//! normalises percent-encoding.
+//!
+//! ## Empty queries
+//! With [`EmptyQuery::Keep`] (default) the `?` is kept whenever the input has one, so `/p?`, `/p?&&` and
+//! `/p?utm_id=1` with `utm_*` dropped all give `/p?`; a URL without `?` never gains one. With
+//! [`EmptyQuery::Remove`] the `?` is removed whenever no parameter is left, so all three give `/p`.
+//!
+//! ## Percent-encoding
+//! Off by default: `%41` and `A` are different bytes and different parameters. With `decode_unreserved`, each
+//! parameter is rewritten, left to right, before filtering and sorting (names are matched after the rewrite):
+//! 1. A triplet is `%` followed by two hex digits (either case). A `%` not starting a triplet is copied unchanged.
+//! 2. A triplet encoding an unreserved byte (RFC 3986: `A-Z a-z 0-9 - . _ ~`) is replaced by that byte, except when
+//!    the byte is a hex digit and the output so far ends in `%` or in `%` plus one hex digit: decoding would then
+//!    create a triplet that was not in the input (`%%34%31` would become `%41`), so the triplet is kept.
+//! 3. Every other triplet is kept, with its hex digits uppercased (`%2f` becomes `%2F`).
+//!
+//! Reserved bytes (`%26` = `&`, `%3D` = `=`, `%25` = `%`, ...) are never decoded, so the split into parameters does
+//! not change, and the rewrite is idempotent. The path and the fragment are never rewritten.
+//!
+//! ## Varnish compatibility
+//! `std.querysort` (Varnish 7.1) compares two parameters only up to the shorter one's length, with C `char` (signed
+//! on x86-64, so bytes `0x80..=0xFF` sort *before* ASCII), and uses `qsort`, which is not stable. When one parameter
+//! is a proper prefix of another (`a` and `ab`, `a` and `a=1`) the two compare equal and their order in Varnish's
+//! output is whatever the input order and the `qsort` implementation make it: that is the only case where Varnish's
+//! output depends on the input order. [`Mode::Varnish`] orders by the signed byte comparison of the whole parameter
+//! with a shorter prefix first, which agrees with Varnish on every pair Varnish distinguishes, so the output is
+//! identical wherever Varnish's is order-independent; elsewhere it is one order consistent with every comparison
+//! Varnish makes, and Varnish may print another. Like Varnish this mode has no notion of fragment: `#` is an ordinary
+//! byte and the query runs to the end. Bytes after a NUL are invisible to Varnish (C strings); here they are data. On
+//! platforms where `char` is unsigned (aarch64) Varnish orders like [`Mode::Canonical`] instead.
+//!
+//! # Cost
+//! One pass splits the query (eight bytes at a time). Up to 32 parameters are ordered by one comparison sort on their
+//! first 8 bytes, falling back to the whole field on a tie. Above that, an MSD sort on 8-byte chunks: the parameters
+//! are sorted by their first chunk, and each group that shares a full chunk is sorted again on the next one after
+//! skipping whatever the whole group shares (one linear pass), so a long shared prefix is never compared again in
+//! each of the O(k log k) steps. Sorted, reversed and all-equal inputs are linear for the underlying
+//! pattern-defeating quicksort; the worst case is O(n log n) comparisons per chunk level, no parameter-count cap, no
+//! recursion. [`Sorter::sort_into`] allocates nothing once its buffers have grown to the largest URL seen. Name globs
+//! cost O(name length × pattern length) per parameter; patterns are capped at 1024 bytes.
+//!
+//! # How it is tested
+//! A table of 70+ vectors in `testdata/vectors.toml` (format in `testdata/README.md`); property tests
+//! (idempotence, permutation invariance, parameter multiset, by-key stability, path and fragment preserved, both
+//! sort paths) checked against [`naive`], a plain split-filter-sort-join model; a Varnish check against a
+//! step-by-step model of the C code wherever its output is order-independent; the CLI end to end; two libFuzzer
+//! targets (`query_sorter_robust`, `query_sorter_differential`) whose check functions live in `fuzzing` (feature
+//! `fuzzing`) and replay their corpus and regressions under `cargo test`. Speed is measured by
+//! `cargo bench -p gauntlet-bench --bench query_sorter`, never by timed tests.
+#![forbid(unsafe_code)]
+
+mod glob;
+pub mod naive;
+mod percent;
+mod sorter;
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+
+use std::borrow::Cow;
+use std::fmt;
+
+pub use sorter::Sorter;
+
+/// How parameters are ordered. All modes drop empty parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Unsigned byte order of the whole parameter: a normal form.
+    #[default]
+    Canonical,
+    /// Unsigned byte order of the name only; equal names keep their input order.
+    ByKey,
+    /// The order of Varnish's `std.querysort` on x86-64 (signed bytes); `#` is not special.
+    Varnish,
+}
+
+/// What happens to the `?` when no parameter is left.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EmptyQuery {
+    /// Keep the `?` whenever the input has one.
+    #[default]
+    Keep,
+    /// Remove the `?` when no parameter is left.
+    Remove,
+}
+
+/// Mode and options of a [`Sorter`]. Built with [`Options::new`] and the `with_*`, `drop` and `keep` methods.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    mode: Mode,
+    dedupe: bool,
+    decode_unreserved: bool,
+    strip_fragment: bool,
+    empty_query: EmptyQuery,
+    drop: Vec<glob::Glob>,
+    keep: Vec<glob::Glob>,
+}
+
+impl Options {
+    /// Default options in `mode`: nothing removed, `?` kept, fragment kept, no percent-decoding.
+    pub fn new(mode: Mode) -> Options {
+        Options {
+            mode,
+            ..Options::default()
+        }
+    }
+
+    /// Remove parameters byte-equal to an earlier one (after percent normalisation if enabled).
+    pub fn with_dedupe(mut self, on: bool) -> Options {
+        self.dedupe = on;
+        self
+    }
+
+    /// Normalise percent-encoding of unreserved bytes (see the crate docs for the exact rules).
+    pub fn with_decode_unreserved(mut self, on: bool) -> Options {
+        self.decode_unreserved = on;
+        self
+    }
+
+    /// Remove the `#fragment` (ignored in [`Mode::Varnish`], which has no fragments).
+    pub fn with_strip_fragment(mut self, on: bool) -> Options {
+        self.strip_fragment = on;
+        self
+    }
+
+    /// What to do with the `?` when no parameter is left.
+    pub fn with_empty_query(mut self, policy: EmptyQuery) -> Options {
+        self.empty_query = policy;
+        self
+    }
+
+    /// Drop parameters whose name matches `glob`.
+    pub fn drop(mut self, glob: impl AsRef<[u8]>) -> Result<Options, Error> {
+        self.drop.push(glob::Glob::compile(glob.as_ref())?);
+        Ok(self)
+    }
+
+    /// Keep only parameters whose name matches `glob` or another keep glob.
+    pub fn keep(mut self, glob: impl AsRef<[u8]>) -> Result<Options, Error> {
+        self.keep.push(glob::Glob::compile(glob.as_ref())?);
+        Ok(self)
+    }
+
+    /// The ordering mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    fn is_wanted(&self, name: &[u8]) -> bool {
+        (self.keep.is_empty() || self.keep.iter().any(|g| g.matches(name)))
+            && !self.drop.iter().any(|g| g.matches(name))
+    }
+}
+
+/// A rejected option. Sorting itself accepts any bytes and cannot fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A glob ends with a lone `\` at byte `offset`.
+    DanglingEscape {
+        /// Byte offset of the `\` in the pattern.
+        offset: usize,
+    },
+    /// A glob is `len` bytes long; at most `max` are accepted.
+    PatternTooLong {
+        /// Length of the pattern.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::DanglingEscape { offset } => write!(
+                f,
+                "glob ends with a lone `\\` at byte {offset}; write `\\\\` for a literal backslash"
+            ),
+            Error::PatternTooLong { len, max } => {
+                write!(f, "glob is {len} bytes long; the limit is {max}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Canonical mode with default options; borrows `url` when it is already canonical.
+pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
+    if sorter::is_canonical(url) {
+        Cow::Borrowed(url)
+    } else {
+        let mut out = Vec::with_capacity(url.len());
+        Sorter::default().sort_into(url, &mut out);
+        Cow::Owned(out)
+    }
+}

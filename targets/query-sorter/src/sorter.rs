@@ -1,0 +1,510 @@
+//! The fast path: parameters as offset spans, sorted in place with an allocation-free unstable sort.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::ops::Range;
+
+use crate::{EmptyQuery, Mode, Options, percent};
+
+/// Sorts the query parameters of URLs; reuse one to avoid allocation.
+///
+/// Holds the [`Options`] and scratch buffers that grow to the largest URL seen and are reused.
+#[derive(Clone, Debug, Default)]
+pub struct Sorter {
+    options: Options,
+    params: Vec<Param>,
+    normalized: Vec<u8>,
+    output: Vec<u8>,
+    /// Pending `(params range, byte depth)` refinements of [`order`]; kept to reuse its allocation.
+    work: Vec<(Range<usize>, usize)>,
+}
+
+/// One non-empty parameter as offsets into the query (or into the normalised copy of it).
+#[derive(Clone, Copy, Debug)]
+struct Param {
+    start: usize,
+    end: usize,
+    /// End of the name: the first `=`, or `end`.
+    name_end: usize,
+    /// The 8 bytes of the sort field at the current depth, big-endian, zero-padded (see [`chunk_key`]).
+    key: u64,
+    /// How many of those 8 bytes are real (0..=8).
+    present: u8,
+}
+
+impl Param {
+    fn bytes(self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    fn name(self) -> Range<usize> {
+        self.start..self.name_end
+    }
+}
+
+/// Where the query sits in a URL.
+struct Layout {
+    /// Index of the `?` that opens the query, if there is a query.
+    question_mark: Option<usize>,
+    /// Index of the `#` that opens the fragment, or the URL length.
+    fragment: usize,
+}
+
+fn layout(url: &[u8], mode: Mode) -> Layout {
+    if mode == Mode::Varnish {
+        return Layout {
+            question_mark: memchr::memchr(b'?', url),
+            fragment: url.len(),
+        };
+    }
+    match memchr::memchr2(b'?', b'#', url) {
+        Some(q) if url[q] == b'?' => Layout {
+            question_mark: Some(q),
+            fragment: memchr::memchr(b'#', &url[q..]).map_or(url.len(), |f| q + f),
+        },
+        Some(f) => Layout {
+            question_mark: None,
+            fragment: f,
+        },
+        None => Layout {
+            question_mark: None,
+            fragment: url.len(),
+        },
+    }
+}
+
+impl Sorter {
+    /// A sorter with `options`.
+    pub fn new(options: Options) -> Sorter {
+        Sorter {
+            options,
+            ..Sorter::default()
+        }
+    }
+
+    /// The options this sorter applies.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Replaces `out`'s contents with the sorted `url`. Allocates only while its buffers grow.
+    pub fn sort_into(&mut self, url: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(url.len());
+        let options = &self.options;
+        let keep_fragment = !options.strip_fragment || options.mode == Mode::Varnish;
+        let opener = if options.mode == Mode::Varnish {
+            memchr::memchr(b'?', url)
+        } else {
+            memchr::memchr2(b'?', b'#', url)
+        };
+        let question_mark = match opener {
+            Some(q) if url[q] == b'?' => q,
+            // No query: the URL is copied, up to the fragment if that is stripped.
+            _ => {
+                let end = match opener {
+                    Some(hash) if !keep_fragment => hash,
+                    _ => url.len(),
+                };
+                out.extend_from_slice(&url[..end]);
+                return;
+            }
+        };
+        let rest = &url[question_mark + 1..];
+        let query_len = collect(rest, options, &mut self.params, &mut self.normalized);
+        let fragment = question_mark + 1 + query_len;
+        let source = if options.decode_unreserved {
+            &self.normalized[..]
+        } else {
+            &rest[..query_len]
+        };
+        order(&mut self.params, &mut self.work, source, options);
+
+        let keep_question_mark =
+            !(self.params.is_empty() && options.empty_query == EmptyQuery::Remove);
+        out.extend_from_slice(&url[..question_mark + usize::from(keep_question_mark)]);
+        emit(&self.params, source, !options.decode_unreserved, out);
+        if keep_fragment {
+            out.extend_from_slice(&url[fragment..]);
+        }
+    }
+
+    /// The sorted `url`, borrowed when sorting changes nothing.
+    pub fn sort<'a>(&mut self, url: &'a [u8]) -> Cow<'a, [u8]> {
+        let mut output = std::mem::take(&mut self.output);
+        self.sort_into(url, &mut output);
+        let sorted = if output == url {
+            Cow::Borrowed(url)
+        } else {
+            Cow::Owned(output.clone())
+        };
+        self.output = output;
+        sorted
+    }
+}
+
+/// Calls `visit(start, end, name_end)` for every piece of the query between `&`s, empty pieces included, where
+/// `name_end` is the first `=` in the piece or `end`. The query is `rest` up to its first `#` when `stop_at_hash`,
+/// else all of `rest`; returns its length. One pass, eight bytes at a time.
+fn split_params(
+    rest: &[u8],
+    stop_at_hash: bool,
+    mut visit: impl FnMut(usize, usize, usize),
+) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    /// High bit set in exactly the bytes of `word` equal to `byte` (no false positives: no carries between bytes).
+    fn bytes_equal(word: u64, byte: u8) -> u64 {
+        let x = word ^ (ONES * u64::from(byte));
+        !(((x & LOW7) + LOW7) | x) & !LOW7
+    }
+    let (mut start, mut name_end) = (0, None);
+    let mut on_delimiter = |at: usize, is_ampersand: bool| {
+        if is_ampersand {
+            visit(start, at, name_end.unwrap_or(at));
+            start = at + 1;
+            name_end = None;
+        } else if name_end.is_none() {
+            name_end = Some(at);
+        }
+    };
+    let mut query_len = rest.len();
+    let mut chunks = rest.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let ampersands = bytes_equal(word, b'&');
+        let mut delimiters = ampersands | bytes_equal(word, b'=');
+        let hashes = if stop_at_hash {
+            bytes_equal(word, b'#')
+        } else {
+            0
+        };
+        if hashes != 0 {
+            let hash_bit = hashes.trailing_zeros();
+            delimiters &= (1u64 << hash_bit) - 1;
+            query_len = offset + hash_bit as usize / 8;
+        }
+        while delimiters != 0 {
+            let bit = delimiters.trailing_zeros();
+            on_delimiter(offset + bit as usize / 8, ampersands >> bit & 1 == 1);
+            delimiters &= delimiters - 1;
+        }
+        if hashes != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    if query_len == rest.len() {
+        for (i, &b) in chunks.remainder().iter().enumerate() {
+            match b {
+                b'&' | b'=' => on_delimiter(offset + i, b == b'&'),
+                b'#' if stop_at_hash => {
+                    query_len = offset + i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    visit(start, query_len, name_end.unwrap_or(query_len));
+    query_len
+}
+
+/// Splits the query at the start of `rest` into the non-empty, wanted parameters, normalising them first if asked.
+/// Returns the query's length (where the fragment starts).
+fn collect(
+    rest: &[u8],
+    options: &Options,
+    params: &mut Vec<Param>,
+    normalized: &mut Vec<u8>,
+) -> usize {
+    params.clear();
+    normalized.clear();
+    let filtered = !options.drop.is_empty() || !options.keep.is_empty();
+    split_params(
+        rest,
+        options.mode != Mode::Varnish,
+        |start, end, name_end| {
+            if start == end {
+                return;
+            }
+            let (from, to, name_end, source) = if options.decode_unreserved {
+                // Decoding never creates or removes a `=` (it is reserved), but it can move it.
+                let from = normalized.len();
+                percent::normalize_into(&rest[start..end], normalized);
+                let to = normalized.len();
+                let name_end = memchr::memchr(b'=', &normalized[from..to]).map_or(to, |i| from + i);
+                (from, to, name_end, &normalized[..])
+            } else {
+                (start, end, name_end, rest)
+            };
+            if !filtered || options.is_wanted(&source[from..name_end]) {
+                let field = if options.mode == Mode::ByKey {
+                    &source[from..name_end]
+                } else {
+                    &source[from..to]
+                };
+                let (key, present) = chunk_key(field, 0, options.mode == Mode::Varnish);
+                params.push(Param {
+                    start: from,
+                    end: to,
+                    name_end,
+                    key,
+                    present,
+                });
+            } else if options.decode_unreserved {
+                normalized.truncate(from);
+            }
+        },
+    )
+}
+
+/// Writes the parameters joined by `&`. When they are slices of the query itself, parameters that were
+/// neighbours in the input are copied as one block (a sorted input is a single copy).
+fn emit(params: &[Param], source: &[u8], contiguous_source: bool, out: &mut Vec<u8>) {
+    let Some(first) = params.first() else {
+        return;
+    };
+    let mut block = first.bytes();
+    for param in &params[1..] {
+        if contiguous_source && param.start == block.end + 1 {
+            block.end = param.end;
+        } else {
+            out.extend_from_slice(&source[block]);
+            out.push(b'&');
+            block = param.bytes();
+        }
+    }
+    out.extend_from_slice(&source[block]);
+}
+
+/// The 8 bytes of `field` from `depth`, big-endian and zero-padded, and how many are real. In Varnish mode the
+/// bytes are flipped at the top bit so that unsigned order of the key is signed-`char` order of the bytes.
+fn chunk_key(field: &[u8], depth: usize, signed: bool) -> (u64, u8) {
+    let rest = field.get(depth..).unwrap_or_default();
+    let present = rest.len().min(8);
+    // A direct 8-byte load when possible: copying into a zeroed array first stalls on store forwarding.
+    let mut key = match rest.first_chunk::<8>() {
+        Some(chunk) => u64::from_be_bytes(*chunk),
+        None => rest
+            .iter()
+            .enumerate()
+            .fold(0, |key, (i, &b)| key | u64::from(b) << (56 - 8 * i)),
+    };
+    if signed {
+        // Flip only the real bytes; padding stays 0, and ties are broken by `present` (a prefix sorts first).
+        key ^= 0x8080_8080_8080_8080 & !(u64::MAX.checked_shr(8 * present as u32).unwrap_or(0));
+    }
+    (key, present as u8)
+}
+
+/// Below this many parameters one comparison sort on (first 8 bytes, then the whole field) beats the chunk sort.
+const SMALL: usize = 32;
+
+/// Signed-`char` byte order, as Varnish compares on x86-64, with a proper prefix first.
+fn signed_order(a: &[u8], b: &[u8]) -> Ordering {
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => (a[i] as i8).cmp(&(b[i] as i8)),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
+/// Length of the common prefix of `a` and `b`, compared eight bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[..len], &b[..len]);
+    let mut i = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let diff = u64::from_le_bytes(x.try_into().unwrap_or_default())
+            ^ u64::from_le_bytes(y.try_into().unwrap_or_default());
+        if diff != 0 {
+            return i + diff.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    i + a[i..]
+        .iter()
+        .zip(&b[i..])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// Sorts `params` for `options.mode`, then removes duplicates if asked. Keys at depth 0 are already set.
+///
+/// Few parameters: one allocation-free unstable sort comparing the 8-byte keys first and the whole field on a
+/// tie (by-key breaks the final tie on the input position, which is what makes it stable). Many parameters: a
+/// most-significant-digit sort on 8-byte chunks: each range is sorted by `(chunk at depth, real bytes in it)`, and
+/// runs whose chunks are equal and full move on to the next 8 bytes; runs with an equal, partial chunk hold
+/// identical fields and, in by-key mode, are put back in input order. Shared prefixes then cost one linear pass per
+/// 8 bytes (equal keys are linear for the pattern-defeating quicksort), never a byte-by-byte comparison in each of
+/// the O(n log n) steps.
+fn order(
+    params: &mut Vec<Param>,
+    work: &mut Vec<(Range<usize>, usize)>,
+    source: &[u8],
+    options: &Options,
+) {
+    let (by_name, signed) = match options.mode {
+        Mode::Canonical => (false, false),
+        Mode::ByKey => (true, false),
+        Mode::Varnish => (false, true),
+    };
+    work.clear();
+    if params.len() <= SMALL {
+        match options.mode {
+            Mode::Canonical => params.sort_unstable_by(|a, b| {
+                (a.key, a.present)
+                    .cmp(&(b.key, b.present))
+                    .then_with(|| source[a.bytes()].cmp(&source[b.bytes()]))
+            }),
+            Mode::Varnish => params.sort_unstable_by(|a, b| {
+                (a.key, a.present)
+                    .cmp(&(b.key, b.present))
+                    .then_with(|| signed_order(&source[a.bytes()], &source[b.bytes()]))
+            }),
+            Mode::ByKey => params.sort_unstable_by(|a, b| {
+                (a.key, a.present)
+                    .cmp(&(b.key, b.present))
+                    .then_with(|| source[a.name()].cmp(&source[b.name()]))
+                    .then(a.start.cmp(&b.start))
+            }),
+        }
+    } else {
+        work.push((0..params.len(), 0));
+    }
+    while let Some((range, mut depth)) = work.pop() {
+        let run = &mut params[range.clone()];
+        if depth > 0 {
+            let field = |p: &Param| &source[if by_name { p.name() } else { p.bytes() }];
+            // Skip the bytes the whole run shares: one linear pass instead of one sorting level per 8 bytes.
+            let first = field(&run[0]);
+            let shared = run[1..].iter().fold(first.len(), |shared, p| {
+                shared.min(common_prefix(&first[depth..shared], &field(p)[depth..]) + depth)
+            });
+            depth = shared.max(depth);
+            for param in run.iter_mut() {
+                let field = if by_name { param.name() } else { param.bytes() };
+                (param.key, param.present) = chunk_key(&source[field], depth, signed);
+            }
+        }
+        run.sort_unstable_by_key(|p| (p.key, p.present));
+        let mut lo = 0;
+        while lo < run.len() {
+            let (key, present) = (run[lo].key, run[lo].present);
+            let hi = lo
+                + run[lo..]
+                    .iter()
+                    .position(|p| (p.key, p.present) != (key, present))
+                    .unwrap_or(run.len() - lo);
+            if hi - lo > 1 {
+                if present == 8 {
+                    work.push((range.start + lo..range.start + hi, depth + 8));
+                } else if by_name {
+                    run[lo..hi].sort_unstable_by_key(|p| p.start);
+                }
+            }
+            lo = hi;
+        }
+    }
+    if !options.dedupe {
+        return;
+    }
+    match options.mode {
+        Mode::Canonical | Mode::Varnish => {
+            params.dedup_by(|later, earlier| source[later.bytes()] == source[earlier.bytes()]);
+        }
+        Mode::ByKey => dedupe_within_names(params, source),
+    }
+}
+
+/// By-key dedupe: equal parameters share a name, so each run of equal names is deduplicated on its own.
+fn dedupe_within_names(params: &mut Vec<Param>, source: &[u8]) {
+    let mut group_start = 0;
+    while group_start < params.len() {
+        let name = &source[params[group_start].name()];
+        let group_len = params[group_start..]
+            .iter()
+            .position(|p| source[p.name()] != *name)
+            .unwrap_or(params.len() - group_start);
+        let group = &mut params[group_start..group_start + group_len];
+        group_start += group_len;
+        if group.len() < 2 {
+            continue;
+        }
+        // Equal parameters become adjacent, earliest first; mark the later ones empty, then restore input order.
+        group.sort_unstable_by(|a, b| {
+            source[a.bytes()]
+                .cmp(&source[b.bytes()])
+                .then(a.start.cmp(&b.start))
+        });
+        for i in (1..group.len()).rev() {
+            if source[group[i].bytes()] == source[group[i - 1].bytes()] {
+                group[i].end = group[i].start;
+            }
+        }
+        group.sort_unstable_by_key(|p| p.start);
+    }
+    params.retain(|p| p.end > p.start);
+}
+
+/// True when canonical mode with default options would return `url` unchanged; allocation-free.
+pub(crate) fn is_canonical(url: &[u8]) -> bool {
+    let layout = layout(url, Mode::Canonical);
+    let Some(question_mark) = layout.question_mark else {
+        return true;
+    };
+    let query = &url[question_mark + 1..layout.fragment];
+    if query.is_empty() {
+        return true;
+    }
+    let mut params = query.split(|&b| b == b'&');
+    let mut previous: &[u8] = b"";
+    params.all(|param| {
+        let in_order = !param.is_empty() && previous <= param;
+        previous = param;
+        in_order
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every length up to three words, with look-alike bytes (`&` and `=` with the top bit set, neighbours).
+    #[test]
+    fn split_params_matches_a_byte_loop() {
+        let alphabet = [
+            b'&', b'=', b'#', b'a', 0xa6, 0xbd, 0xa3, 0x25, 0x27, 0x3c, 0x00, 0xff,
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..=24 {
+            for _ in 0..200 {
+                let rest: Vec<u8> = (0..len)
+                    .map(|_| {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        alphabet[(seed % alphabet.len() as u64) as usize]
+                    })
+                    .collect();
+                for stop_at_hash in [false, true] {
+                    let mut got = Vec::new();
+                    let got_len = split_params(&rest, stop_at_hash, |s, e, n| got.push((s, e, n)));
+                    let query_len = match rest.iter().position(|&b| b == b'#') {
+                        Some(hash) if stop_at_hash => hash,
+                        _ => rest.len(),
+                    };
+                    let mut want = Vec::new();
+                    let mut start = 0;
+                    for piece in rest[..query_len].split(|&b| b == b'&') {
+                        let name = piece.iter().position(|&b| b == b'=').unwrap_or(piece.len());
+                        want.push((start, start + piece.len(), start + name));
+                        start += piece.len() + 1;
+                    }
+                    assert_eq!((got_len, got), (query_len, want), "{rest:?} {stop_at_hash}");
+                }
+            }
+        }
+    }
+}
