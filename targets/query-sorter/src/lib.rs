@@ -66,11 +66,13 @@
 //! platforms where `char` is unsigned (aarch64) Varnish orders like [`Mode::Canonical`] instead.
 //!
 //! # Cost
-//! One pass splits the query (eight bytes at a time). Up to 32 parameters are ordered by one comparison sort on their
-//! first 8 bytes, falling back to the whole field on a tie. Above that, an MSD sort on 8-byte chunks: the parameters
-//! are sorted by their first chunk, and each group that shares a full chunk is sorted again on the next one after
-//! skipping whatever the whole group shares (one linear pass), so a long shared prefix is never compared again in
-//! each of the O(k log k) steps. Sorted, reversed and all-equal inputs are linear for the underlying
+//! One pass splits the query (eight bytes at a time). In canonical mode without decoding or name globs, a query of
+//! up to 256 pieces is sorted as integers: each parameter packed into one `u128` (its first 15 bytes above its
+//! index), with the whole parameter compared only within runs that share those 15 bytes. Otherwise up to 32
+//! parameters are ordered by one comparison sort on their first 8 bytes, falling back to the whole field on a tie.
+//! Above that, an MSD sort on 8-byte chunks: the parameters are sorted by their first chunk, and each group that
+//! shares a full chunk is sorted again on the next one after skipping whatever the whole group shares (one linear
+//! pass), so a long shared prefix is never compared again in each of the O(k log k) steps. Sorted, reversed and all-equal inputs are linear for the underlying
 //! pattern-defeating quicksort; the worst case is O(n log n) comparisons per chunk level, no parameter-count cap, no
 //! recursion. [`Sorter::sort_into`] allocates nothing once its buffers have grown to the largest URL seen. Name globs
 //! cost O(name length × pattern length) per parameter; patterns are capped at 1024 bytes.
@@ -227,7 +229,8 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
     if sorter::is_canonical(url) {
         Cow::Borrowed(url)
     } else {
-        let mut out = Vec::with_capacity(url.len());
+        // `sort_into` reserves what it needs in one allocation.
+        let mut out = Vec::new();
         Sorter::default().sort_into(url, &mut out);
         Cow::Owned(out)
     }
