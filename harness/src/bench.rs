@@ -123,31 +123,47 @@ pub fn run(args: Args) -> Result<u8> {
 
 /// The Markdown table of `records`.
 pub fn table(records: &[BenchRecord]) -> String {
-    let mut s = String::from(
-        "| bench | p50 | p90 | p99 | p99.9 | max | mean | allocs/op | MB/s | vs anchor (p50) |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+    let mut s = format!(
+        "| {} |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        COLUMNS.join(" | ")
     );
     for r in records {
-        let p = &r.percentiles_ns;
-        s.push_str(&format!(
-            "| {}{} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} |\n",
-            r.id,
-            if r.anchor { " (anchor)" } else { "" },
-            fmt_ns(p.p50),
-            fmt_ns(p.p90),
-            fmt_ns(p.p99),
-            fmt_ns(p.p999),
-            fmt_ns(p.max),
-            fmt_ns(r.mean_ns),
-            r.allocs_per_op,
-            r.mb_per_s_p50.map_or("–".into(), |m| format!("{m:.1}")),
-            r.vs_anchor.as_ref().map_or("–".into(), |v| format!(
-                "×{:.2} vs {}",
-                v.p50_speedup, v.anchor
-            )),
-        ));
+        s.push_str(&format!("| {} |\n", row_cells(r).join(" | ")));
     }
     s
+}
+
+/// Column titles of a bench row, shared by the Markdown table and the HTML report.
+pub const COLUMNS: [&str; 10] = [
+    "bench",
+    "p50",
+    "p90",
+    "p99",
+    "p99.9",
+    "max",
+    "mean",
+    "allocs/op",
+    "MB/s",
+    "vs anchor (p50)",
+];
+
+/// The cells of one bench row (unescaped), in [`COLUMNS`] order.
+pub fn row_cells(r: &BenchRecord) -> Vec<String> {
+    let p = &r.percentiles_ns;
+    vec![
+        format!("{}{}", r.id, if r.anchor { " (anchor)" } else { "" }),
+        fmt_ns(p.p50),
+        fmt_ns(p.p90),
+        fmt_ns(p.p99),
+        fmt_ns(p.p999),
+        fmt_ns(p.max),
+        fmt_ns(r.mean_ns),
+        format!("{:.2}", r.allocs_per_op),
+        r.mb_per_s_p50.map_or("–".into(), |m| format!("{m:.1}")),
+        r.vs_anchor.as_ref().map_or("–".into(), |v| {
+            format!("×{:.2} vs {}", v.p50_speedup, v.anchor)
+        }),
+    ]
 }
 
 /// A bench on a busy machine measures the machine: say so before spending the time.

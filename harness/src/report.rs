@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use anyhow::Result;
-use gauntlet_bench::{BenchRecord, fmt_ns};
+use gauntlet_bench::BenchRecord;
 
 use crate::fuzz::RunSummary;
 use crate::svg::{esc, line_chart, percentile_ladders};
@@ -199,30 +199,19 @@ fn bench_section(g: &Path) -> String {
         return s;
     }
     records.sort_by(|a, b| a.id.cmp(&b.id));
-    s.push_str(
-        "<table><tr><th>bench</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th>\
-         <th>allocs/op</th><th>MB/s</th><th>vs anchor (p50)</th><th>commit</th></tr>",
-    );
+    let head: String = crate::bench::COLUMNS
+        .iter()
+        .map(|c| format!("<th>{}</th>", esc(c)))
+        .collect();
+    let _ = write!(s, "<table><tr>{head}<th>commit</th></tr>");
     for r in &records {
-        let p = &r.percentiles_ns;
+        let cells: String = crate::bench::row_cells(r)
+            .iter()
+            .map(|c| format!("<td>{}</td>", esc(c)))
+            .collect();
         let _ = write!(
             s,
-            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
-            esc(&r.id),
-            if r.anchor { " (anchor)" } else { "" },
-            fmt_ns(p.p50),
-            fmt_ns(p.p90),
-            fmt_ns(p.p99),
-            fmt_ns(p.p999),
-            fmt_ns(p.max),
-            fmt_ns(r.mean_ns),
-            r.allocs_per_op,
-            r.mb_per_s_p50.map_or("–".into(), |m| format!("{m:.1}")),
-            r.vs_anchor.as_ref().map_or("–".into(), |v| format!(
-                "×{:.2} vs {}",
-                v.p50_speedup,
-                esc(&v.anchor)
-            )),
+            "<tr>{cells}<td>{}{}</td></tr>",
             esc(&r.meta.commit.chars().take(12).collect::<String>()),
             if r.meta.dirty { "-dirty" } else { "" }
         );
