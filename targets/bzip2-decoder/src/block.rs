@@ -4,6 +4,7 @@
 //! the same blocks (see the crate docs for the one place they may differ).
 
 use crate::bits::BitReader;
+use crate::bwt;
 use crate::error::{Corruption, Error};
 use crate::huffman::{MAX_ALPHA, Table};
 
@@ -54,23 +55,29 @@ pub(crate) struct BlockInfo {
 /// Reusable buffers for decoding blocks (about 8 bytes per byte of block size, allocated once).
 #[derive(Debug)]
 pub(crate) struct Scratch {
-    /// Byte of the last column in the low 8 bits; the inverse BWT ORs the next index into the high bits.
+    /// The BWT's last column, as Huffman/MTF decoding produces it.
+    column: Vec<u8>,
+    /// How often each byte occurs in `column`.
+    counts: [u32; 256],
+    /// The inverse BWT's links: successor in the high bits, first-column byte in the low 8.
     tt: Vec<u32>,
-    /// Two-step links for the inverse BWT: `position two on << 16 | byte << 8 | next byte`.
-    pairs: Vec<u64>,
+    /// Buffers for walking several BWT chains at once.
+    lanes: bwt::Lanes,
     /// The block after the inverse BWT (and de-randomisation), before un-RLE1.
     pub(crate) bwt_out: Vec<u8>,
     tables: Vec<Table>,
     selectors: Vec<u8>,
-    /// Test hook: walk the BWT chain from one end only.
+    /// Test and bench hook: walk the BWT chain as one plain chain, as libbz2 does.
     pub(crate) single_chain: bool,
 }
 
 impl Scratch {
     pub(crate) fn new() -> Self {
         Scratch {
+            column: Vec::new(),
+            counts: [0; 256],
             tt: Vec::new(),
-            pairs: Vec::new(),
+            lanes: bwt::Lanes::default(),
             bwt_out: Vec::new(),
             tables: (0..6).map(|_| Table::new()).collect(),
             selectors: Vec::new(),
@@ -237,7 +244,8 @@ impl Scratch {
         Ok(())
     }
 
-    /// Huffman → RUNA/RUNB → MTF, writing bytes to `tt[..len]`; returns `len`.
+    /// Huffman → RUNA/RUNB → MTF, writing bytes to `column[..len]` and their histogram to `counts`;
+    /// returns `len`.
     fn decode_symbols(
         &mut self,
         reader: &mut BitReader<'_>,
@@ -246,7 +254,9 @@ impl Scratch {
         max_len: usize,
         block: u64,
     ) -> Result<usize, Error> {
-        let tt = &mut self.tt;
+        let column = &mut self.column;
+        let counts = &mut self.counts;
+        *counts = [0; 256];
         let mut len = 0usize;
         let mut run_total: u32 = 0;
         let mut run_weight: u32 = 1;
@@ -274,13 +284,14 @@ impl Scratch {
                 if run_weight > 1 {
                     let run = run_total as usize;
                     let end = len + run;
-                    if end > tt.len() {
+                    if end > column.len() {
                         if end > max_len {
                             return Err(corrupt(Corruption::BlockTooLong, reader));
                         }
-                        grow(tt, end, max_len);
+                        grow(column, end, max_len);
                     }
-                    tt[len..end].fill(u32::from(mtf[0]));
+                    column[len..end].fill(mtf[0]);
+                    counts[usize::from(mtf[0])] += run as u32;
                     len = end;
                     run_total = 0;
                     run_weight = 1;
@@ -288,11 +299,11 @@ impl Scratch {
                 if symbol == eob {
                     return Ok(len);
                 }
-                if len >= tt.len() {
+                if len >= column.len() {
                     if len >= max_len {
                         return Err(corrupt(Corruption::BlockTooLong, reader));
                     }
-                    grow(tt, len + 1, max_len);
+                    grow(column, len + 1, max_len);
                 }
                 let index = usize::from(symbol - 1);
                 let byte = mtf[index];
@@ -306,7 +317,8 @@ impl Scratch {
                     mtf.copy_within(0..index, 1);
                 }
                 mtf[0] = byte;
-                tt[len] = u32::from(byte);
+                column[len] = byte;
+                counts[usize::from(byte)] += 1;
                 len += 1;
             }
             if reader.overrun() {
@@ -318,75 +330,21 @@ impl Scratch {
         Err(corrupt(Corruption::SelectorsExhausted, reader))
     }
 
-    /// Inverts the BWT of `tt[..len]` into `bwt_out[..len]`.
-    ///
-    /// The output is a walk along a permutation (libbz2's `tt`: byte and next index in one word), one
-    /// dependent cache miss per byte. By default we first build two-step links with `len` *independent*
-    /// loads, which the CPU overlaps, and then walk half as many dependent steps. The walk visits the
-    /// same positions as libbz2's for any permutation, corrupt ones included: it is the same walk, two
-    /// steps at a time. (Walking from both ends at once was measured slower: two arrays thrash the
-    /// TLB.)
+    /// Inverts the BWT of `column[..len]` into `bwt_out[..len]` (see [`crate::bwt`]).
     fn inverse_bwt(&mut self, len: usize, orig_ptr: usize) {
-        let mut starts = [0u32; 256];
-        for &entry in &self.tt[..len] {
-            starts[(entry & 0xff) as usize] += 1;
-        }
-        let mut sum = 0u32;
-        for start in &mut starts {
-            let count = *start;
-            *start = sum;
-            sum += count;
+        if self.tt.len() < len {
+            self.tt.resize(len, 0);
         }
         if self.bwt_out.len() < len {
             self.bwt_out.resize(len, 0);
         }
-        let out = &mut self.bwt_out[..len];
         let tt = &mut self.tt[..len];
-
-        if self.single_chain || len < 64 {
-            for i in 0..len {
-                let byte = (tt[i] & 0xff) as usize;
-                let j = starts[byte] as usize;
-                starts[byte] += 1;
-                tt[j] |= (i as u32) << 8;
-            }
-            let mut pos = (tt[orig_ptr] >> 8) as usize;
-            for slot in out.iter_mut() {
-                let entry = tt[pos];
-                *slot = entry as u8;
-                pos = (entry >> 8) as usize;
-            }
-            return;
-        }
-
-        for i in 0..len {
-            let byte = (tt[i] & 0xff) as usize;
-            let j = starts[byte] as usize;
-            starts[byte] += 1;
-            tt[j] |= (i as u32) << 8;
-        }
-        // Two steps per dependent load: `pairs[i]` holds the bytes at `i` and at its successor, and the
-        // position two steps on. Building it is `len` independent loads, which the CPU overlaps.
-        if self.pairs.len() < len {
-            self.pairs.resize(len, 0);
-        }
-        let pairs = &mut self.pairs[..len];
-        for (pair, &entry) in pairs.iter_mut().zip(tt.iter()) {
-            let next = tt[(entry >> 8) as usize];
-            *pair = (u64::from(next >> 8) << 16)
-                | (u64::from(entry & 0xff) << 8)
-                | u64::from(next & 0xff);
-        }
-        let mut pos = (tt[orig_ptr] >> 8) as usize;
-        let mut chunks = out.chunks_exact_mut(2);
-        for chunk in &mut chunks {
-            let pair = pairs[pos];
-            chunk[0] = (pair >> 8) as u8;
-            chunk[1] = pair as u8;
-            pos = (pair >> 16) as usize;
-        }
-        if let [last] = chunks.into_remainder() {
-            *last = tt[pos] as u8;
+        bwt::build(&self.column[..len], &self.counts, tt);
+        let out = &mut self.bwt_out[..len];
+        if self.single_chain {
+            bwt::walk_single(tt, orig_ptr, out);
+        } else {
+            bwt::walk(tt, orig_ptr, out, &mut self.lanes);
         }
     }
 }
@@ -394,9 +352,9 @@ impl Scratch {
 /// Grows the symbol buffer to hold `needed` entries (doubling, at most `max_len`), so small blocks
 /// never pay for a 900k buffer.
 #[cold]
-fn grow(tt: &mut Vec<u32>, needed: usize, max_len: usize) {
-    let size = needed.max(tt.len() * 2).max(4096).min(max_len);
-    tt.resize(size, 0);
+fn grow(column: &mut Vec<u8>, needed: usize, max_len: usize) {
+    let size = needed.max(column.len() * 2).max(4096).min(max_len);
+    column.resize(size, 0);
 }
 
 /// The legacy "randomised" block: XOR 1 into the bytes at the positions given by libbz2's table.

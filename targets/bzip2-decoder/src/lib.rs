@@ -65,6 +65,7 @@
 
 mod bits;
 mod block;
+mod bwt;
 mod crc;
 mod error;
 mod huffman;
