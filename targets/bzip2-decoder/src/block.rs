@@ -290,8 +290,9 @@ impl Scratch {
                         }
                         grow(column, end, max_len);
                     }
-                    column[len..end].fill(mtf[0]);
-                    counts[usize::from(mtf[0])] += run as u32;
+                    let front = mtf[0];
+                    column[len..end].fill(front);
+                    counts[usize::from(front)] += run as u32;
                     len = end;
                     run_total = 0;
                     run_weight = 1;
@@ -306,17 +307,7 @@ impl Scratch {
                     grow(column, len + 1, max_len);
                 }
                 let index = usize::from(symbol - 1);
-                let byte = mtf[index];
-                if index < 16 {
-                    let mut i = index;
-                    while i > 0 {
-                        mtf[i] = mtf[i - 1];
-                        i -= 1;
-                    }
-                } else {
-                    mtf.copy_within(0..index, 1);
-                }
-                mtf[0] = byte;
+                let byte = move_to_front(mtf, index);
                 column[len] = byte;
                 counts[usize::from(byte)] += 1;
                 len += 1;
@@ -347,6 +338,27 @@ impl Scratch {
             bwt::walk(tt, orig_ptr, out, &mut self.lanes);
         }
     }
+}
+
+/// Moves `mtf[index]` to the front, shifting the entries before it up by one; returns it.
+///
+/// Most indices are small and move byte by byte; long moves are one `memmove`. (Measured slower:
+/// a 16-byte-chunk loop, and the list as sixteen `u128` rows shifted register-wide — the latter
+/// puts a load-shift-store chain on every symbol, 30 % slower on text.)
+#[inline(always)]
+fn move_to_front(mtf: &mut [u8; 256], index: usize) -> u8 {
+    let byte = mtf[index];
+    if index < 16 {
+        let mut i = index;
+        while i > 0 {
+            mtf[i] = mtf[i - 1];
+            i -= 1;
+        }
+    } else {
+        mtf.copy_within(0..index, 1);
+    }
+    mtf[0] = byte;
+    byte
 }
 
 /// Grows the symbol buffer to hold `needed` entries (doubling, at most `max_len`), so small blocks
@@ -407,3 +419,28 @@ static RAND_TABLE: [u16; 512] = [
     780, 773, 635, 389, 707, 100, 626, 958, 165, 504, 920, 176, 193, 713, 857, 265,
     203, 50, 668, 108, 645, 990, 626, 197, 510, 357, 358, 850, 858, 364, 936, 638,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn move_to_front_matches_a_vec_model_at_every_index() {
+        let mut mtf: [u8; 256] = std::array::from_fn(|i| i as u8);
+        let mut model: Vec<u8> = (0..=255).collect();
+        let mut state = 12345u32;
+        for step in 0..5000 {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            // Every index once, then random ones.
+            let index = if step < 256 {
+                step
+            } else {
+                (state >> 8) as usize % 256
+            };
+            let want = model.remove(index);
+            model.insert(0, want);
+            assert_eq!(move_to_front(&mut mtf, index), want);
+            assert_eq!(&mtf[..], &model[..], "after moving index {index}");
+        }
+    }
+}

@@ -126,6 +126,32 @@ fn scan(
     let mut same = state.same;
     let mut prev = state.byte;
     let mut i = 0;
+    if same == 0 {
+        // Fresh start (no equal bytes carried over): test six run starts per step, eight bytes at a
+        // time. `z` has a zero byte at `j` where `rest[at + j] == rest[at + j + 1]`; four equal bytes
+        // starting at `j` are three zero bytes in a row.
+        let mut at = 0;
+        while at + 9 <= limit {
+            let x = u64::from_le_bytes(rest[at..at + 8].try_into().unwrap_or([0; 8]));
+            let y = u64::from_le_bytes(rest[at + 1..at + 9].try_into().unwrap_or([0; 8]));
+            let z = x ^ y;
+            const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+            let zero = !(((z & LOW7) + LOW7) | z) & !LOW7;
+            let runs = zero & (zero >> 8) & (zero >> 16);
+            if runs != 0 {
+                let start = at + (runs.trailing_zeros() / 8) as usize;
+                *state = RunState::default();
+                return match rest.get(start + 4) {
+                    Some(&count) => Ok((start + 4, Some((rest[start], usize::from(count))))),
+                    None => Err(MissingRunLength),
+                };
+            }
+            at += 6;
+        }
+        // No run starts before `at`, so the equal bytes just before `at` number at most three and
+        // the byte-wise scan may start afresh three bytes back.
+        i = at.saturating_sub(3);
+    }
     while i < limit {
         let byte = rest[i];
         same = if same > 0 && prev == byte {
@@ -170,6 +196,49 @@ mod tests {
             }
         }
         Some(out)
+    }
+
+    #[test]
+    fn long_blocks_with_runs_everywhere_match_model() {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for case in 0..400 {
+            // Runs of 1..=6 equal bytes from a small alphabet, so runs of four (and count bytes that
+            // start new runs) land at every offset of the word-wise scan.
+            let len = 1 + (next() % 300) as usize;
+            let alphabet = 1 + (case % 4) as u64;
+            let mut block = Vec::with_capacity(len + 6);
+            while block.len() < len {
+                let byte = (next() % alphabet) as u8;
+                let run = 1 + (next() % 6) as usize;
+                block.extend(std::iter::repeat_n(byte, run));
+            }
+            block.truncate(len);
+            let expected = model(&block);
+            let mut bulk = Vec::new();
+            let got = Unrle::new()
+                .emit_all(&block, &mut bulk, u64::MAX)
+                .map(|()| bulk);
+            assert_eq!(got.ok(), expected, "bulk {block:?}");
+            for chunk in [1, 5, 9, 17, 64, 1000] {
+                let mut unrle = Unrle::new();
+                let mut out = Vec::new();
+                let result = loop {
+                    let mut buf = vec![0u8; chunk];
+                    match unrle.emit(&block, &mut buf) {
+                        Ok(0) => break Some(out),
+                        Ok(n) => out.extend_from_slice(&buf[..n]),
+                        Err(MissingRunLength) => break None,
+                    }
+                };
+                assert_eq!(result, expected, "chunk {chunk} {block:?}");
+            }
+        }
     }
 
     #[test]
