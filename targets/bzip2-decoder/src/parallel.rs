@@ -43,15 +43,16 @@ pub(crate) fn scan_block_magics(data: &[u8]) -> Vec<u64> {
     found
 }
 
+/// The 48 bits starting at bit `bit` of `data`, if `data` holds them all.
 fn read_48(data: &[u8], bit: u64) -> Option<u64> {
     let first = usize::try_from(bit / 8).ok()?;
-    let bytes = data.get(first..first + 7).map(|s| s.to_vec()).or_else(|| {
-        let tail = data.get(first..)?;
-        (tail.len() * 8 >= 48 + (bit % 8) as usize).then(|| tail.to_vec())
-    })?;
+    let last = usize::try_from((bit + 47) / 8).ok()?;
+    if last >= data.len() {
+        return None;
+    }
     let mut word = 0u64;
     for i in 0..7 {
-        word = (word << 8) | u64::from(bytes.get(i).copied().unwrap_or(0));
+        word = (word << 8) | u64::from(data.get(first + i).copied().unwrap_or(0));
     }
     Some((word >> (8 - bit % 8)) & 0xffff_ffff_ffff)
 }
@@ -83,6 +84,9 @@ struct Shared<'a> {
     limit: u64,
     board: Mutex<Board>,
     changed: Condvar,
+    /// Output buffers the main thread has copied out, for workers to reuse (no fresh pages and no
+    /// regrowth per block).
+    spare: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Shared<'_> {
@@ -115,7 +119,14 @@ impl Shared<'_> {
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
             };
-            let decoded = decode_speculatively(self.input, self.jobs[job], scratch, self.limit);
+            let out = self
+                .spare
+                .lock()
+                .map(|mut spare| spare.pop())
+                .unwrap_or_default()
+                .unwrap_or_default();
+            let decoded =
+                decode_speculatively(self.input, self.jobs[job], scratch, out, self.limit);
             let mut board = self.lock();
             if job >= board.wanted_from {
                 board.results[job] = Some(decoded);
@@ -152,9 +163,15 @@ impl Shared<'_> {
     }
 }
 
-fn decode_speculatively(input: &[u8], start: u64, scratch: &mut Scratch, limit: u64) -> Decoded {
+fn decode_speculatively(
+    input: &[u8],
+    start: u64,
+    scratch: &mut Scratch,
+    mut out: Vec<u8>,
+    limit: u64,
+) -> Decoded {
     let mut reader = BitReader::new(input, start + 48, 0);
-    let mut out = Vec::new();
+    out.clear();
     // Errors are re-decoded on the chain, with the right block index and level.
     let result = decode_block_into(scratch, &mut reader, MAX_LEVEL, 0, &mut out, limit);
     let bwt_len = result.as_ref().map_or(0, |&(_, len)| len);
@@ -185,6 +202,7 @@ pub(crate) fn decompress_parallel(
             results: (0..jobs.len()).map(|_| None).collect(),
         }),
         changed: Condvar::new(),
+        spare: Mutex::new(Vec::new()),
         jobs,
     };
     std::thread::scope(|scope| {
@@ -244,6 +262,9 @@ fn chain(shared: &Shared<'_>, out: &mut Vec<u8>) -> Result<Option<usize>, Error>
                         });
                     }
                     out.extend_from_slice(&data);
+                    if let Ok(mut spare) = shared.spare.lock() {
+                        spare.push(data);
+                    }
                     cursor = end;
                     crc
                 }
