@@ -353,11 +353,13 @@ impl Scratch {
 
     /// Inverts the BWT of `column[..len]` into `bwt_out[..len]` (see [`crate::bwt`]).
     fn inverse_bwt(&mut self, len: usize, orig_ptr: usize) {
+        // Fresh zeroed allocations, not `resize`: the OS hands out zeroed pages, so nothing is written
+        // twice.
         if self.tt.len() < len {
-            self.tt.resize(len, 0);
+            self.tt = vec![0; len];
         }
         if self.bwt_out.len() < len {
-            self.bwt_out.resize(len, 0);
+            self.bwt_out = vec![0; len];
         }
         let tt = &mut self.tt[..len];
         bwt::build(&self.column[..len], &self.counts, &self.snapshots, tt);

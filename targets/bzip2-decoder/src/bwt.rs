@@ -150,7 +150,9 @@ pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lane
     lanes.segments.clear();
     lanes.segments.resize(strided + 1, Segment::default());
     if lanes.buf.len() < LANES * len {
-        lanes.buf.resize(LANES * len, 0);
+        // A fresh zeroed allocation comes straight from the OS: the pages no lane writes (most of
+        // them) are never touched. `resize` would write zeros to all of them first.
+        lanes.buf = vec![0; LANES * len];
     }
     let buf = &mut lanes.buf[..LANES * len];
     let segments = &mut lanes.segments;
