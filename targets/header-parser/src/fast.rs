@@ -184,6 +184,34 @@ impl Scan for Avx2 {
             Err(rest) => scan::value_end_scalar(buf, rest),
         }
     }
+
+    #[inline(always)]
+    fn window(self, buf: &[u8], base: usize) -> Option<scan::Window> {
+        self.window_masks(buf, base)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2 {
+    #[inline(always)]
+    fn window_masks(self, buf: &[u8], base: usize) -> Option<scan::Window> {
+        if buf.len() < 64 || base >= buf.len() {
+            return None;
+        }
+        // The 64 bytes from `base`, or the last 64 bytes of the buffer when fewer remain.
+        let start = base.min(buf.len() - 64);
+        // SAFETY: `start + 64 <= buf.len()`, so both 32-byte unaligned loads stay inside `buf`; `self` proves
+        // the CPU has AVX2.
+        let (not_token, not_value) = unsafe {
+            let lo = _mm256_loadu_si256(buf.as_ptr().add(start).cast::<__m256i>());
+            let hi = _mm256_loadu_si256(buf.as_ptr().add(start + 32).cast::<__m256i>());
+            (
+                u64::from(outside_avx2::<TOKEN>(lo)) | u64::from(outside_avx2::<TOKEN>(hi)) << 32,
+                u64::from(outside_avx2::<VALUE>(lo)) | u64::from(outside_avx2::<VALUE>(hi)) << 32,
+            )
+        };
+        Some(scan::Window::new(not_token, not_value, 64, start, base))
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

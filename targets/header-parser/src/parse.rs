@@ -4,7 +4,7 @@
 //! error is reported as soon as the byte that causes it (plus at most one byte of lookahead after a CR or a
 //! line end) is in the buffer, so a prefix can never see an error the whole message would not.
 
-use crate::scan::{Backend, Scalar, Scan};
+use crate::scan::{Backend, Scalar, Scan, Window};
 use crate::{Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status, Version};
 
 /// Why parsing stopped early.
@@ -255,6 +255,50 @@ impl<'b, S: Scan> Cursor<'b, S> {
         Ok((version, code, reason, count, head_len))
     }
 
+    /// The field lines from `at` that are plainly valid, read from class bit masks computed 64 bytes at a time
+    /// (each byte's classes once, and no scan loop per line): `name ":" OWS value OWS CRLF` with the name all
+    /// `tchar`s and the value all field-value bytes. Returns where it stopped and how many headers it stored;
+    /// [`Self::fields`] goes on from there, so anything else (the empty line, errors, a line running past the
+    /// buffer, a full `headers`) is decided by the general code, and each line taken here is stored exactly
+    /// as the general code would store it.
+    ///
+    /// Not used with the obs-fold leniency, where a line's end depends on the next line's first byte.
+    #[inline(always)]
+    fn fields_fast(&self, mut at: usize, headers: &mut [Header<'b>]) -> (usize, usize) {
+        let buf = self.buf;
+        let mut count = 0;
+        let Some(mut masks) = Masks::new(self.scan, buf, at) else {
+            return (at, count);
+        };
+        loop {
+            let name_end = masks.first(self.scan, buf, at, |w| w.not_token);
+            if name_end == at || name_end >= buf.len() || buf[name_end] != b':' {
+                return (at, count);
+            }
+            let stop = masks.first(self.scan, buf, name_end + 1, |w| w.not_value);
+            if stop + 1 >= buf.len() || buf[stop..stop + 2] != *b"\r\n" {
+                return (at, count);
+            }
+            let Some(slot) = headers.get_mut(count) else {
+                return (at, count);
+            };
+            let mut value_start = name_end + 1;
+            while matches!(buf[value_start], b' ' | b'\t') {
+                value_start += 1;
+            }
+            let mut value_end = stop;
+            while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
+                value_end -= 1;
+            }
+            *slot = Header {
+                name: ascii(&buf[at..name_end]),
+                value: &buf[value_start..value_end],
+            };
+            count += 1;
+            at = stop + 2;
+        }
+    }
+
     /// Parses field lines from `at` up to and including the empty line. Returns the count and the head length.
     #[inline(always)]
     fn fields(
@@ -264,6 +308,9 @@ impl<'b, S: Scan> Cursor<'b, S> {
         response: bool,
     ) -> Step<(usize, usize)> {
         let mut count = 0;
+        if !self.allows(Leniency::ObsFold) {
+            (at, count) = self.fields_fast(at, headers);
+        }
         loop {
             match self.byte(at)? {
                 b'\r' | b'\n' => return Ok((count, self.line_end(at, ErrorKind::BareCr)?)),
@@ -295,6 +342,53 @@ impl<'b, S: Scan> Cursor<'b, S> {
             };
             count += 1;
             at = line.next;
+        }
+    }
+}
+
+/// The class masks of consecutive 64-byte stretches of the buffer, computed as a forward-only search needs
+/// them.
+struct Masks {
+    /// Where the current stretch starts.
+    base: usize,
+    window: Window,
+}
+
+impl Masks {
+    #[inline(always)]
+    fn new<S: Scan>(scan: S, buf: &[u8], base: usize) -> Option<Self> {
+        Some(Masks {
+            base,
+            window: scan.window(buf, base)?,
+        })
+    }
+
+    /// The first position at or after `from` (which must not lie before the current stretch) whose bit is set
+    /// in the mask `pick` selects; `buf.len()` or more when there is none.
+    #[inline(always)]
+    fn first<S: Scan>(
+        &mut self,
+        scan: S,
+        buf: &[u8],
+        mut from: usize,
+        pick: fn(&Window) -> u64,
+    ) -> usize {
+        loop {
+            let offset = from - self.base;
+            if offset < 64 {
+                let bits = pick(&self.window) >> offset;
+                if bits != 0 {
+                    return from + bits.trailing_zeros() as usize;
+                }
+            }
+            // Nothing set from `from` to the end of this stretch (which then covers 64 bytes in the buffer):
+            // on to the next one.
+            self.base += 64;
+            from = from.max(self.base);
+            match scan.window(buf, self.base) {
+                Some(window) => self.window = window,
+                None => return buf.len(),
+            }
         }
     }
 }
@@ -500,5 +594,139 @@ mod tests {
             resp.contains("code: 404") && resp.contains("head_len: 63"),
             "{resp}"
         );
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use crate::EMPTY_HEADER;
+    use crate::scan::window_scalar;
+
+    /// The scalar scanners plus byte-by-byte windows: runs the field-line fast path on any machine (and
+    /// under Miri), so it can be checked against the general code.
+    #[derive(Clone, Copy)]
+    struct ScalarWindows;
+
+    impl Scan for ScalarWindows {
+        fn token_end(self, buf: &[u8], from: usize) -> usize {
+            Scalar.token_end(buf, from)
+        }
+        fn target_end(self, buf: &[u8], from: usize) -> usize {
+            Scalar.target_end(buf, from)
+        }
+        fn value_end(self, buf: &[u8], from: usize) -> usize {
+            Scalar.value_end(buf, from)
+        }
+        fn window(self, buf: &[u8], base: usize) -> Option<Window> {
+            // Like the AVX2 version: nothing for buffers under 64 bytes, and a shorter window at the end.
+            if buf.len() < 64 {
+                return None;
+            }
+            window_scalar(buf, base)
+        }
+    }
+
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    /// Heads made of valid and broken lines of every length up to about 150 bytes, cut at random points.
+    fn heads() -> Vec<Vec<u8>> {
+        let pieces: [&[u8]; 14] = [
+            b"Host",
+            b"X-Long-Header-Name-0123456789",
+            b": ",
+            b":",
+            b" \t",
+            b"value",
+            b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz",
+            b"\r\n",
+            b"\n",
+            b"\r",
+            b"\t",
+            b" ",
+            b"\x00",
+            b"\xff\x80",
+        ];
+        let mut state = 0x5eed_1234_abcd_ef01u64;
+        let mut out = Vec::new();
+        for case in 0..3000 {
+            let mut head = b"GET /index.html HTTP/1.1\r\n".to_vec();
+            let lines = 1 + xorshift(&mut state) % 8;
+            for _ in 0..lines {
+                if case % 3 == 0 {
+                    // Mostly well-formed lines.
+                    head.extend_from_slice(pieces[(xorshift(&mut state) % 2) as usize]);
+                    head.extend_from_slice(pieces[2 + (xorshift(&mut state) % 2) as usize]);
+                    if xorshift(&mut state) % 4 == 0 {
+                        head.extend_from_slice(b"\t "); // more whitespace before the value
+                    }
+                    for _ in 0..xorshift(&mut state) % 4 {
+                        head.extend_from_slice(pieces[5 + (xorshift(&mut state) % 2) as usize]);
+                        if xorshift(&mut state) % 3 == 0 {
+                            head.extend_from_slice(b" \t "); // whitespace inside and at the end
+                        }
+                    }
+                    head.extend_from_slice(b"\r\n");
+                } else {
+                    for _ in 0..1 + xorshift(&mut state) % 6 {
+                        head.extend_from_slice(pieces[(xorshift(&mut state) % 14) as usize]);
+                    }
+                }
+            }
+            head.extend_from_slice(b"\r\n");
+            let cut = head.len() - (xorshift(&mut state) % 4) as usize * (case % 2);
+            head.truncate(cut);
+            out.push(head);
+        }
+        out
+    }
+
+    #[test]
+    fn the_field_line_fast_path_stores_what_the_general_code_stores() {
+        for parser in [
+            Parser::new(),
+            Parser::new().lenient(crate::Leniency::BareLf),
+            Parser::new().max_head_len(100),
+        ] {
+            for head in heads() {
+                for slots in [2, 16] {
+                    let mut a = vec![EMPTY_HEADER; slots];
+                    let mut b = vec![EMPTY_HEADER; slots];
+                    let general = format!("{:?}", request_in(Scalar, parser, &head, &mut a));
+                    let fast = format!("{:?}", request_in(ScalarWindows, parser, &head, &mut b));
+                    assert_eq!(fast, general, "{:?}", String::from_utf8_lossy(&head));
+                    let mut response = b"HTTP/1.1 200 OK\r\n".to_vec();
+                    response.extend_from_slice(&head[26.min(head.len())..]);
+                    let general = format!("{:?}", response_in(Scalar, parser, &response, &mut a));
+                    let fast = format!(
+                        "{:?}",
+                        response_in(ScalarWindows, parser, &response, &mut b)
+                    );
+                    assert_eq!(fast, general, "{:?}", String::from_utf8_lossy(&response));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn simd_windows_match_byte_by_byte_windows() {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::fast::Avx2::detect() {
+            for head in heads() {
+                for base in 0..head.len() {
+                    let want = if head.len() < 64 {
+                        None
+                    } else {
+                        window_scalar(&head, base)
+                    };
+                    assert_eq!(avx2.window(&head, base), want, "base {base}");
+                }
+            }
+        }
     }
 }

@@ -113,6 +113,61 @@ pub(crate) trait Scan: Copy {
     fn target_end(self, buf: &[u8], from: usize) -> usize;
     /// First index at or after `from` whose byte is not a field-value byte.
     fn value_end(self, buf: &[u8], from: usize) -> usize;
+    /// The classes of `buf[base..]` (up to 64 bytes) as bit masks, for backends that compute them cheaply
+    /// (AVX2); the parser's field-line fast path runs only when this is `Some`.
+    #[inline(always)]
+    fn window(self, buf: &[u8], base: usize) -> Option<Window> {
+        let _ = (buf, base);
+        None
+    }
+}
+
+/// Byte classes of up to 64 bytes from a base position: bit `k` describes byte `base + k`. Bits from `len`
+/// up (past the data the masks cover) are set in both masks, so a search for the first set bit never runs
+/// past it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    /// Bytes that are not `tchar`s.
+    pub(crate) not_token: u64,
+    /// Bytes that are not field-value bytes.
+    pub(crate) not_value: u64,
+    /// How many bytes the masks describe (at most 64).
+    pub(crate) len: usize,
+}
+
+impl Window {
+    /// The masks from per-byte class bits of the `span` (at most 64) bytes at `start`, where
+    /// `start <= base < start + span`, shifted so that bit 0 is `base`.
+    #[inline(always)]
+    pub(crate) fn new(
+        not_token: u64,
+        not_value: u64,
+        span: usize,
+        start: usize,
+        base: usize,
+    ) -> Self {
+        let skip = base - start;
+        let len = span - skip;
+        let beyond = if len >= 64 { 0 } else { u64::MAX << len };
+        Window {
+            not_token: (not_token >> skip) | beyond,
+            not_value: (not_value >> skip) | beyond,
+            len,
+        }
+    }
+}
+
+/// [`Scan::window`] computed byte by byte: the reference the SIMD version is tested against.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn window_scalar(buf: &[u8], base: usize) -> Option<Window> {
+    let bytes = buf.get(base..)?;
+    let span = bytes.len().min(64);
+    let (mut not_token, mut not_value) = (0u64, 0u64);
+    for (k, &b) in bytes.iter().take(span).enumerate() {
+        not_token |= u64::from(!TCHAR[usize::from(b)]) << k;
+        not_value |= u64::from(!is_value_byte(b)) << k;
+    }
+    Some(Window::new(not_token, not_value, span, base, base))
 }
 
 /// The portable backend: a table loop for tokens, word-at-a-time (SWAR) loops for targets and values.
