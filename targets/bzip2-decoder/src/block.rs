@@ -59,7 +59,7 @@ pub(crate) struct Scratch {
     column: Vec<u8>,
     /// How often each byte occurs in `column`.
     counts: [u32; 256],
-    /// `counts` as it stood at a few positions of `column` (taken every sixteenth of a block), so the
+    /// `counts` as it stood at positions of `column` (about every 16 KiB), so the
     /// counting sort can run on four stretches of the column at once.
     snapshots: Vec<(usize, [u32; 256])>,
     /// The inverse BWT's links: successor in the high bits, first-column byte in the low 8.
@@ -280,7 +280,9 @@ impl Scratch {
         *counts = [0; 256];
         let snapshots = &mut self.snapshots;
         snapshots.clear();
-        let interval = (max_len / 16).max(1024);
+        // Often enough for any block length: the parallel decoder reads every block with the largest
+        // size limit, whatever the stream's level.
+        let interval = (max_len / 16).clamp(1024, 16_384);
         let mut next_snapshot = interval;
         let mut len = 0usize;
         let mut run_total: u32 = 0;
