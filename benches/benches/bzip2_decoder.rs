@@ -1,5 +1,5 @@
-//! bzip2 decoding in MB/s of output and ns per block: ours (one thread, two threads, and the plain
-//! one-step BWT walk) against C libbz2 1.0.8 (the anchor), libbz2-rs-sys and bzip2-rs, in the same run.
+//! bzip2 decoding in MB/s of output and ns per block: ours (one thread, two threads, and with the plain
+//! one-chain BWT walk) against C libbz2 1.0.8 (the anchor), libbz2-rs-sys and bzip2-rs, in the same run.
 //!
 //! `cargo bench -p gauntlet-bench --bench bzip2_decoder`
 //!
