@@ -17,9 +17,8 @@ pub struct Sorter {
     output: Vec<u8>,
     /// Pending `(params range, byte depth)` refinements of [`order`]; kept to reuse its allocation.
     work: Vec<(Range<usize>, usize)>,
-    /// Scratch of [`sort_packed`]: piece bounds, and one packed sort key per non-empty piece.
-    bounds: Vec<u32>,
-    keys: Vec<u128>,
+    /// Scratch of the packed sort of small canonical queries.
+    packed: Packed,
 }
 
 /// One non-empty parameter as offsets into the query (or into the normalised copy of it).
@@ -93,15 +92,11 @@ impl Sorter {
     /// Replaces `out`'s contents with the sorted `url`. Allocates only while its buffers grow.
     pub fn sort_into(&mut self, url: &[u8], out: &mut Vec<u8>) {
         out.clear();
-        // Room for the output and for the overshoot of the fixed-size copies of `sort_packed`.
+        // Room for the output and for the overshoot of the fixed-size copies of `Packed::sort`.
         out.reserve(url.len() + 32);
         let options = &self.options;
         let keep_fragment = !options.strip_fragment || options.mode == Mode::Varnish;
-        let opener = if options.mode == Mode::Varnish {
-            memchr::memchr(b'?', url)
-        } else {
-            memchr::memchr2(b'?', b'#', url)
-        };
+        let opener = find_opener(url, options.mode != Mode::Varnish);
         let question_mark = match opener {
             Some(q) if url[q] == b'?' => q,
             // No query: the URL is copied, up to the fragment if that is stripped.
@@ -120,16 +115,7 @@ impl Sorter {
             && options.drop.is_empty()
             && options.keep.is_empty()
         {
-            if let Some((pieces, query_len)) = split_bounds(rest, &mut self.bounds) {
-                sort_packed(
-                    &url[..question_mark + 1],
-                    rest,
-                    &self.bounds,
-                    pieces,
-                    &mut self.keys,
-                    options,
-                    out,
-                );
+            if let Some(query_len) = self.packed.sort(url, question_mark + 1, options, out) {
                 if keep_fragment {
                     out.extend_from_slice(&rest[query_len..]);
                 }
@@ -168,29 +154,45 @@ impl Sorter {
     }
 }
 
-/// Most pieces (parameters, empty ones included) [`sort_packed`] takes: an index must fit in the low byte of a key.
+/// The first `?`, or the first of `?` and `#` when `hash_too`. Eight bytes at a time: the paths in front of queries
+/// are short, and a `memchr` call costs more than scanning them.
+fn find_opener(url: &[u8], hash_too: bool) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let other = if hash_too { b'#' } else { b'?' };
+    let first = |word: u64| {
+        let (question, other) = (
+            word ^ (ONES * u64::from(b'?')),
+            word ^ (ONES * u64::from(other)),
+        );
+        let found =
+            !((((question & LOW7) + LOW7) | question) & (((other & LOW7) + LOW7) | other) | LOW7);
+        (found != 0).then(|| found.trailing_zeros() as usize / 8)
+    };
+    let mut chunks = url.chunks_exact(8);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        if let Some(at) = first(u64::from_le_bytes(chunk.try_into().unwrap_or_default())) {
+            return Some(8 * i + at);
+        }
+    }
+    let remainder = chunks.remainder();
+    let offset = url.len() - remainder.len();
+    remainder
+        .iter()
+        .position(|&b| b == b'?' || b == other)
+        .map(|at| offset + at)
+}
+
+/// Most pieces (parameters, empty ones included) [`Packed::sort`] takes: an index must fit in the low byte of a key.
 const PACKED_MAX: usize = 256;
 
-/// Fills `bounds` so that piece `k` of the query at the start of `rest` (up to the first `#`; pieces between `&`s,
-/// empty ones included) is `bounds[k]..bounds[k + 1] - 1`, and returns the number of pieces and the query length;
-/// `None` when there are more than [`PACKED_MAX`] pieces or offsets do not fit in `u32`.
-fn split_bounds(rest: &[u8], bounds: &mut Vec<u32>) -> Option<(usize, usize)> {
-    if rest.len() >= u32::MAX as usize {
-        return None;
-    }
-    let query_len = memchr::memchr(b'#', rest).unwrap_or(rest.len());
-    bounds.clear();
-    bounds.push(0);
-    for at in memchr::memchr_iter(b'&', &rest[..query_len]) {
-        if bounds.len() == PACKED_MAX {
-            return None;
-        }
-        bounds.push(at as u32 + 1);
-    }
-    let pieces = bounds.len();
-    bounds.push(query_len as u32 + 1);
-    Some((pieces, query_len))
-}
+/// Length of [`Packed::sort`]'s bounds: a power of two (indexing is masked, without a check) with room for
+/// [`PACKED_MAX`] pieces plus the sixteen one step of the scan can add before the limit is checked again.
+const BOUNDS_LEN: usize = 512;
+
+/// Zero bytes after the `&` that follows the copy of the query in [`Packed::sort`]'s scratch: room for the overshoot
+/// of its fixed-size reads past the last piece (a 16-byte step of the scan, a 16-byte key, a 32-byte block copy).
+const PADDING: usize = 40;
 
 /// `KEEP_BYTES[n]` keeps the top `n` bytes of a `u128` (a load beats a variable 128-bit shift).
 const KEEP_BYTES: [u128; 16] = {
@@ -203,55 +205,195 @@ const KEEP_BYTES: [u128; 16] = {
     masks
 };
 
-/// Canonical order of the non-empty pieces of the query at the start of `rest` (as split by [`split_bounds`]),
-/// written joined by `&` after `head` (which ends with the `?`; dropped with [`EmptyQuery::Remove`] when no
-/// parameter is left), dropping repeats if `options` say so.
-///
-/// Each parameter becomes one `u128`: its first 15 bytes, big-endian and zero-padded, above its piece index. Zero
-/// padding keeps byte order (a shorter prefix sorts first), so one integer sort orders everything except runs that
-/// share all 15 bytes, and only those are compared in full. Neighbours in the input are copied as one block.
-fn sort_packed(
-    head: &[u8],
-    rest: &[u8],
-    bounds: &[u32],
-    pieces: usize,
-    keys: &mut Vec<u128>,
-    options: &Options,
-    out: &mut Vec<u8>,
-) {
-    let span = |key: u128| {
-        let index = usize::from(key as u8);
-        (bounds[index], bounds[index + 1] - 1)
-    };
-    let field = |(start, end): (u32, u32)| &rest[start as usize..end as usize];
-    keys.clear();
-    for (index, window) in bounds[..pieces + 1].windows(2).enumerate() {
-        let (start, end) = (window[0] as usize, window[1] as usize - 1);
-        if end == start {
-            continue;
+/// Scratch of [`Packed::sort`]; `bounds` and the keys are grown once to their fixed size, then reused as they are.
+#[derive(Clone, Debug, Default)]
+struct Packed {
+    /// The query, a `&`, then [`PADDING`] zeros.
+    scratch: Vec<u8>,
+    /// Piece `k` of the query is `bounds[k]..bounds[k + 1] - 1`.
+    bounds: Vec<u32>,
+    /// The sort key of each non-empty piece: the top seven bytes of its full key above its piece index.
+    keys: Vec<u64>,
+    /// The full key of each non-empty piece, at its piece index: its first 15 bytes, big-endian and zero-padded,
+    /// above the index.
+    full_keys: Vec<u128>,
+}
+
+impl Packed {
+    /// Writes `url` with the query that starts at `query_start` (after the `?`) in canonical order, dropping repeats
+    /// if `options` say so, and the `?` with [`EmptyQuery::Remove`] when no parameter is left; the fragment is left to
+    /// the caller. Returns the query length, or `None` (having written nothing) when the query has more than
+    /// [`PACKED_MAX`] pieces (parameters, empty ones included) or does not fit in `u32` offsets.
+    ///
+    /// Zero padding keeps byte order (a shorter prefix sorts first), so sorting the parameters' 64-bit keys as
+    /// integers orders everything except runs that share their first seven bytes (the standard sort of `u64` is
+    /// cheaper than that of `u128`, and branch-free above 20 elements); those runs are then ordered by their full
+    /// keys, and by the whole parameter where the full keys share all 15 bytes. Neighbours in the input are copied
+    /// as one block.
+    ///
+    /// Working on a padded copy of the query makes every read a fixed-size, in-bounds one: the scan reads sixteen
+    /// bytes per step, a key is one 16-byte load, and a block is copied as 32 bytes and cut to size.
+    fn sort(
+        &mut self,
+        url: &[u8],
+        query_start: usize,
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        let (head, rest) = url.split_at(query_start);
+        if rest.len() >= u32::MAX as usize - PADDING {
+            return None;
         }
-        let len = (end - start).min(15);
-        let load =
-            |at: usize| u128::from_be_bytes(rest[at..at + 16].try_into().unwrap_or_default());
-        let bytes = if start + 16 <= rest.len() {
-            load(start)
-        } else if rest.len() >= 16 {
-            // Near the end (every URL's last parameter): the last 16 bytes, shifted up to start at `start`.
-            load(rest.len() - 16) << (8 * (start + 16 - rest.len()))
-        } else {
-            let mut bytes = [0; 16];
-            bytes[..len].copy_from_slice(&rest[start..start + len]);
-            u128::from_be_bytes(bytes)
+        self.bounds.resize(BOUNDS_LEN, 0);
+        self.keys.resize(PACKED_MAX, 0);
+        self.full_keys.resize(PACKED_MAX, 0);
+        let bounds: &mut [u32; BOUNDS_LEN] = (&mut self.bounds[..]).try_into().ok()?;
+        let keys: &mut [u64; PACKED_MAX] = (&mut self.keys[..]).try_into().ok()?;
+        let full_keys: &mut [u128; PACKED_MAX] = (&mut self.full_keys[..]).try_into().ok()?;
+        let query_len = memchr::memchr(b'#', rest).unwrap_or(rest.len());
+        // The query, a `&` that ends its last piece like the others, and zeros.
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&rest[..query_len]);
+        self.scratch.push(b'&');
+        self.scratch.extend_from_slice(&[0; PADDING]);
+        let scratch = &self.scratch[..];
+
+        // Where each piece ends, sixteen bytes per step (two words, and one test when neither has an `&`): the high
+        // bit of a byte of `ampersands(word)` is set when the byte is `&` (a zero byte of `word ^ "&&&&&&&&"`, found
+        // without carries between bytes). `bounds[0]` is 0 from the first `resize` on, and never written.
+        let ampersands = |word: &[u8]| {
+            let word =
+                u64::from_le_bytes(word.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'&'));
+            !(((word & LOW7) + LOW7) | word | LOW7)
         };
-        // Keep the `len` real bytes (at least one, at most 15) and put the index in the low byte.
-        keys.push(bytes & KEEP_BYTES[len] | index as u128);
+        let mut pieces = 0;
+        let chunks = scratch[..(query_len + 1).div_ceil(16) * 16].chunks_exact(16);
+        for (chunk_index, chunk) in chunks.enumerate() {
+            // A step adds at most sixteen bounds, so this keeps them in the array.
+            if pieces > PACKED_MAX {
+                return None;
+            }
+            let (low, high) = chunk.split_at(8);
+            let (low, high) = (ampersands(low), ampersands(high));
+            if low | high == 0 {
+                continue;
+            }
+            let offset = 16 * chunk_index + 1;
+            let mut found = low;
+            while found != 0 {
+                pieces += 1;
+                bounds[pieces % BOUNDS_LEN] = (offset + found.trailing_zeros() as usize / 8) as u32;
+                found &= found - 1;
+            }
+            let mut found = high;
+            while found != 0 {
+                pieces += 1;
+                bounds[pieces % BOUNDS_LEN] =
+                    (offset + 8 + found.trailing_zeros() as usize / 8) as u32;
+                found &= found - 1;
+            }
+        }
+        if pieces > PACKED_MAX {
+            return None;
+        }
+
+        // The keys of the non-empty pieces.
+        let mut count = 0;
+        for (index, window) in bounds[..=pieces].windows(2).enumerate() {
+            let (start, end) = (window[0] as usize, window[1] as usize - 1);
+            if end != start {
+                let bytes =
+                    u128::from_be_bytes(scratch[start..start + 16].try_into().unwrap_or_default());
+                // The real bytes (at least one, at most 15), and the index in the low byte.
+                let full = bytes & KEEP_BYTES[(end - start).min(15)] | index as u128;
+                full_keys[index % PACKED_MAX] = full;
+                keys[count % PACKED_MAX] = (full >> 64) as u64 & !0xff | index as u64;
+                count += 1;
+            }
+        }
+        let keys = &mut keys[..count];
+        keys.sort_unstable();
+        let prefix = |key: u64| key >> 8;
+        // The piece of a key with its `&`: `start..=end`.
+        let span = |key: u64| {
+            let index = usize::from(key as u8);
+            (bounds[index] as usize, bounds[index + 1] as usize - 1)
+        };
+        let field = |(start, end): (usize, usize)| &scratch[start..end];
+        if keys
+            .windows(2)
+            .any(|pair| prefix(pair[0]) == prefix(pair[1]))
+        {
+            sort_ties(keys, |a, b| {
+                let full_a = full_keys[usize::from(a as u8)];
+                let full_b = full_keys[usize::from(b as u8)];
+                if (full_a ^ full_b) >> 8 != 0 {
+                    full_a.cmp(&full_b)
+                } else {
+                    field(span(a)).cmp(field(span(b)))
+                }
+            });
+        }
+
+        let keep_question_mark = !(keys.is_empty() && options.empty_query == EmptyQuery::Remove);
+        let head = &head[..head.len() - usize::from(!keep_question_mark)];
+        let at = out.len();
+        match url.get(..32) {
+            // A fixed-size copy is a few vector moves where a variable one is a `memcpy` call; the bytes past the
+            // path are cut off again (the capacity reserved for them keeps this allocation-free).
+            Some(chunk) if head.len() <= 32 => {
+                out.extend_from_slice(chunk);
+                out.truncate(at + head.len());
+            }
+            _ => out.extend_from_slice(head),
+        }
+        let Some((&first, others)) = keys.split_first() else {
+            return Some(query_len);
+        };
+        // A block is copied with the `&` that follows it in `scratch`, as 32 bytes cut to size when it fits; the `&`
+        // after the final block is taken off at the end.
+        let copy_block = |out: &mut Vec<u8>, (start, end): (usize, usize)| {
+            let len = end + 1 - start;
+            if len <= 32 {
+                let at = out.len();
+                out.extend_from_slice(&scratch[start..start + 32]);
+                out.truncate(at + len);
+            } else {
+                out.extend_from_slice(&scratch[start..=end]);
+            }
+        };
+        let mut previous = first;
+        let mut block = span(first);
+        for &key in others {
+            let (start, end) = span(key);
+            if options.dedupe
+                && prefix(key) == prefix(previous)
+                && field((start, end)) == field(span(previous))
+            {
+                continue;
+            }
+            previous = key;
+            if start == block.1 + 1 {
+                block.1 = end;
+            } else {
+                copy_block(out, block);
+                block = (start, end);
+            }
+        }
+        copy_block(out, block);
+        out.pop();
+        Some(query_len)
     }
-    keys.sort_unstable();
-    let prefix = |key: u128| key >> 8;
+}
+
+/// Sorts, by `compare`, every run of `keys` that share their prefix (all but the low byte).
+fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
+    let prefix = |key: u64| key >> 8;
     let mut lo = 0;
     while lo + 1 < keys.len() {
-        // Sorted keys share their 15 bytes with a neighbour rarely; the whole run is then compared in full.
-        if (keys[lo] ^ keys[lo + 1]) >> 8 != 0 {
+        if prefix(keys[lo]) != prefix(keys[lo + 1]) {
             lo += 1;
             continue;
         }
@@ -260,56 +402,9 @@ fn sort_packed(
                 .iter()
                 .position(|&k| prefix(k) != prefix(keys[lo]))
                 .unwrap_or(keys.len() - lo);
-        keys[lo..hi].sort_unstable_by(|&a, &b| field(span(a)).cmp(field(span(b))));
+        keys[lo..hi].sort_unstable_by(|&a, &b| compare(a, b));
         lo = hi;
     }
-
-    let keep_question_mark = !(keys.is_empty() && options.empty_query == EmptyQuery::Remove);
-    out.extend_from_slice(&head[..head.len() - usize::from(!keep_question_mark)]);
-    let Some((&first, others)) = keys.split_first() else {
-        return;
-    };
-    // A block is copied with the `&` that follows it in the query (every piece but the last has one), saving a
-    // push per block; the `&` after the final block is taken off again.
-    let query_len = bounds[pieces] as usize - 1;
-    let copy_block = |out: &mut Vec<u8>, (start, end): (u32, u32)| {
-        let (start, end) = (start as usize, end as usize);
-        let followed_by_ampersand = end < query_len;
-        let len = end + usize::from(followed_by_ampersand) - start;
-        match rest.get(start..start + 32) {
-            // A fixed-size copy is a few vector moves where a variable one is a `memcpy` call; the bytes past the
-            // block are cut off again (the capacity reserved for them keeps this allocation-free).
-            Some(chunk) if len <= 32 => {
-                let at = out.len();
-                out.extend_from_slice(chunk);
-                out.truncate(at + len);
-            }
-            _ => out.extend_from_slice(&rest[start..start + len]),
-        }
-        if !followed_by_ampersand {
-            out.push(b'&');
-        }
-    };
-    let mut previous = first;
-    let mut block = span(first);
-    for &key in others {
-        let (start, end) = span(key);
-        if options.dedupe
-            && prefix(key) == prefix(previous)
-            && field((start, end)) == field(span(previous))
-        {
-            continue;
-        }
-        previous = key;
-        if start == block.1 + 1 {
-            block.1 = end;
-        } else {
-            copy_block(out, block);
-            block = (start, end);
-        }
-    }
-    copy_block(out, block);
-    out.pop();
 }
 
 /// Calls `visit(start, end, name_end)` for every piece of the query between `&`s, empty pieces included, where

@@ -270,3 +270,86 @@ fn reused_sorter_gives_the_same_answers_as_fresh_ones() {
         }
     }
 }
+
+/// Parameters for the packed canonical sort (up to 256 pieces): a shared prefix of 0 to 40 bytes, so that keys tie on
+/// their first 7 bytes (the sort key), on all 15 (the full key) or not at all, and blocks pass 32 bytes; then a short
+/// tail with bytes that sort around the zero padding (`\0`, `\x01`), non-ASCII bytes and `=`; empty pieces too.
+fn packed_param() -> impl Strategy<Value = Vec<u8>> {
+    const PREFIXES: &[&[u8]] = &[
+        b"",
+        b"a",
+        b"a=",
+        b"utm_c",
+        b"utm_campaign=",
+        b"aaaaaa",
+        b"aaaaaaa",
+        b"aaaaaaaa",
+        b"aaaaaaaaaaaaaa",
+        b"aaaaaaaaaaaaaaa",
+        b"aaaaaaaaaaaaaaaa",
+        b"session_tracking_identifier_for_a",
+        b"session_tracking_identifier_for_analytics",
+    ];
+    (
+        select(PREFIXES),
+        prop::collection::vec(select(&b"a\0\x01=\x80\xff~"[..]), 0..4),
+    )
+        .prop_map(|(prefix, tail)| [prefix, &tail[..]].concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn packed_canonical_sort_equals_naive(
+        params in prop::collection::vec(packed_param(), 0..60),
+        fragment in prop::option::of(prop::collection::vec(select(&b"#&a"[..]), 0..4)),
+        [dedupe, strip, remove] in any::<[bool; 3]>(),
+    ) {
+        let fragment = fragment.map_or(Vec::new(), |f| [&b"#"[..], &f].concat());
+        let options = Options::new(Mode::Canonical)
+            .with_dedupe(dedupe)
+            .with_strip_fragment(strip)
+            .with_empty_query(if remove { EmptyQuery::Remove } else { EmptyQuery::Keep });
+        let url = join(b"/some/path/longer/than/32/bytes/x", &params, &fragment);
+        prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
+        let short = join(b"/p", &params, &fragment);
+        // A reused sorter too: its scratch keeps bytes of earlier, longer URLs.
+        let mut sorter = Sorter::new(options.clone());
+        let mut out = Vec::new();
+        sorter.sort_into(&url, &mut out);
+        sorter.sort_into(&short, &mut out);
+        prop_assert_eq!(out, naive::sort(&short, &options));
+    }
+}
+
+/// Ties of the packed sort at its boundaries: 7 and 15 shared bytes, padding against real `\0` bytes, and parameters
+/// of 31 to 34 bytes (a block copy of 32 bytes with its `&`).
+#[test]
+fn packed_sort_boundaries() {
+    let mut params: Vec<Vec<u8>> = Vec::new();
+    for shared in [6, 7, 8, 14, 15, 16, 30, 31, 32, 33] {
+        for tail in [&b""[..], b"\0", b"\0\0", b"\x01", b"b", b"\xff"] {
+            params.push([&vec![b'k'; shared][..], tail].concat());
+        }
+    }
+    for options in [Options::default(), Options::default().with_dedupe(true)] {
+        for count in [1, 2, 5, 20, 21, 32, params.len()] {
+            let mut chosen: Vec<Vec<u8>> = params
+                .iter()
+                .rev()
+                .step_by(3)
+                .take(count)
+                .cloned()
+                .collect();
+            chosen.extend(params.iter().take(count).cloned());
+            for url in [join(b"/p", &chosen, b""), join(b"/p", &chosen, b"#f&g")] {
+                assert_eq!(
+                    sorted(&url, &options),
+                    naive::sort(&url, &options),
+                    "{count}"
+                );
+            }
+        }
+    }
+}
