@@ -98,45 +98,63 @@ impl Shared<'_> {
     }
 
     fn worker(&self, scratch: &mut Scratch) {
+        let mut board = self.lock();
         loop {
-            let job = {
-                let mut board = self.lock();
-                loop {
-                    if board.stop || board.next >= self.jobs.len() {
-                        return;
-                    }
-                    if board.next < board.wanted_from {
-                        board.next = board.wanted_from;
-                        continue;
-                    }
-                    if board.next < board.wanted_from + self.ahead {
-                        board.next += 1;
-                        break board.next - 1;
-                    }
+            if board.stop || board.next >= self.jobs.len() {
+                return;
+            }
+            match self.claim(&mut board) {
+                Some(job) => board = self.run(board, job, scratch),
+                None => {
                     board = self
                         .changed
                         .wait(board)
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                 }
-            };
-            let out = self
-                .spare
-                .lock()
-                .map(|mut spare| spare.pop())
-                .unwrap_or_default()
-                .unwrap_or_default();
-            let decoded =
-                decode_speculatively(self.input, self.jobs[job], scratch, out, self.limit);
-            let mut board = self.lock();
-            if job >= board.wanted_from {
-                board.results[job] = Some(decoded);
             }
-            self.changed.notify_all();
         }
     }
 
+    /// The next job inside the look-ahead window, if any, marked as taken.
+    fn claim(&self, board: &mut Board) -> Option<usize> {
+        if board.stop {
+            return None;
+        }
+        board.next = board.next.max(board.wanted_from);
+        if board.next < self.jobs.len() && board.next < board.wanted_from + self.ahead {
+            board.next += 1;
+            return Some(board.next - 1);
+        }
+        None
+    }
+
+    /// Decodes `job` with the lock released, posts the result and returns the lock.
+    fn run<'s>(
+        &'s self,
+        board: std::sync::MutexGuard<'s, Board>,
+        job: usize,
+        scratch: &mut Scratch,
+    ) -> std::sync::MutexGuard<'s, Board> {
+        drop(board);
+        let out = self
+            .spare
+            .lock()
+            .map(|mut spare| spare.pop())
+            .unwrap_or_default()
+            .unwrap_or_default();
+        let decoded = decode_speculatively(self.input, self.jobs[job], scratch, out, self.limit);
+        let mut board = self.lock();
+        if job >= board.wanted_from {
+            board.results[job] = Some(decoded);
+        }
+        self.changed.notify_all();
+        board
+    }
+
     /// Waits for job `index`'s result, telling the workers that earlier jobs are no longer needed.
-    fn take(&self, index: usize) -> Decoded {
+    /// While it is not ready the calling (main) thread decodes jobs itself, so `threads` threads decode
+    /// and none of them only waits.
+    fn take(&self, index: usize, scratch: &mut Scratch) -> Decoded {
         let mut board = self.lock();
         let previous = board.wanted_from.min(index);
         board.wanted_from = index;
@@ -150,10 +168,13 @@ impl Shared<'_> {
                 self.changed.notify_all();
                 return decoded;
             }
-            board = self
-                .changed
-                .wait(board)
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            board = match self.claim(&mut board) {
+                Some(job) => self.run(board, job, scratch),
+                None => self
+                    .changed
+                    .wait(board)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            };
         }
     }
 
@@ -206,8 +227,9 @@ pub(crate) fn decompress_parallel(
         jobs,
     };
     std::thread::scope(|scope| {
-        // The main thread only chains results (waiting, and copying bytes), so all `threads` decode.
-        for _ in 0..threads {
+        // The main thread chains results and decodes while it waits, so `threads - 1` helpers make
+        // `threads` decoding threads (and no third thread competes for two cores).
+        for _ in 1..threads {
             scope.spawn(|| shared.worker(&mut Scratch::new()));
         }
         let result = chain(&shared, out);
@@ -245,7 +267,9 @@ fn chain(shared: &Shared<'_>, out: &mut Vec<u8>) -> Result<Option<usize>, Error>
                 Marker::Block => {}
             }
             let speculative = match shared.jobs.binary_search(&cursor) {
-                Ok(index) => Some(shared.take(index)),
+                Ok(index) => {
+                    Some(shared.take(index, main_scratch.get_or_insert_with(Scratch::new)))
+                }
                 Err(_) => None,
             };
             let usable =
