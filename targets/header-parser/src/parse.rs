@@ -129,8 +129,12 @@ impl<'b, S: Scan> Cursor<'b, S> {
 
     #[inline(always)]
     fn method(&self, at: usize) -> Step<(&'b str, usize)> {
-        if self.buf.get(at..at + 4) == Some(b"GET ") {
-            return Ok(("GET", at + 4));
+        // The common methods without a scan.
+        match self.buf.get(at..at + 4) {
+            Some(b"GET ") => return Ok(("GET", at + 4)),
+            Some(b"PUT ") => return Ok(("PUT", at + 4)),
+            Some(b"POST") if self.buf.get(at + 4) == Some(&b' ') => return Ok(("POST", at + 5)),
+            _ => {}
         }
         let end = self.scan.token_end(self.buf, at);
         if self.byte(end)? != b' ' || end == at {
