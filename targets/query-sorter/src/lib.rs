@@ -66,10 +66,11 @@
 //! platforms where `char` is unsigned (aarch64) Varnish orders like [`Mode::Canonical`] instead.
 //!
 //! # Cost
-//! One pass splits the query (eight or sixteen bytes at a time). In canonical mode without decoding or name globs, a
-//! query of up to 256 pieces is sorted as integers: each parameter gets a `u64` key (its first 7 bytes above its
-//! index) that is sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7
-//! bytes, with the whole parameter compared only within runs that share all 15. Otherwise up to 32
+//! One pass splits the query (eight or sixteen bytes at a time). In canonical mode without decoding or name globs (and
+//! in by-key mode without `dedupe`, keyed on the name), a query of up to 256 pieces is sorted as integers: each
+//! parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
+//! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
+//! whole parameter (or name) compared only within runs that share all 15. Otherwise up to 32
 //! parameters are ordered by one comparison sort on their first 8 bytes, falling back to the whole field on a tie.
 //! Above that, an MSD sort on 8-byte chunks: the parameters are sorted by their first chunk, and each group that
 //! shares a full chunk is sorted again on the next one after skipping whatever the whole group shares (one linear

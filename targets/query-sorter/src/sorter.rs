@@ -110,12 +110,20 @@ impl Sorter {
             }
         };
         let rest = &url[question_mark + 1..];
-        if options.mode == Mode::Canonical
+        // By-key order is stable, so exact repeats need not be neighbours: `--dedupe` takes the general path there.
+        if (options.mode == Mode::Canonical || (options.mode == Mode::ByKey && !options.dedupe))
             && !options.decode_unreserved
             && options.drop.is_empty()
             && options.keep.is_empty()
         {
-            if let Some(query_len) = self.packed.sort(url, question_mark + 1, options, out) {
+            let sorted = if options.mode == Mode::ByKey {
+                self.packed
+                    .sort::<true>(url, question_mark + 1, options, out)
+            } else {
+                self.packed
+                    .sort::<false>(url, question_mark + 1, options, out)
+            };
+            if let Some(query_len) = sorted {
                 if keep_fragment {
                     out.extend_from_slice(&rest[query_len..]);
                 }
@@ -220,7 +228,7 @@ struct Packed {
 }
 
 impl Packed {
-    /// Writes `url` with the query that starts at `query_start` (after the `?`) in canonical order, dropping repeats
+    /// Writes `url` with the query that starts at `query_start` (after the `?`) in canonical order (or by-key order, without `dedupe`), dropping repeats
     /// if `options` say so, and the `?` with [`EmptyQuery::Remove`] when no parameter is left; the fragment is left to
     /// the caller. Returns the query length, or `None` (having written nothing) when the query has more than
     /// [`PACKED_MAX`] pieces (parameters, empty ones included) or does not fit in `u32` offsets.
@@ -233,7 +241,8 @@ impl Packed {
     ///
     /// Working on a padded copy of the query makes every read a fixed-size, in-bounds one: the scan reads sixteen
     /// bytes per step, a key is one 16-byte load, and a block is copied as 32 bytes and cut to size.
-    fn sort(
+    #[inline(never)]
+    fn sort<const BY_KEY: bool>(
         &mut self,
         url: &[u8],
         query_start: usize,
@@ -299,15 +308,22 @@ impl Packed {
             return None;
         }
 
-        // The keys of the non-empty pieces.
+        // The keys of the non-empty pieces: from the whole piece, or in by-key mode from its name (up to the first
+        // `=`), so that equal names stay in input order through the index in the low byte.
+        let by_key = BY_KEY;
         let mut count = 0;
         for (index, window) in bounds[..=pieces].windows(2).enumerate() {
             let (start, end) = (window[0] as usize, window[1] as usize - 1);
             if end != start {
+                let key_end = if by_key {
+                    memchr::memchr(b'=', &scratch[start..end]).map_or(end, |eq| start + eq)
+                } else {
+                    end
+                };
                 let bytes =
                     u128::from_be_bytes(scratch[start..start + 16].try_into().unwrap_or_default());
-                // The real bytes (at least one, at most 15), and the index in the low byte.
-                let full = bytes & KEEP_BYTES[(end - start).min(15)] | index as u128;
+                // The real bytes (at most 15), and the index in the low byte.
+                let full = bytes & KEEP_BYTES[(key_end - start).min(15)] | index as u128;
                 full_keys[index % PACKED_MAX] = full;
                 keys[count % PACKED_MAX] = (full >> 64) as u64 & !0xff | index as u64;
                 count += 1;
@@ -322,6 +338,15 @@ impl Packed {
             (bounds[index] as usize, bounds[index + 1] as usize - 1)
         };
         let field = |(start, end): (usize, usize)| &scratch[start..end];
+        // What is compared: the whole piece, or its name.
+        let sort_field = |key: u64| {
+            let piece = field(span(key));
+            if by_key {
+                piece.split(|&b| b == b'=').next().unwrap_or(piece)
+            } else {
+                piece
+            }
+        };
         if keys
             .windows(2)
             .any(|pair| prefix(pair[0]) == prefix(pair[1]))
@@ -332,7 +357,10 @@ impl Packed {
                 if (full_a ^ full_b) >> 8 != 0 {
                     full_a.cmp(&full_b)
                 } else {
-                    field(span(a)).cmp(field(span(b)))
+                    // Equal names keep their input order (by-key is stable); equal pieces may go either way.
+                    sort_field(a)
+                        .cmp(sort_field(b))
+                        .then((a as u8).cmp(&(b as u8)))
                 }
             });
         }

@@ -307,19 +307,22 @@ proptest! {
         [dedupe, strip, remove] in any::<[bool; 3]>(),
     ) {
         let fragment = fragment.map_or(Vec::new(), |f| [&b"#"[..], &f].concat());
-        let options = Options::new(Mode::Canonical)
-            .with_dedupe(dedupe)
-            .with_strip_fragment(strip)
-            .with_empty_query(if remove { EmptyQuery::Remove } else { EmptyQuery::Keep });
-        let url = join(b"/some/path/longer/than/32/bytes/x", &params, &fragment);
-        prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
-        let short = join(b"/p", &params, &fragment);
-        // A reused sorter too: its scratch keeps bytes of earlier, longer URLs.
-        let mut sorter = Sorter::new(options.clone());
-        let mut out = Vec::new();
-        sorter.sort_into(&url, &mut out);
-        sorter.sort_into(&short, &mut out);
-        prop_assert_eq!(out, naive::sort(&short, &options));
+        // By-key takes the packed path without dedupe, and the general one with it.
+        for mode in [Mode::Canonical, Mode::ByKey] {
+            let options = Options::new(mode)
+                .with_dedupe(dedupe)
+                .with_strip_fragment(strip)
+                .with_empty_query(if remove { EmptyQuery::Remove } else { EmptyQuery::Keep });
+            let url = join(b"/some/path/longer/than/32/bytes/x", &params, &fragment);
+            prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
+            let short = join(b"/p", &params, &fragment);
+            // A reused sorter too: its scratch keeps bytes of earlier, longer URLs.
+            let mut sorter = Sorter::new(options.clone());
+            let mut out = Vec::new();
+            sorter.sort_into(&url, &mut out);
+            sorter.sort_into(&short, &mut out);
+            prop_assert_eq!(out, naive::sort(&short, &options));
+        }
     }
 }
 
@@ -331,9 +334,16 @@ fn packed_sort_boundaries() {
     for shared in [6, 7, 8, 14, 15, 16, 30, 31, 32, 33] {
         for tail in [&b""[..], b"\0", b"\0\0", b"\x01", b"b", b"\xff"] {
             params.push([&vec![b'k'; shared][..], tail].concat());
+            // Names that tie at the boundaries, with values that would order them the other way.
+            params.push([&vec![b'k'; shared][..], tail, b"=2"].concat());
+            params.push([&vec![b'k'; shared][..], tail, b"=1"].concat());
         }
     }
-    for options in [Options::default(), Options::default().with_dedupe(true)] {
+    for options in [
+        Options::default(),
+        Options::default().with_dedupe(true),
+        Options::new(Mode::ByKey),
+    ] {
         for count in [1, 2, 5, 20, 21, 32, params.len()] {
             let mut chosen: Vec<Vec<u8>> = params
                 .iter()
