@@ -311,7 +311,9 @@ impl Scratch {
                 if run_weight > 1 {
                     let run = run_total as usize;
                     let end = len + run;
-                    if end > column.len() {
+                    // The buffer may be longer than this block's limit (it is reused across streams of
+                    // different levels, and by the parallel decoder's level-9 guesses): test both.
+                    if end > column.len().min(max_len) {
                         if end > max_len {
                             return Err(corrupt(Corruption::BlockTooLong, reader));
                         }
@@ -327,7 +329,7 @@ impl Scratch {
                 if symbol == eob {
                     return Ok(len);
                 }
-                if len >= column.len() {
+                if len >= column.len().min(max_len) {
                     if len >= max_len {
                         return Err(corrupt(Corruption::BlockTooLong, reader));
                     }

@@ -247,3 +247,48 @@ fn truncation_at_every_byte_is_an_error_in_both() {
         }
     }
 }
+
+/// A block too long for its own stream's level is rejected even when an earlier stream (a larger level) left the
+/// decoder's buffers longer than that: the limit comes from the level, never from a buffer's size. Found by the
+/// `bzip2_decoder_parallel` fuzz target, where the main thread's scratch had grown during a level-9 guess.
+#[test]
+fn a_block_too_long_for_its_level_after_a_larger_level_stream() {
+    let data = text(250_000, 7);
+    let big = c_compress(&data, 9);
+    // The same level-9 stream, relabelled as level 1: its one 250 000-byte block is too long for 100k blocks.
+    let mut relabelled = big.clone();
+    relabelled[3] = b'1';
+    let input = [big.clone(), relabelled].concat();
+    assert_eq!(c_decompress(&input), None, "C libbz2 accepted it");
+    for result in [
+        decompress(&input),
+        bzip2_decoder::Options::new()
+            .threads(2)
+            .decompress(&input)
+            .map(|done| done.data),
+        {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut bzip2_decoder::Decoder::new(&input[..]), &mut out)
+                .map(|_| out)
+                .map_err(
+                    |e| match e.into_inner().map(|inner| inner.downcast::<Error>()) {
+                        Some(Ok(error)) => *error,
+                        other => panic!("not a decoder error: {other:?}"),
+                    },
+                )
+        },
+    ] {
+        match result {
+            // Blocks are counted across streams: stream 2's first block is block 1.
+            Err(Error::Corrupt {
+                kind: Corruption::BlockTooLong,
+                block: 1,
+                ..
+            }) => {}
+            other => panic!(
+                "expected BlockTooLong in block 1, got {:?}",
+                other.map(|data| format!("{} bytes", data.len()))
+            ),
+        }
+    }
+}
