@@ -52,7 +52,8 @@ pub(crate) struct BlockInfo {
     pub(crate) len: usize,
 }
 
-/// Reusable buffers for decoding blocks (about 8 bytes per byte of block size, allocated once).
+/// Reusable buffers for decoding blocks, allocated once: the column (1 byte per byte of block size),
+/// the links (4), the output (1), and lane buffers reserving 6 more of which a walk touches about 1.
 #[derive(Debug)]
 pub(crate) struct Scratch {
     /// The BWT's last column, as Huffman/MTF decoding produces it.
