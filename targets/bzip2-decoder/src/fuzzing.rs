@@ -355,6 +355,22 @@ fn check_parallel_agrees(input: &[u8]) {
             "{threads} threads: parallel {parallel:?} vs serial {serial:?}"
         );
     }
+    // One decompressor lives across all inputs of the run, so whatever an earlier input left in its
+    // reused buffers must never change a later result.
+    thread_local! {
+        static REUSED: std::cell::RefCell<crate::Decompressor> =
+            std::cell::RefCell::new(crate::Decompressor::new(Options::new().max_output(CAP).threads(2)));
+    }
+    let mut out = Vec::new();
+    let reused = REUSED.with(|d| d.borrow_mut().decompress_into(input, &mut out));
+    match (&serial, reused) {
+        (Ok(serial), Ok(garbage)) => assert!(
+            serial.data == out && serial.trailing_garbage == garbage,
+            "reused decompressor differs from a fresh serial decode"
+        ),
+        (Err(serial), Err(reused)) => assert_eq!(serial, &reused, "reused decompressor's error"),
+        (serial, reused) => panic!("reused decompressor {reused:?} vs serial {serial:?}"),
+    }
 }
 
 /// Target `bzip2_decoder_parallel`: the parallel decoder against the serial one, on multi-block

@@ -5,7 +5,7 @@ mod common;
 
 use std::io::Read;
 
-use bzip2_decoder::{Decoder, Error, Options, decompress};
+use bzip2_decoder::{Decoder, Decompressor, Error, Options, decompress};
 use common::*;
 
 /// Every decoding path must return `expected` for `compressed`.
@@ -221,6 +221,63 @@ fn output_limit_stops_bombs() {
             .len(),
         5_000_000
     );
+}
+
+#[test]
+fn a_decompressor_reused_across_inputs_levels_and_errors() {
+    let inputs = [
+        (text(300_000, 20), 9),
+        (noise(90_000, 21), 1),
+        (text(2_500_000, 22), 9),
+        (Vec::new(), 5),
+        (text(150_000, 23), 2),
+    ];
+    for threads in [1, 2, 3] {
+        let mut decompressor = Decompressor::new(Options::new().threads(threads));
+        let mut out = b"kept".to_vec();
+        let mut expected = out.clone();
+        for (round, (data, level)) in inputs.iter().enumerate() {
+            let compressed = c_compress(data, *level);
+            let garbage = decompressor.decompress_into(&compressed, &mut out);
+            assert_eq!(garbage, Ok(None), "{threads} threads, input {round}");
+            expected.extend_from_slice(data);
+            assert!(
+                out == expected,
+                "{threads} threads: appended after input {round}"
+            );
+            // A corrupt input in between must not spoil the buffers for the next one.
+            let mut corrupt = compressed.clone();
+            if corrupt.len() > 40 {
+                let middle = corrupt.len() / 2;
+                corrupt[middle] ^= 0x10;
+                let mut scrap = Vec::new();
+                assert!(decompressor.decompress_into(&corrupt, &mut scrap).is_err());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_decompressor_counts_the_limit_from_what_it_appends() {
+    let data = text(200_000, 24);
+    let compressed = c_compress(&data, 9);
+    for threads in [1, 2] {
+        let options = Options::new().threads(threads);
+        let mut out = vec![0u8; 1_000_000];
+        let exact = Decompressor::new(options.clone().max_output(200_000))
+            .decompress_into(&compressed, &mut out);
+        assert_eq!(
+            exact,
+            Ok(None),
+            "{threads} threads: a full buffer before is not counted"
+        );
+        let mut out = vec![0u8; 10];
+        assert_eq!(
+            Decompressor::new(options.max_output(199_999)).decompress_into(&compressed, &mut out),
+            Err(Error::OutputLimit { limit: 199_999 }),
+            "{threads} threads: one byte over"
+        );
+    }
 }
 
 /// Our writer, checked against C: a plain block decodes the same in both.
