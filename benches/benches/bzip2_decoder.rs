@@ -11,8 +11,9 @@
 //! ≥ 1.8× our one thread.
 //!
 //! Thread scaling is measured on 16 MiB files as well (`…/16MiB/…` cases, anchored on our one thread).
-//! At `-9` the 4 MiB file is five blocks; when one thread runs out of blocks it is lent to the other's
-//! inverse BWT, so the last block does not leave it idle.
+//! At `-9` the 4 MiB file is 4.6 blocks, and two threads can at best take 2.6 block-times instead of
+//! 4.6 (about 1.75×) unless one block's work is shared (`targets/bzip2-decoder/src/parallel.rs` says
+//! what was tried).
 //!
 //! The `…_reused` cases decode through one `Decompressor` and output buffer kept across iterations,
 //! as a program decoding many files would (the thread-scaling goal is judged on these): the one-shot

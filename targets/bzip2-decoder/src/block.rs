@@ -44,25 +44,6 @@ pub(crate) fn read_marker(reader: &mut BitReader<'_>, block: u64) -> Result<Mark
     }
 }
 
-/// Idle threads a block decode may borrow for the parallel steps of its inverse BWT. The parallel
-/// decoder lends one when it has no other block to give it.
-pub(crate) trait Spare: Sync {
-    /// Reserves an idle thread for the caller's next parallel step; false if none is idle.
-    fn reserve(&self) -> bool;
-    /// Gives back a thread a successful [`Spare::reserve`] took.
-    fn release(&self);
-}
-
-/// The serial decoders have no other thread.
-pub(crate) struct NoSpare;
-
-impl Spare for NoSpare {
-    fn reserve(&self) -> bool {
-        false
-    }
-    fn release(&self) {}
-}
-
 /// A block's header fields needed after its symbols are decoded.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BlockInfo {
@@ -86,8 +67,6 @@ pub(crate) struct Scratch {
     tt: Vec<u32>,
     /// Buffers for walking several BWT chains at once.
     lanes: bwt::Lanes,
-    /// The same for a thread lent by the parallel decoder.
-    helper_lanes: bwt::Lanes,
     /// The block after the inverse BWT (and de-randomisation), before un-RLE1.
     pub(crate) bwt_out: Vec<u8>,
     tables: Vec<Table>,
@@ -104,7 +83,6 @@ impl Scratch {
             snapshots: Vec::new(),
             tt: Vec::new(),
             lanes: bwt::Lanes::default(),
-            helper_lanes: bwt::Lanes::default(),
             bwt_out: Vec::new(),
             tables: (0..6).map(|_| Table::new()).collect(),
             selectors: Vec::new(),
@@ -119,9 +97,8 @@ impl Scratch {
         reader: &mut BitReader<'_>,
         level: u32,
         block: u64,
-        spare: &dyn Spare,
     ) -> Result<BlockInfo, Error> {
-        match self.decode_block_inner(reader, level, block, spare) {
+        match self.decode_block_inner(reader, level, block) {
             Err(_) if reader.overrun() => Err(Error::Truncated {
                 bit_offset: reader.absolute(),
             }),
@@ -134,7 +111,6 @@ impl Scratch {
         reader: &mut BitReader<'_>,
         level: u32,
         block: u64,
-        spare: &dyn Spare,
     ) -> Result<BlockInfo, Error> {
         let corrupt = |kind, reader: &BitReader<'_>| Error::Corrupt {
             kind,
@@ -199,7 +175,7 @@ impl Scratch {
                 bit_offset: orig_ptr_at,
             });
         }
-        self.inverse_bwt(len, orig_ptr, spare);
+        self.inverse_bwt(len, orig_ptr);
         if randomised {
             derandomise(&mut self.bwt_out[..len]);
         }
@@ -381,7 +357,7 @@ impl Scratch {
     }
 
     /// Inverts the BWT of `column[..len]` into `bwt_out[..len]` (see [`crate::bwt`]).
-    fn inverse_bwt(&mut self, len: usize, orig_ptr: usize, spare: &dyn Spare) {
+    fn inverse_bwt(&mut self, len: usize, orig_ptr: usize) {
         // Fresh zeroed allocations, not `resize`: the OS hands out zeroed pages, so nothing is written
         // twice.
         if self.tt.len() < len {
@@ -396,12 +372,7 @@ impl Scratch {
         if self.single_chain {
             bwt::walk_single(tt, orig_ptr, out);
         } else {
-            let lent = spare.reserve();
-            let helper = lent.then_some(&mut self.helper_lanes);
-            bwt::walk(tt, orig_ptr, out, &mut self.lanes, helper);
-            if lent {
-                spare.release();
-            }
+            bwt::walk(tt, orig_ptr, out, &mut self.lanes);
         }
     }
 }

@@ -125,152 +125,42 @@ pub(crate) fn walk_single(tt: &[u32], orig_ptr: usize, out: &mut [u8]) {
     }
 }
 
-/// Where the marks are: every multiple of `1 << shift`, and `orig_ptr`.
-struct Marks {
-    orig_ptr: usize,
-    shift: u32,
-    mask: usize,
-    /// Strided marks: ids `0..strided`. `orig_ptr`'s id is `strided` when it is not one of them.
-    strided: usize,
-    orig_id: usize,
-}
-
-impl Marks {
-    fn new(len: usize, orig_ptr: usize) -> Self {
-        let shift = stride_shift(len);
-        let mask = (1usize << shift) - 1;
-        let strided = (len + mask) >> shift;
-        let orig_id = if orig_ptr & mask == 0 {
-            orig_ptr >> shift
-        } else {
-            strided
-        };
-        Marks {
-            orig_ptr,
-            shift,
-            mask,
-            strided,
-            orig_id,
-        }
-    }
-
-    /// Segments to walk: the strided marks, then `orig_ptr` if it is not one of them.
-    fn total(&self) -> usize {
-        self.strided + usize::from(self.orig_id == self.strided)
-    }
-
-    #[inline(always)]
-    fn is_mark(&self, p: usize) -> bool {
-        p & self.mask == 0 || p == self.orig_ptr
-    }
-
-    fn id(&self, p: usize) -> usize {
-        if p == self.orig_ptr {
-            self.orig_id
-        } else {
-            p >> self.shift
-        }
-    }
-
-    fn position(&self, id: usize) -> usize {
-        if id == self.strided {
-            self.orig_ptr
-        } else {
-            id << self.shift
-        }
-    }
-}
-
-impl Lanes {
-    /// Room for `LANES` lanes of `len` bytes and `segments` segment records.
-    fn prepare(&mut self, len: usize, segments: usize) {
-        self.segments.clear();
-        self.segments.resize(segments, Segment::default());
-        if self.buf.len() < LANES * len {
-            // A fresh zeroed allocation comes straight from the OS: the pages no lane writes (most of
-            // them) are never touched. `resize` would write zeros to all of them first.
-            self.buf = vec![0; LANES * len];
-        }
-    }
-}
-
 /// Decodes `out.len()` bytes (the block length, equal to `tt.len()`) starting at `orig_ptr`.
 ///
 /// `tt` must be a counting-sort result as described in the module docs: every successor `< tt.len()`.
-/// With `helper` lanes the segments are split in two halves and the second half is walked on a
-/// scoped thread: the parallel decoder lends one when a thread of its own would otherwise sit idle.
-pub(crate) fn walk(
-    tt: &[u32],
-    orig_ptr: usize,
-    out: &mut [u8],
-    lanes: &mut Lanes,
-    helper: Option<&mut Lanes>,
-) {
+pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lanes) {
     let len = tt.len();
     debug_assert_eq!(out.len(), len);
     if len < 4096 {
         walk_single(tt, orig_ptr, out);
         return;
     }
-    let marks = Marks::new(len, orig_ptr);
-    let total = marks.total();
-    lanes.prepare(len, marks.strided + 1);
-    // Segments with ids below `split` are in `lanes.buf`, the others in the helper's.
-    let (split, second_buf) = match helper {
-        Some(helper) => {
-            let split = total / 2;
-            helper.prepare(len, 0);
-            let (first, second) = lanes.segments.split_at_mut(split);
-            let (buf, helper_buf) = (&mut lanes.buf, &mut helper.buf);
-            std::thread::scope(|scope| {
-                scope.spawn(|| walk_ids(tt, &marks, split..total, second, helper_buf));
-                walk_ids(tt, &marks, 0..split, first, buf);
-            });
-            (split, &helper.buf[..])
-        }
-        None => {
-            walk_ids(tt, &marks, 0..total, &mut lanes.segments, &mut lanes.buf);
-            (total, &[][..])
-        }
+    let shift = stride_shift(len);
+    let mask = (1usize << shift) - 1;
+    let strided = (len + mask) >> shift;
+    // Segment ids: `p >> shift` for strided marks, `strided` for `orig_ptr` when it is not one.
+    let orig_id = if orig_ptr & mask == 0 {
+        orig_ptr >> shift
+    } else {
+        strided
     };
+    let is_mark = |p: usize| p & mask == 0 || p == orig_ptr;
+    let mark_id = |p: usize| if p == orig_ptr { orig_id } else { p >> shift };
 
-    // Stitch from orig_ptr's segment along the cycle.
-    let mut written = 0usize;
-    let mut id = marks.orig_id;
-    loop {
-        let Segment { at, len: n, end } = lanes.segments[id];
-        let (at, n, end) = (at as usize, n as usize, end as usize);
-        if n > len - written {
-            break;
-        }
-        let from = if id < split { &lanes.buf } else { second_buf };
-        out[written..written + n].copy_from_slice(&from[at..at + n]);
-        written += n;
-        if end == orig_ptr {
-            break;
-        }
-        id = marks.id(end);
+    lanes.segments.clear();
+    lanes.segments.resize(strided + 1, Segment::default());
+    if lanes.buf.len() < LANES * len {
+        // A fresh zeroed allocation comes straight from the OS: the pages no lane writes (most of
+        // them) are never touched. `resize` would write zeros to all of them first.
+        lanes.buf = vec![0; LANES * len];
     }
-    if written != len {
-        // Several cycles (a corrupt block): libbz2's walk repeats orig_ptr's cycle; so do we.
-        walk_single(tt, orig_ptr, out);
-    }
-}
+    let buf = &mut lanes.buf[..LANES * len];
+    let segments = &mut lanes.segments;
 
-/// Walks the segments `ids` with `LANES` lanes, appending lane `l`'s bytes at `l * len` in `buf`, and
-/// records each segment in `segments[id - ids.start]` (its `at` is an offset into `buf`).
-fn walk_ids(
-    tt: &[u32],
-    marks: &Marks,
-    ids: std::ops::Range<usize>,
-    segments: &mut [Segment],
-    buf: &mut [u8],
-) {
-    let len = tt.len();
-    let buf = &mut buf[..LANES * len];
-    let first = ids.start;
-    let total = ids.end;
-    let mut next_id = first;
+    // Work queue: strided marks 0..strided, then orig_ptr if it is not one of them.
+    let total = strided + usize::from(orig_id == strided);
+    let mark_of = |id: usize| if id == strided { orig_ptr } else { id << shift };
+    let mut next_id = 0usize;
 
     // Per lane: the position whose entry is loaded next, the segment being walked, where it began in
     // `buf`, and the write cursor.
@@ -282,9 +172,9 @@ fn walk_ids(
     for lane in 0..LANES {
         cursor[lane] = lane * len;
         if next_id < total {
-            seg[lane] = next_id - first;
+            seg[lane] = next_id;
             seg_at[lane] = cursor[lane];
-            pos[lane] = marks.position(next_id);
+            pos[lane] = mark_of(next_id);
             live[lane] = true;
             next_id += 1;
         }
@@ -299,16 +189,16 @@ fn walk_ids(
             cursor[lane] += 1;
             let next = (entry >> 8) as usize;
             pos[lane] = next;
-            if marks.is_mark(next) {
+            if is_mark(next) {
                 segments[seg[lane]] = Segment {
                     at: seg_at[lane] as u32,
                     len: (cursor[lane] - seg_at[lane]) as u32,
                     end: next as u32,
                 };
                 if next_id < total {
-                    seg[lane] = next_id - first;
+                    seg[lane] = next_id;
                     seg_at[lane] = cursor[lane];
-                    pos[lane] = marks.position(next_id);
+                    pos[lane] = mark_of(next_id);
                     next_id += 1;
                 } else {
                     live[lane] = false;
@@ -328,7 +218,7 @@ fn walk_ids(
             buf[cursor[lane]] = entry as u8;
             cursor[lane] += 1;
             p = (entry >> 8) as usize;
-            if marks.is_mark(p) {
+            if is_mark(p) {
                 break;
             }
         }
@@ -337,6 +227,27 @@ fn walk_ids(
             len: (cursor[lane] - seg_at[lane]) as u32,
             end: p as u32,
         };
+    }
+
+    // Stitch from orig_ptr's segment along the cycle.
+    let mut written = 0usize;
+    let mut id = orig_id;
+    loop {
+        let Segment { at, len: n, end } = segments[id];
+        let (at, n, end) = (at as usize, n as usize, end as usize);
+        if n > len - written {
+            break;
+        }
+        out[written..written + n].copy_from_slice(&buf[at..at + n]);
+        written += n;
+        if end == orig_ptr {
+            break;
+        }
+        id = mark_id(end);
+    }
+    if written != len {
+        // Several cycles (a corrupt block): libbz2's walk repeats orig_ptr's cycle; so do we.
+        walk_single(tt, orig_ptr, out);
     }
 }
 
@@ -376,7 +287,7 @@ mod tests {
 
     #[test]
     fn lanes_match_the_plain_walk_on_any_permutation() {
-        let (mut lanes, mut helper) = (Lanes::default(), Lanes::default());
+        let mut lanes = Lanes::default();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for case in 0..60 {
             let len = match case % 4 {
@@ -395,11 +306,8 @@ mod tests {
                 let mut want = vec![0u8; len];
                 walk_single(&tt, orig, &mut want);
                 let mut got = vec![0u8; len];
-                walk(&tt, orig, &mut got, &mut lanes, None);
+                walk(&tt, orig, &mut got, &mut lanes);
                 assert!(got == want, "case {case}, len {len}, orig {orig}");
-                got.fill(0);
-                walk(&tt, orig, &mut got, &mut lanes, Some(&mut helper));
-                assert!(got == want, "helper: case {case}, len {len}, orig {orig}");
             }
         }
     }
@@ -422,17 +330,7 @@ mod tests {
         let orig = rotations.iter().position(|&r| r == 0).unwrap();
         let tt = build_tt(&column);
         let mut got = vec![0u8; n];
-        walk(&tt, orig, &mut got, &mut Lanes::default(), None);
+        walk(&tt, orig, &mut got, &mut Lanes::default());
         assert!(got == text);
-        let mut got = vec![0u8; n];
-        let mut helper = Lanes::default();
-        walk(
-            &tt,
-            orig,
-            &mut got,
-            &mut Lanes::default(),
-            Some(&mut helper),
-        );
-        assert!(got == text, "split between two threads");
     }
 }

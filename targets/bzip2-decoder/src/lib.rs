@@ -31,8 +31,7 @@
 //! - [`decompress`] and [`Options`]: one-shot, with an output limit and parallel decoding. The parallel
 //!   decoder finds blocks by scanning for the bit-aligned 48-bit block magic, decodes them on worker
 //!   threads, and keeps only the blocks on the true chain, so a magic that appears by chance inside
-//!   compressed data costs time, never correctness. A thread left without a block (at the end of the
-//!   input, or when a stream has fewer blocks than threads) helps walk another block's inverse BWT.
+//!   compressed data costs time, never correctness.
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`

@@ -8,16 +8,17 @@
 //! every real block starts with the magic) is decoded on the main thread. Every bit on the chain is
 //! decoded by the same code as the serial decoder, so both return the same bytes and the same error.
 //!
-//! A thread with no block to claim (the last blocks of the input, or more threads than blocks) is
-//! *lent* to a block being decoded: that block's inverse BWT walks half its segments on a scoped
-//! thread (see [`crate::bwt::walk`]). The board counts decoding and lent threads so that no more than
-//! `threads` run at once. Without the loan, two threads on a five-block `-9` file could at best take
-//! three block-times instead of five.
+//! Blocks are the unit of work, so a stream of few blocks scales poorly: two threads on five `-9`
+//! blocks take at least three block-times. Tried and dropped: lending a thread that has run out of
+//! blocks to another block's inverse BWT, which walked half the segments on a scoped thread. Alone,
+//! a 500k-byte walk took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this
+//! machine's VM, the lent walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle
+//! vCPU was slow to wake), and the 4 MiB `-9` ratio did not improve.
 
 use std::sync::{Condvar, Mutex};
 
 use crate::bits::BitReader;
-use crate::block::{BLOCK_MAGIC, Marker, NoSpare, Scratch, Spare, read_marker};
+use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::Error;
 use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
@@ -81,17 +82,11 @@ struct Board {
     wanted_from: usize,
     stop: bool,
     results: Vec<Option<Decoded>>,
-    /// Threads decoding a block now.
-    decoding: usize,
-    /// Threads lent to a decoding block (see [`Spare`]).
-    lent: usize,
 }
 
 struct Shared<'a> {
     input: &'a [u8],
     jobs: Vec<u64>,
-    /// Decoding threads, the main thread included.
-    threads: usize,
     ahead: usize,
     limit: u64,
     board: Mutex<Board>,
@@ -127,21 +122,17 @@ impl Shared<'_> {
         }
     }
 
-    /// Whether a job inside the look-ahead window is waiting.
-    fn claimable(&self, board: &Board) -> bool {
-        let next = board.next.max(board.wanted_from);
-        !board.stop && next < self.jobs.len() && next < board.wanted_from + self.ahead
-    }
-
-    /// The next job inside the look-ahead window, if any and if a core is free for it, marked as
-    /// taken.
+    /// The next job inside the look-ahead window, if any, marked as taken.
     fn claim(&self, board: &mut Board) -> Option<usize> {
-        if !self.claimable(board) || board.decoding + board.lent >= self.threads {
+        if board.stop {
             return None;
         }
-        board.next = board.next.max(board.wanted_from) + 1;
-        board.decoding += 1;
-        Some(board.next - 1)
+        board.next = board.next.max(board.wanted_from);
+        if board.next < self.jobs.len() && board.next < board.wanted_from + self.ahead {
+            board.next += 1;
+            return Some(board.next - 1);
+        }
+        None
     }
 
     /// Decodes `job` with the lock released, posts the result and returns the lock.
@@ -158,9 +149,8 @@ impl Shared<'_> {
             .map(|mut spare| spare.pop())
             .unwrap_or_default()
             .unwrap_or_default();
-        let decoded = decode_speculatively(self, self.jobs[job], scratch, out);
+        let decoded = decode_speculatively(self.input, self.jobs[job], scratch, out, self.limit);
         let mut board = self.lock();
-        board.decoding -= 1;
         if job >= board.wanted_from {
             board.results[job] = Some(decoded);
         }
@@ -201,42 +191,17 @@ impl Shared<'_> {
     }
 }
 
-/// A thread is idle when no job is left for it (the tail of the input, or the main thread waiting
-/// on a slow block): it is then lent to a block being decoded, whose inverse BWT splits in two.
-impl Spare for Shared<'_> {
-    fn reserve(&self) -> bool {
-        let mut board = self.lock();
-        if self.claimable(&board) || board.decoding + board.lent >= self.threads {
-            return false;
-        }
-        board.lent += 1;
-        true
-    }
-
-    fn release(&self) {
-        self.lock().lent -= 1;
-        self.changed.notify_all();
-    }
-}
-
 fn decode_speculatively(
-    shared: &Shared<'_>,
+    input: &[u8],
     start: u64,
     scratch: &mut Scratch,
     mut out: Vec<u8>,
+    limit: u64,
 ) -> Decoded {
-    let mut reader = BitReader::new(shared.input, start + 48, 0);
+    let mut reader = BitReader::new(input, start + 48, 0);
     out.clear();
     // Errors are re-decoded on the chain, with the right block index and level.
-    let result = decode_block_into(
-        scratch,
-        &mut reader,
-        MAX_LEVEL,
-        0,
-        &mut out,
-        shared.limit,
-        shared,
-    );
+    let result = decode_block_into(scratch, &mut reader, MAX_LEVEL, 0, &mut out, limit);
     let bwt_len = result.as_ref().map_or(0, |&(_, len)| len);
     Decoded {
         result: result.map(|(crc, _)| (crc, out)),
@@ -265,7 +230,6 @@ pub(crate) fn decompress_parallel(
     let jobs = scan_block_magics(input);
     let shared = Shared {
         input,
-        threads,
         ahead: threads * 2,
         limit,
         board: Mutex::new(Board {
@@ -273,8 +237,6 @@ pub(crate) fn decompress_parallel(
             wanted_from: 0,
             stop: false,
             results: (0..jobs.len()).map(|_| None).collect(),
-            decoding: 0,
-            lent: 0,
         }),
         changed: Condvar::new(),
         spare: Mutex::new(std::mem::take(&mut pool.outs)),
@@ -380,7 +342,6 @@ fn chain(
                         pos.block,
                         out,
                         shared.limit,
-                        &NoSpare,
                     )?;
                     cursor = reader.position();
                     crc
@@ -399,45 +360,6 @@ fn chain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// Lends a thread every time, counting the loans.
-    struct Always(AtomicUsize, AtomicUsize);
-
-    impl Spare for Always {
-        fn reserve(&self) -> bool {
-            self.0.fetch_add(1, Ordering::Relaxed);
-            true
-        }
-        fn release(&self) {
-            self.1.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    #[test]
-    fn a_block_decoded_with_a_lent_thread_is_the_same_block() {
-        let data: Vec<u8> = (0..700_000u32)
-            .map(|i| {
-                b"lent threads walk half the segments; "[(i as usize * 7 + i as usize / 97) % 37]
-            })
-            .collect();
-        let mut encoder = bzip2_c::write::BzEncoder::new(Vec::new(), bzip2_c::Compression::new(9));
-        encoder.write_all(&data).unwrap();
-        let compressed = encoder.finish().unwrap();
-        let decode = |spare: &dyn Spare| {
-            let mut scratch = Scratch::new();
-            let mut out = Vec::new();
-            let mut reader = BitReader::new(&compressed, (4 + 6) * 8, 0);
-            decode_block_into(&mut scratch, &mut reader, 9, 0, &mut out, u64::MAX, spare).unwrap();
-            out
-        };
-        let always = Always(AtomicUsize::new(0), AtomicUsize::new(0));
-        assert!(decode(&always) == data);
-        assert!(decode(&NoSpare) == data);
-        assert_eq!(always.0.load(Ordering::Relaxed), 1, "one loan for the walk");
-        assert_eq!(always.1.load(Ordering::Relaxed), 1, "and it was given back");
-    }
 
     #[test]
     fn scan_finds_the_magic_at_every_bit_alignment() {

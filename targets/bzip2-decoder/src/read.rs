@@ -3,7 +3,7 @@
 use std::io::{self, Read};
 
 use crate::bits::BitReader;
-use crate::block::{Marker, NoSpare, Scratch, read_marker};
+use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
 use crate::rle::{MissingRunLength, Unrle};
@@ -164,7 +164,7 @@ impl<R: Read> Decoder<R> {
             let result = match read_marker(&mut reader, self.pos.block) {
                 Ok(Marker::Block) => self
                     .scratch
-                    .decode_block(&mut reader, self.level, self.pos.block, &NoSpare)
+                    .decode_block(&mut reader, self.level, self.pos.block)
                     .map(Some),
                 Ok(Marker::EndOfStream) => {
                     finish_stream(&mut reader, self.pos.stream, self.combined).map(|_| None)

@@ -1,7 +1,7 @@
 //! Streams: header, blocks until the end-of-stream trailer, concatenated streams, trailing garbage.
 
 use crate::bits::BitReader;
-use crate::block::{Marker, NoSpare, Scratch, Spare, read_marker};
+use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
 use crate::rle::{EmitError, Unrle};
@@ -49,9 +49,8 @@ pub(crate) fn decode_block_into(
     block: u64,
     out: &mut Vec<u8>,
     limit: u64,
-    spare: &dyn Spare,
 ) -> Result<(u32, usize), Error> {
-    let info = scratch.decode_block(reader, level, block, spare)?;
+    let info = scratch.decode_block(reader, level, block)?;
     let mut unrle = Unrle::new();
     let bit_offset = reader.absolute();
     match unrle.emit_all(&scratch.bwt_out[..info.len], out, limit) {
@@ -125,15 +124,8 @@ pub(crate) fn decompress_serial(
         loop {
             match read_marker(&mut reader, pos.block)? {
                 Marker::Block => {
-                    let (crc, _) = decode_block_into(
-                        scratch,
-                        &mut reader,
-                        level,
-                        pos.block,
-                        out,
-                        limit,
-                        &NoSpare,
-                    )?;
+                    let (crc, _) =
+                        decode_block_into(scratch, &mut reader, level, pos.block, out, limit)?;
                     combined = crc::combine(combined, crc);
                     pos.block += 1;
                 }
