@@ -25,6 +25,8 @@ use core::arch::x86_64::{
     _mm256_min_epu8, _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256,
     _mm256_shuffle_epi8, _mm256_srli_epi16,
 };
+#[cfg(target_arch = "x86_64")]
+use core::sync::atomic::{AtomicU8, Ordering};
 
 /// `bytes` as `&str` when they are ASCII (always, for the token and target slices the parser passes), else
 /// `""`. `is_ascii` is a cheap inlined word loop; `str::from_utf8` was an out-of-line call per field name.
@@ -38,18 +40,83 @@ pub(crate) fn ascii_str(bytes: &[u8]) -> &str {
     }
 }
 
+/// [`ascii_str`]'s answer for bytes that are not ASCII: never, for the slices the parser passes, so a branch
+/// to here is cheaper than selecting it.
+#[cfg(target_arch = "x86_64")]
+#[cold]
+fn not_ascii() -> &'static str {
+    ""
+}
+
 type RequestResult<'b, 'h> = Result<Status<Request<'b, 'h>>, Error>;
 type ResponseResult<'b, 'h> = Result<Status<Response<'b, 'h>>, Error>;
 
-/// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one.
+/// Proof that this CPU has AVX2: only [`Avx2::detect`] makes one (directly, or through the cache behind
+/// [`Simd::cached`]).
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2(());
 
-/// Proof that this CPU has SSE4.2 (and so SSSE3): only [`Sse42::detect`] makes one.
+/// Proof that this CPU has SSE4.2 (and so SSSE3): only [`Sse42::detect`] makes one (directly, or through
+/// the cache behind [`Simd::cached`]).
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sse42(());
+
+/// The best SIMD backend this CPU has, as the parse entry points choose it.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Simd {
+    Avx2(Avx2),
+    Sse42(Sse42),
+    None,
+}
+
+/// [`Simd::detect_now`]'s answer once known: one of the `SIMD_*` values, written only by it. Asking
+/// `is_x86_feature_detected!` on every parse cost about ten instructions and, through its initialising
+/// call, a full register save in the entry point.
+#[cfg(target_arch = "x86_64")]
+static SIMD: AtomicU8 = AtomicU8::new(SIMD_UNKNOWN);
+#[cfg(target_arch = "x86_64")]
+const SIMD_UNKNOWN: u8 = 0;
+#[cfg(target_arch = "x86_64")]
+const SIMD_NONE: u8 = 1;
+#[cfg(target_arch = "x86_64")]
+const SIMD_SSE42: u8 = 2;
+#[cfg(target_arch = "x86_64")]
+const SIMD_AVX2: u8 = 3;
+
+#[cfg(target_arch = "x86_64")]
+impl Simd {
+    /// What [`Self::detect_now`] found, or `None` before it first ran.
+    #[inline(always)]
+    pub(crate) fn cached() -> Option<Self> {
+        // `SIMD_AVX2` and `SIMD_SSE42` are stored only after the matching `detect` found the feature, so
+        // the proofs made here are as sound as theirs. `Relaxed` is enough: every thread that stores a value
+        // stores the same one.
+        match SIMD.load(Ordering::Relaxed) {
+            SIMD_AVX2 => Some(Self::Avx2(Avx2(()))),
+            SIMD_SSE42 => Some(Self::Sse42(Sse42(()))),
+            SIMD_NONE => Some(Self::None),
+            _ => None,
+        }
+    }
+
+    /// Runs detection and caches the answer for [`Self::cached`].
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn detect_now() -> Self {
+        let (found, code) = if let Some(avx2) = Avx2::detect() {
+            (Self::Avx2(avx2), SIMD_AVX2)
+        } else if let Some(sse42) = Sse42::detect() {
+            (Self::Sse42(sse42), SIMD_SSE42)
+        } else {
+            (Self::None, SIMD_NONE)
+        };
+        SIMD.store(code, Ordering::Relaxed);
+        found
+    }
+}
 
 #[cfg(target_arch = "x86_64")]
 impl Avx2 {
@@ -60,9 +127,12 @@ impl Avx2 {
     }
 
     /// The whole request parse compiled with AVX2 enabled, so the scanners inline into it.
+    // This wrapper and the three below are inlined so that `Parser::parse_request`, itself inlined into the
+    // caller's crate, calls the `#[target_feature]` copy directly.
+    #[inline]
     pub(crate) fn request<'b, 'h>(
         self,
-        parser: Parser,
+        parser: &Parser,
         input: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> RequestResult<'b, 'h> {
@@ -71,9 +141,10 @@ impl Avx2 {
     }
 
     /// The whole response parse compiled with AVX2 enabled.
+    #[inline]
     pub(crate) fn response<'b, 'h>(
         self,
-        parser: Parser,
+        parser: &Parser,
         input: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> ResponseResult<'b, 'h> {
@@ -90,9 +161,10 @@ impl Sse42 {
     }
 
     /// The whole request parse compiled with SSE4.2 enabled.
+    #[inline]
     pub(crate) fn request<'b, 'h>(
         self,
-        parser: Parser,
+        parser: &Parser,
         input: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> RequestResult<'b, 'h> {
@@ -101,9 +173,10 @@ impl Sse42 {
     }
 
     /// The whole response parse compiled with SSE4.2 enabled.
+    #[inline]
     pub(crate) fn response<'b, 'h>(
         self,
-        parser: Parser,
+        parser: &Parser,
         input: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> ResponseResult<'b, 'h> {
@@ -116,44 +189,44 @@ impl Sse42 {
 #[target_feature(enable = "avx2")]
 unsafe fn request_avx2<'b, 'h>(
     scan: Avx2,
-    parser: Parser,
+    parser: &Parser,
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> RequestResult<'b, 'h> {
-    parse::request_in(scan, parser, input, headers)
+    parse::request_in(scan, *parser, input, headers)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn response_avx2<'b, 'h>(
     scan: Avx2,
-    parser: Parser,
+    parser: &Parser,
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> ResponseResult<'b, 'h> {
-    parse::response_in(scan, parser, input, headers)
+    parse::response_in(scan, *parser, input, headers)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse4.2")]
 unsafe fn request_sse42<'b, 'h>(
     scan: Sse42,
-    parser: Parser,
+    parser: &Parser,
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> RequestResult<'b, 'h> {
-    parse::request_in(scan, parser, input, headers)
+    parse::request_in(scan, *parser, input, headers)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse4.2")]
 unsafe fn response_sse42<'b, 'h>(
     scan: Sse42,
-    parser: Parser,
+    parser: &Parser,
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> ResponseResult<'b, 'h> {
-    parse::response_in(scan, parser, input, headers)
+    parse::response_in(scan, *parser, input, headers)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -189,10 +262,50 @@ impl Scan for Avx2 {
     fn window(self, buf: &[u8], base: usize) -> Option<scan::Window> {
         self.window_masks(buf, base)
     }
+
+    #[inline(always)]
+    fn ascii(self, buf: &[u8], start: usize, end: usize) -> &str {
+        self.ascii_in(buf, start, end)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 impl Avx2 {
+    /// [`ascii_str`] of `buf[start..end]` with one 32-byte load and a movemask instead of `is_ascii`'s byte
+    /// loop (which cost about 25 instructions per field name): the slice is checked through the 32 bytes
+    /// ending at `end`, or the first 32 bytes of `buf` when `end` is nearer its start.
+    #[inline(always)]
+    pub(crate) fn ascii_in(self, buf: &[u8], start: usize, end: usize) -> &str {
+        let bytes = &buf[start..end];
+        if bytes.len() > 32 || buf.len() < 32 {
+            return ascii_str(bytes);
+        }
+        // The top bits of the slice's bytes, in its low bits.
+        let high = if end >= 32 {
+            // SAFETY: `end - 32 + 32 == end <= buf.len()`, so the 32-byte unaligned load stays inside `buf`;
+            // `self` proves the CPU has AVX2.
+            let high = unsafe {
+                _mm256_movemask_epi8(_mm256_loadu_si256(
+                    buf.as_ptr().add(end - 32).cast::<__m256i>(),
+                ))
+            };
+            // Bit `k` is the top bit of `buf[end - 32 + k]`: the slice is the top `bytes.len()` bits.
+            u64::from(high as u32) >> (32 - bytes.len())
+        } else {
+            // SAFETY: `32 <= buf.len()`, so the 32-byte unaligned load stays inside `buf`; `self` proves the
+            // CPU has AVX2.
+            let high =
+                unsafe { _mm256_movemask_epi8(_mm256_loadu_si256(buf.as_ptr().cast::<__m256i>())) };
+            // Bit `k` is the top bit of `buf[k]`, and `end < 32`.
+            (u64::from(high as u32) >> start) & ((1u64 << bytes.len()) - 1)
+        };
+        if high != 0 {
+            return not_ascii();
+        }
+        // SAFETY: every byte of `bytes` has its top bit clear, so it is ASCII and so valid UTF-8.
+        unsafe { core::str::from_utf8_unchecked(bytes) }
+    }
+
     #[inline(always)]
     fn window_masks(self, buf: &[u8], base: usize) -> Option<scan::Window> {
         if buf.len() < 64 || base >= buf.len() {

@@ -289,21 +289,24 @@ impl Parser {
     }
 
     /// Parses a request head from the start of `buf`, storing field lines in `headers`.
+    // Inlined so that the caller reaches the parse of the detected backend in one direct call.
+    #[inline]
     pub fn parse_request<'b, 'h>(
         &self,
         buf: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> Result<Status<Request<'b, 'h>>, Error> {
-        parse::request(*self, buf, headers)
+        parse::request(self, buf, headers)
     }
 
     /// Parses a response head from the start of `buf`, storing field lines in `headers`.
+    #[inline]
     pub fn parse_response<'b, 'h>(
         &self,
         buf: &'b [u8],
         headers: &'h mut [Header<'b>],
     ) -> Result<Status<Response<'b, 'h>>, Error> {
-        parse::response(*self, buf, headers)
+        parse::response(self, buf, headers)
     }
 }
 

@@ -140,7 +140,7 @@ impl<'b, S: Scan> Cursor<'b, S> {
         if self.byte(end)? != b' ' || end == at {
             return fail(ErrorKind::InvalidMethod, end);
         }
-        Ok((ascii(&self.buf[at..end]), end + 1))
+        Ok((self.scan.ascii(self.buf, at, end), end + 1))
     }
 
     #[inline(always)]
@@ -149,7 +149,7 @@ impl<'b, S: Scan> Cursor<'b, S> {
         if self.byte(end)? != b' ' || end == at {
             return fail(ErrorKind::InvalidTarget, end);
         }
-        Ok((ascii(&self.buf[at..end]), end + 1))
+        Ok((self.scan.ascii(self.buf, at, end), end + 1))
     }
 
     #[inline(always)]
@@ -295,7 +295,7 @@ impl<'b, S: Scan> Cursor<'b, S> {
                 value_end -= 1;
             }
             *slot = Header {
-                name: ascii(&buf[at..name_end]),
+                name: self.scan.ascii(buf, at, name_end),
                 value: &buf[value_start..value_end],
             };
             count += 1;
@@ -341,7 +341,7 @@ impl<'b, S: Scan> Cursor<'b, S> {
             }
             let line = self.field_value(colon + 1)?;
             *slot = Header {
-                name: ascii(&self.buf[at..name_end]),
+                name: self.scan.ascii(self.buf, at, name_end),
                 value: &self.buf[line.value_start..line.value_end],
             };
             count += 1;
@@ -397,44 +397,94 @@ impl Masks {
     }
 }
 
-/// Token or target bytes (ASCII by construction) as `&str`.
-#[inline]
-fn ascii(bytes: &[u8]) -> &str {
-    crate::fast::ascii_str(bytes)
-}
-
+/// Picks the backend per call. Inlined into [`Parser::parse_request`] so that a SIMD parse costs one cached
+/// detection and a direct call; the scalar copy is kept out of line so that its frame is not set up on
+/// every call.
+#[inline(always)]
 pub(crate) fn request<'b, 'h>(
-    parser: Parser,
+    parser: &Parser,
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> Result<Status<Request<'b, 'h>>, Error> {
     #[cfg(target_arch = "x86_64")]
     if parser.simd {
-        if let Some(avx2) = crate::fast::Avx2::detect() {
-            return avx2.request(parser, input, headers);
-        }
-        if let Some(sse42) = crate::fast::Sse42::detect() {
-            return sse42.request(parser, input, headers);
+        use crate::fast::Simd;
+        match Simd::cached() {
+            Some(Simd::Avx2(avx2)) => return avx2.request(parser, input, headers),
+            Some(Simd::Sse42(sse42)) => return sse42.request(parser, input, headers),
+            Some(Simd::None) => {}
+            None => return request_detecting(parser, input, headers),
         }
     }
-    request_in(Scalar, parser, input, headers)
+    request_scalar(parser, input, headers)
 }
 
+/// [`request`] on the first SIMD parse: detects the CPU's features, then parses. Out of line and reached
+/// by a tail call, so that [`request`] makes no call that needs registers saved around it.
+#[cfg(target_arch = "x86_64")]
+#[cold]
+#[inline(never)]
+fn request_detecting<'b, 'h>(
+    parser: &Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Request<'b, 'h>>, Error> {
+    crate::fast::Simd::detect_now();
+    request(parser, input, headers)
+}
+
+/// [`request`] without SIMD.
+#[inline(never)]
+fn request_scalar<'b, 'h>(
+    parser: &Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Request<'b, 'h>>, Error> {
+    request_in(Scalar, *parser, input, headers)
+}
+
+/// Picks the backend per call, as [`request`] does.
+#[inline(always)]
 pub(crate) fn response<'b, 'h>(
-    parser: Parser,
+    parser: &Parser,
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> Result<Status<Response<'b, 'h>>, Error> {
     #[cfg(target_arch = "x86_64")]
     if parser.simd {
-        if let Some(avx2) = crate::fast::Avx2::detect() {
-            return avx2.response(parser, input, headers);
-        }
-        if let Some(sse42) = crate::fast::Sse42::detect() {
-            return sse42.response(parser, input, headers);
+        use crate::fast::Simd;
+        match Simd::cached() {
+            Some(Simd::Avx2(avx2)) => return avx2.response(parser, input, headers),
+            Some(Simd::Sse42(sse42)) => return sse42.response(parser, input, headers),
+            Some(Simd::None) => {}
+            None => return response_detecting(parser, input, headers),
         }
     }
-    response_in(Scalar, parser, input, headers)
+    response_scalar(parser, input, headers)
+}
+
+/// [`response`] on the first SIMD parse: detects the CPU's features, then parses. Out of line and reached
+/// by a tail call, so that [`response`] makes no call that needs registers saved around it.
+#[cfg(target_arch = "x86_64")]
+#[cold]
+#[inline(never)]
+fn response_detecting<'b, 'h>(
+    parser: &Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Response<'b, 'h>>, Error> {
+    crate::fast::Simd::detect_now();
+    response(parser, input, headers)
+}
+
+/// [`response`] without SIMD.
+#[inline(never)]
+fn response_scalar<'b, 'h>(
+    parser: &Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+) -> Result<Status<Response<'b, 'h>>, Error> {
+    response_in(Scalar, *parser, input, headers)
 }
 
 /// [`request`] on the scanner backend chosen by the caller (tests compare them all). A SIMD backend the CPU
@@ -452,12 +502,12 @@ pub(crate) fn request_with<'b, 'h>(
         match backend {
             Backend::Avx2 => {
                 if let Some(avx2) = Avx2::detect() {
-                    return avx2.request(parser, input, headers);
+                    return avx2.request(&parser, input, headers);
                 }
             }
             Backend::Sse42 => {
                 if let Some(sse42) = Sse42::detect() {
-                    return sse42.request(parser, input, headers);
+                    return sse42.request(&parser, input, headers);
                 }
             }
             Backend::Scalar => {}
@@ -481,12 +531,12 @@ pub(crate) fn response_with<'b, 'h>(
         match backend {
             Backend::Avx2 => {
                 if let Some(avx2) = Avx2::detect() {
-                    return avx2.response(parser, input, headers);
+                    return avx2.response(&parser, input, headers);
                 }
             }
             Backend::Sse42 => {
                 if let Some(sse42) = Sse42::detect() {
-                    return sse42.response(parser, input, headers);
+                    return sse42.response(&parser, input, headers);
                 }
             }
             Backend::Scalar => {}

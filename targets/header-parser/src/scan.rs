@@ -4,7 +4,6 @@
 //! `buf.len()`. The SIMD backends (in [`crate::fast`]) only ever advance `from` over whole blocks that are in
 //! the class; the scalar code here always has the last word, so every backend returns the same index.
 
-#[cfg(target_arch = "x86_64")]
 use crate::fast;
 
 /// `tchar` (RFC 9110 §5.6.2): the bytes of methods, field names and transfer codings.
@@ -113,6 +112,13 @@ pub(crate) trait Scan: Copy {
     fn target_end(self, buf: &[u8], from: usize) -> usize;
     /// First index at or after `from` whose byte is not a field-value byte.
     fn value_end(self, buf: &[u8], from: usize) -> usize;
+    /// `buf[start..end]` (token or target bytes, ASCII by construction) as `&str`, or `""` if it is not ASCII
+    /// after all. Takes the whole buffer so that a SIMD backend may check the slice with one load that
+    /// reaches past it.
+    #[inline(always)]
+    fn ascii(self, buf: &[u8], start: usize, end: usize) -> &str {
+        fast::ascii_str(&buf[start..end])
+    }
     /// The classes of `buf[base..]` (up to 64 bytes) as bit masks, for backends that compute them cheaply
     /// (AVX2); the parser's field-line fast path runs only when this is `Some`.
     #[inline(always)]
@@ -399,6 +405,52 @@ mod tests {
                 }
                 let clean = vec![b'a'; len];
                 assert_eq!(value_end(&clean, 0, backend), len);
+            }
+        }
+    }
+
+    /// `Scan::ascii` on every backend agrees with `is_ascii` for every slice of buffers around the 32-byte
+    /// load (shorter than, exactly, and longer than one load), with a non-ASCII byte at each of a few places:
+    /// slices ending at byte 32 or later take the load that ends with them, earlier ones the load of the
+    /// first 32 bytes, longer ones `is_ascii`. Small enough for Miri.
+    #[test]
+    fn miri_sized_ascii_matches_is_ascii() {
+        fn ascii(backend: Backend, buf: &[u8], start: usize, end: usize) -> &str {
+            match backend {
+                Backend::Scalar => Scalar.ascii(buf, start, end),
+                #[cfg(target_arch = "x86_64")]
+                Backend::Sse42 => fast::Sse42::detect().unwrap().ascii(buf, start, end),
+                #[cfg(target_arch = "x86_64")]
+                Backend::Avx2 => fast::Avx2::detect().unwrap().ascii(buf, start, end),
+            }
+        }
+        let lens: &[usize] = if cfg!(miri) {
+            &[31, 32, 40]
+        } else {
+            &[0, 1, 31, 32, 33, 40, 64, 70]
+        };
+        for backend in Backend::available() {
+            for &len in lens {
+                for bad in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                    let mut buf = vec![b'a'; len];
+                    if let Some(at) = bad.filter(|&at| at < len) {
+                        buf[at] = 0x80;
+                    }
+                    let step = if cfg!(miri) { 3 } else { 1 };
+                    for start in (0..=len).step_by(step) {
+                        for end in (start..=len).step_by(step) {
+                            let slice = &buf[start..end];
+                            let want = if slice.is_ascii() {
+                                core::str::from_utf8(slice).unwrap()
+                            } else {
+                                ""
+                            };
+                            let got = ascii(backend, &buf, start, end);
+                            assert_eq!(got, want, "{backend:?} {len} {bad:?} {start}..{end}");
+                            assert!(got.is_empty() || got.as_ptr() == slice.as_ptr());
+                        }
+                    }
+                }
             }
         }
     }
