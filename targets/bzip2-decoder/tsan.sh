@@ -11,3 +11,6 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/target-bzip2-tsan}"
 export TSAN_OPTIONS="halt_on_error=1"
 cargo +nightly test -Zbuild-std --target "$host" -p bzip2-decoder --no-default-features \
     --test oracle --test malformed -- parallel concatenated trailing truncation output_limit straddling
+# The hand-over of block stages between threads (`src/assist.rs`).
+cargo +nightly test -Zbuild-std --target "$host" -p bzip2-decoder --no-default-features \
+    --lib -- assist

@@ -3,6 +3,11 @@
 //! Every check mirrors a rejection in libbz2 1.0.8's `BZ2_decompress`, so that the two accept exactly
 //! the same blocks (see the crate docs for the one place they may differ).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize};
+
+use crate::assist::{Mate, Outcome, Task};
+
 use crate::bits::BitReader;
 use crate::bwt;
 use crate::error::{Corruption, Error};
@@ -56,15 +61,16 @@ pub(crate) struct BlockInfo {
 /// the links (4), the output (1), and lane buffers reserving 6 more of which a walk touches about 1.
 #[derive(Debug)]
 pub(crate) struct Scratch {
-    /// The BWT's last column, as Huffman/MTF decoding produces it.
-    column: Vec<u8>,
+    /// The BWT's last column, as Huffman/MTF decoding produces it (shared with a helping thread
+    /// during the sort).
+    column: Arc<Vec<u8>>,
     /// How often each byte occurs in `column`.
     counts: [u32; 256],
     /// `counts` as it stood at positions of `column` (about every 16 KiB), so the
     /// counting sort can run on four stretches of the column at once.
     snapshots: Vec<(usize, [u32; 256])>,
     /// The inverse BWT's links: successor in the high bits, first-column byte in the low 8.
-    tt: Vec<u32>,
+    tt: Arc<Vec<AtomicU32>>,
     /// Buffers for walking several BWT chains at once.
     lanes: bwt::Lanes,
     /// The block after the inverse BWT (and de-randomisation), before un-RLE1.
@@ -78,10 +84,10 @@ pub(crate) struct Scratch {
 impl Scratch {
     pub(crate) fn new() -> Self {
         Scratch {
-            column: Vec::new(),
+            column: Arc::default(),
             counts: [0; 256],
             snapshots: Vec::new(),
-            tt: Vec::new(),
+            tt: Arc::default(),
             lanes: bwt::Lanes::default(),
             bwt_out: Vec::new(),
             tables: (0..6).map(|_| Table::new()).collect(),
@@ -97,8 +103,9 @@ impl Scratch {
         reader: &mut BitReader<'_>,
         level: u32,
         block: u64,
+        mate: Option<Mate<'_>>,
     ) -> Result<BlockInfo, Error> {
-        match self.decode_block_inner(reader, level, block) {
+        match self.decode_block_inner(reader, level, block, mate) {
             Err(_) if reader.overrun() => Err(Error::Truncated {
                 bit_offset: reader.absolute(),
             }),
@@ -111,6 +118,7 @@ impl Scratch {
         reader: &mut BitReader<'_>,
         level: u32,
         block: u64,
+        mate: Option<Mate<'_>>,
     ) -> Result<BlockInfo, Error> {
         let corrupt = |kind, reader: &BitReader<'_>| Error::Corrupt {
             kind,
@@ -175,7 +183,7 @@ impl Scratch {
                 bit_offset: orig_ptr_at,
             });
         }
-        self.inverse_bwt(len, orig_ptr);
+        self.inverse_bwt(len, orig_ptr, mate);
         if randomised {
             derandomise(&mut self.bwt_out[..len]);
         }
@@ -276,7 +284,8 @@ impl Scratch {
         max_len: usize,
         block: u64,
     ) -> Result<usize, Error> {
-        let column = &mut self.column;
+        // Unshared unless a helper still holds the last block's column (it drops it first).
+        let column = Arc::make_mut(&mut self.column);
         let counts = &mut self.counts;
         *counts = [0; 256];
         let snapshots = &mut self.snapshots;
@@ -356,26 +365,83 @@ impl Scratch {
         Err(corrupt(Corruption::SelectorsExhausted, reader))
     }
 
-    /// Inverts the BWT of `column[..len]` into `bwt_out[..len]` (see [`crate::bwt`]).
-    fn inverse_bwt(&mut self, len: usize, orig_ptr: usize) {
-        // Fresh zeroed allocations, not `resize`: the OS hands out zeroed pages, so nothing is written
-        // twice.
+    /// Inverts the BWT of `column[..len]` into `bwt_out[..len]` (see [`crate::bwt`]), sharing the
+    /// sort and the walk with an idle thread if `mate` finds one (see [`crate::assist`]).
+    fn inverse_bwt(&mut self, len: usize, orig_ptr: usize, mate: Option<Mate<'_>>) {
         if self.tt.len() < len {
-            self.tt = vec![0; len];
+            self.tt = Arc::new((0..len).map(|_| AtomicU32::new(0)).collect());
         }
+        // A fresh zeroed allocation, not `resize`: the OS hands out zeroed pages, so nothing is
+        // written twice.
         if self.bwt_out.len() < len {
             self.bwt_out = vec![0; len];
         }
-        let tt = &mut self.tt[..len];
-        bwt::build(&self.column[..len], &self.counts, &self.snapshots, tt);
+        self.sort(len, mate.filter(|mate| len >= SHARE_MIN && mate.wanted()));
+        let tt = &self.tt[..len];
         let out = &mut self.bwt_out[..len];
-        if self.single_chain {
+        let plan = bwt::Walk::plan(len, orig_ptr);
+        let (Some(plan), false) = (plan, self.single_chain) else {
             bwt::walk_single(tt, orig_ptr, out);
-        } else {
-            bwt::walk(tt, orig_ptr, out, &mut self.lanes);
+            return;
+        };
+        let next = Arc::new(AtomicUsize::new(0));
+        // Offered as soon as some thread is idle: a helper joins the walk wherever it has got to.
+        let mut offered = None;
+        let shareable = mate.filter(|_| len >= SHARE_MIN);
+        let poll = || {
+            if let Some(mate) = shareable.filter(|mate| offered.is_none() && mate.wanted()) {
+                mate.offer(Task::Walk {
+                    tt: Arc::clone(&self.tt),
+                    plan,
+                    next: Arc::clone(&next),
+                });
+                offered = Some(mate);
+            }
+        };
+        bwt::walk_part(tt, &plan, &next, &mut self.lanes, poll);
+        // Without the helper's segments (not claimed), stitching finds the owner walked them all.
+        let lent = offered.and_then(|mate| match mate.settle() {
+            Some(Outcome::Walked { lanes, helper }) => Some((mate, lanes, helper)),
+            _ => None,
+        });
+        // (A false return means a corrupt block, already redone with the plain walk.)
+        let _ = match &lent {
+            Some((_, lanes, _)) => bwt::stitch(tt, &plan, &[&self.lanes, lanes], out),
+            None => bwt::stitch(tt, &plan, &[&self.lanes], out),
+        };
+        if let Some((mate, lanes, helper)) = lent {
+            mate.give_back(helper, lanes);
+        }
+    }
+
+    /// The counting sort of `column[..len]` into `tt[..len]`; with a `mate`, the second half of
+    /// the column is offered to an idle thread.
+    fn sort(&mut self, len: usize, mate: Option<Mate<'_>>) {
+        let column = &self.column[..len];
+        let tt = &self.tt[..len];
+        let Some(mate) = mate else {
+            let plan = bwt::Sort::plan(len, &self.counts, &self.snapshots, 4);
+            bwt::sort(column, &plan, 0..plan.stretches(), tt);
+            return;
+        };
+        let plan = Arc::new(bwt::Sort::plan(len, &self.counts, &self.snapshots, 8));
+        let half = plan.stretches() / 2;
+        mate.offer(Task::Sort {
+            column: Arc::clone(&self.column),
+            tt: Arc::clone(&self.tt),
+            len,
+            plan: Arc::clone(&plan),
+            stretches: half..plan.stretches(),
+        });
+        bwt::sort(column, &plan, 0..half, tt);
+        if !matches!(mate.settle(), Some(Outcome::Sorted)) {
+            bwt::sort(column, &plan, half..plan.stretches(), tt);
         }
     }
 }
+
+/// Blocks shorter than this are not shared: the hand-over would cost more than it saves.
+pub(crate) const SHARE_MIN: usize = 64 * 1024;
 
 /// Moves `mtf[index]` to the front, shifting the entries before it up by one; returns it.
 ///

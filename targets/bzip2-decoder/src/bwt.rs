@@ -23,6 +23,9 @@
 /// more lanes help little for L3 (measured in the `bzip2_decoder` bench).
 pub(crate) const LANES: usize = 6;
 
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU32, AtomicUsize};
+
 /// Reusable buffers for [`walk`].
 #[derive(Debug, Default)]
 pub(crate) struct Lanes {
@@ -46,59 +49,99 @@ fn stride_shift(len: usize) -> u32 {
     log2.saturating_sub(10).max(4)
 }
 
-/// The counting sort: `tt[q] = T(q) << 8 | F[q]` for the last column `column` whose byte histogram is
-/// `counts`. Every entry is written exactly once, by a plain store.
-///
-/// `snapshots` are `(position, histogram of column[..position])` pairs in increasing position order.
-/// With them the column is cut into four stretches, each with its own bucket cursors, sorted in one
-/// interleaved loop: a single stretch would chain every step through a store and reload of the same
-/// cursor whenever a byte repeats (runs are what the BWT makes), which measured 15 % of all the time
-/// on text.
-pub(crate) fn build(
-    column: &[u8],
-    counts: &[u32; 256],
-    snapshots: &[(usize, [u32; 256])],
-    tt: &mut [u32],
-) {
-    let len = column.len();
-    debug_assert_eq!(len, tt.len());
-    let mut starts = [0u32; 256];
-    let mut sum = 0u32;
-    for (start, &count) in starts.iter_mut().zip(counts) {
-        *start = sum;
-        sum += count;
-    }
-    // Cut points: the snapshot nearest each quarter, strictly increasing.
-    let mut cuts = [0usize; 5];
-    let mut cursors = [starts; 4];
-    cuts[4] = len;
-    for quarter in 1..4 {
-        let target = quarter * len / 4;
-        let nearest = snapshots
-            .iter()
-            .filter(|&&(at, _)| at > cuts[quarter - 1] && at < len)
-            .min_by_key(|&&(at, _)| at.abs_diff(target));
-        match nearest {
-            Some((at, histogram)) => {
-                cuts[quarter] = *at;
-                for (cursor, &before) in cursors[quarter].iter_mut().zip(histogram) {
-                    *cursor += before;
-                }
-            }
-            None => {
-                // Too few snapshots (a small block): one stretch.
-                sort_stretch(column, 0, len, &mut starts, tt);
-                return;
+/// How the counting sort cuts the column: `stretches` stretches `cuts[k]..cuts[k + 1]`, each with
+/// its own bucket cursors (where its first entry of each byte goes).
+#[derive(Debug, Clone)]
+pub(crate) struct Sort {
+    stretches: usize,
+    cuts: [usize; MAX_STRETCHES + 1],
+    cursors: [[u32; 256]; MAX_STRETCHES],
+}
+
+/// Stretches of a sort shared by two threads: each sorts four, interleaved.
+pub(crate) const MAX_STRETCHES: usize = 8;
+
+impl Sort {
+    /// Plans a sort of a column of `len` bytes whose histogram is `counts` into `wanted` (1, 4 or 8)
+    /// stretches, cut at the snapshots nearest to equal shares. Too few snapshots (a small block)
+    /// make it one stretch.
+    ///
+    /// `snapshots` are `(position, histogram of column[..position])` pairs in increasing position
+    /// order.
+    pub(crate) fn plan(
+        len: usize,
+        counts: &[u32; 256],
+        snapshots: &[(usize, [u32; 256])],
+        wanted: usize,
+    ) -> Sort {
+        let mut starts = [0u32; 256];
+        let mut sum = 0u32;
+        for (start, &count) in starts.iter_mut().zip(counts) {
+            *start = sum;
+            sum += count;
+        }
+        let mut sort = Sort {
+            stretches: 1,
+            cuts: [len; MAX_STRETCHES + 1],
+            cursors: [starts; MAX_STRETCHES],
+        };
+        sort.cuts[0] = 0;
+        let wanted = wanted.clamp(1, MAX_STRETCHES);
+        for k in 1..wanted {
+            let target = k * len / wanted;
+            let nearest = snapshots
+                .iter()
+                .filter(|&&(at, _)| at > sort.cuts[k - 1] && at < len)
+                .min_by_key(|&&(at, _)| at.abs_diff(target));
+            let Some((at, histogram)) = nearest else {
+                sort.stretches = 1;
+                sort.cuts[1] = len;
+                return sort;
+            };
+            sort.cuts[k] = *at;
+            for (cursor, &before) in sort.cursors[k].iter_mut().zip(histogram) {
+                *cursor += before;
             }
         }
+        sort.stretches = wanted;
+        sort.cuts[wanted] = len;
+        sort
     }
+
+    /// How many stretches the plan has.
+    pub(crate) fn stretches(&self) -> usize {
+        self.stretches
+    }
+}
+
+/// The counting sort: `tt[q] = T(q) << 8 | F[q]` for the last column `column`. Every entry is
+/// written exactly once, by a plain (relaxed) store.
+///
+/// This sorts the stretches `which` of `plan`; the plan's other stretches write other entries, so
+/// two threads may sort disjoint sets of stretches into the same `tt` at once. Four stretches are
+/// sorted in one interleaved loop: a single stretch would chain every step through a store and
+/// reload of the same cursor whenever a byte repeats (runs are what the BWT makes), which measured
+/// 15 % of all the time on text.
+pub(crate) fn sort(column: &[u8], plan: &Sort, which: std::ops::Range<usize>, tt: &[AtomicU32]) {
+    debug_assert_eq!(column.len(), tt.len());
+    let which = which.start.min(plan.stretches)..which.end.min(plan.stretches);
+    if which.len() != 4 {
+        for k in which {
+            let mut cursors = plan.cursors[k];
+            sort_stretch(column, plan.cuts[k], plan.cuts[k + 1], &mut cursors, tt);
+        }
+        return;
+    }
+    let first = which.start;
+    let cuts: [usize; 5] = std::array::from_fn(|k| plan.cuts[first + k]);
+    let mut cursors: [[u32; 256]; 4] = std::array::from_fn(|k| plan.cursors[first + k]);
     let common = (0..4).map(|k| cuts[k + 1] - cuts[k]).min().unwrap_or(0);
     for offset in 0..common {
         for k in 0..4 {
             let i = cuts[k] + offset;
             let byte = column[i];
             let j = &mut cursors[k][usize::from(byte)];
-            tt[*j as usize] = (i as u32) << 8 | u32::from(byte);
+            tt[*j as usize].store((i as u32) << 8 | u32::from(byte), Relaxed);
             *j += 1;
         }
     }
@@ -107,48 +150,128 @@ pub(crate) fn build(
     }
 }
 
-fn sort_stretch(column: &[u8], from: usize, to: usize, cursors: &mut [u32; 256], tt: &mut [u32]) {
+fn sort_stretch(column: &[u8], from: usize, to: usize, cursors: &mut [u32; 256], tt: &[AtomicU32]) {
     for (i, &byte) in column.iter().enumerate().take(to).skip(from) {
         let j = &mut cursors[usize::from(byte)];
-        tt[*j as usize] = (i as u32) << 8 | u32::from(byte);
+        tt[*j as usize].store((i as u32) << 8 | u32::from(byte), Relaxed);
         *j += 1;
     }
 }
 
 /// The plain walk: `out.len()` steps from `orig_ptr`, exactly as libbz2 does.
-pub(crate) fn walk_single(tt: &[u32], orig_ptr: usize, out: &mut [u8]) {
+pub(crate) fn walk_single(tt: &[AtomicU32], orig_ptr: usize, out: &mut [u8]) {
     let mut pos = orig_ptr;
     for slot in out.iter_mut() {
-        let entry = tt[pos];
+        let entry = tt[pos].load(Relaxed);
         *slot = entry as u8;
         pos = (entry >> 8) as usize;
     }
 }
 
-/// Decodes `out.len()` bytes (the block length, equal to `tt.len()`) starting at `orig_ptr`.
+/// Where the marks of a block's walk are, and the ids of their segments: `p >> shift` for strided
+/// marks, `strided` for `orig_ptr` when it is not one of them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Walk {
+    len: usize,
+    orig_ptr: usize,
+    shift: u32,
+    strided: usize,
+    orig_id: usize,
+    /// Segment ids in use: `0..total`.
+    total: usize,
+}
+
+impl Walk {
+    /// The walk of a `len`-byte block from `orig_ptr`, or `None` when the block is small enough for
+    /// the plain walk.
+    pub(crate) fn plan(len: usize, orig_ptr: usize) -> Option<Walk> {
+        if len < 4096 {
+            return None;
+        }
+        let shift = stride_shift(len);
+        let mask = (1usize << shift) - 1;
+        let strided = (len + mask) >> shift;
+        let orig_id = if orig_ptr & mask == 0 {
+            orig_ptr >> shift
+        } else {
+            strided
+        };
+        Some(Walk {
+            len,
+            orig_ptr,
+            shift,
+            strided,
+            orig_id,
+            total: strided + usize::from(orig_id == strided),
+        })
+    }
+
+    /// The block's length.
+    pub(crate) fn block_len(&self) -> usize {
+        self.len
+    }
+
+    fn is_mark(&self, p: usize) -> bool {
+        p & ((1 << self.shift) - 1) == 0 || p == self.orig_ptr
+    }
+
+    fn mark_id(&self, p: usize) -> usize {
+        if p == self.orig_ptr {
+            self.orig_id
+        } else {
+            p >> self.shift
+        }
+    }
+
+    fn mark_of(&self, id: usize) -> usize {
+        if id == self.strided {
+            self.orig_ptr
+        } else {
+            id << self.shift
+        }
+    }
+}
+
+/// A segment no lane of this [`Lanes`] has walked.
+const ABSENT: u32 = u32::MAX;
+
+/// Decodes `out.len()` bytes (the block length, equal to `tt.len()`) starting at `orig_ptr`, on one
+/// thread (the decoder inlines this to offer the walk to another).
 ///
 /// `tt` must be a counting-sort result as described in the module docs: every successor `< tt.len()`.
-pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lanes) {
+#[cfg(test)]
+pub(crate) fn walk(tt: &[AtomicU32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lanes) {
     let len = tt.len();
     debug_assert_eq!(out.len(), len);
-    if len < 4096 {
+    let Some(plan) = Walk::plan(len, orig_ptr) else {
         walk_single(tt, orig_ptr, out);
         return;
-    }
-    let shift = stride_shift(len);
-    let mask = (1usize << shift) - 1;
-    let strided = (len + mask) >> shift;
-    // Segment ids: `p >> shift` for strided marks, `strided` for `orig_ptr` when it is not one.
-    let orig_id = if orig_ptr & mask == 0 {
-        orig_ptr >> shift
-    } else {
-        strided
     };
-    let is_mark = |p: usize| p & mask == 0 || p == orig_ptr;
-    let mark_id = |p: usize| if p == orig_ptr { orig_id } else { p >> shift };
+    walk_part(tt, &plan, &AtomicUsize::new(0), lanes, || {});
+    let _ = stitch(tt, &plan, &[&*lanes], out);
+}
 
+/// Walks segments whose ids it takes from `next` until they run out, recording them in `lanes`.
+/// Several threads may share one `next` (each with its own `lanes`): between them they walk every
+/// segment once, and a thread may join while the others are walking. `poll` is called before
+/// every segment is claimed.
+pub(crate) fn walk_part(
+    tt: &[AtomicU32],
+    plan: &Walk,
+    next: &AtomicUsize,
+    lanes: &mut Lanes,
+    mut poll: impl FnMut(),
+) {
+    let len = plan.len;
     lanes.segments.clear();
-    lanes.segments.resize(strided + 1, Segment::default());
+    lanes.segments.resize(
+        plan.total,
+        Segment {
+            at: 0,
+            len: ABSENT,
+            end: 0,
+        },
+    );
     if lanes.buf.len() < LANES * len {
         // A fresh zeroed allocation comes straight from the OS: the pages no lane writes (most of
         // them) are never touched. `resize` would write zeros to all of them first.
@@ -156,11 +279,11 @@ pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lane
     }
     let buf = &mut lanes.buf[..LANES * len];
     let segments = &mut lanes.segments;
-
-    // Work queue: strided marks 0..strided, then orig_ptr if it is not one of them.
-    let total = strided + usize::from(orig_id == strided);
-    let mark_of = |id: usize| if id == strided { orig_ptr } else { id << shift };
-    let mut next_id = 0usize;
+    let mut claim = || {
+        poll();
+        let id = next.fetch_add(1, Relaxed);
+        (id < plan.total).then_some(id)
+    };
 
     // Per lane: the position whose entry is loaded next, the segment being walked, where it began in
     // `buf`, and the write cursor.
@@ -171,35 +294,34 @@ pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lane
     let mut live = [false; LANES];
     for lane in 0..LANES {
         cursor[lane] = lane * len;
-        if next_id < total {
-            seg[lane] = next_id;
+        if let Some(id) = claim() {
+            seg[lane] = id;
             seg_at[lane] = cursor[lane];
-            pos[lane] = mark_of(next_id);
+            pos[lane] = plan.mark_of(id);
             live[lane] = true;
-            next_id += 1;
         }
     }
 
     // All lanes busy: one step of each per round. A step loads the entry at `pos`, emits its byte and
-    // moves on, ending the segment when the successor is a mark.
+    // moves on, ending the segment when the successor is a mark. A lane can walk at most `len` bytes
+    // (every segment once), so its region of `buf` never overflows.
     'rounds: while live.iter().all(|&l| l) {
         for lane in 0..LANES {
-            let entry = tt[pos[lane]];
+            let entry = tt[pos[lane]].load(Relaxed);
             buf[cursor[lane]] = entry as u8;
             cursor[lane] += 1;
             let next = (entry >> 8) as usize;
             pos[lane] = next;
-            if is_mark(next) {
+            if plan.is_mark(next) {
                 segments[seg[lane]] = Segment {
                     at: seg_at[lane] as u32,
                     len: (cursor[lane] - seg_at[lane]) as u32,
                     end: next as u32,
                 };
-                if next_id < total {
-                    seg[lane] = next_id;
+                if let Some(id) = claim() {
+                    seg[lane] = id;
                     seg_at[lane] = cursor[lane];
-                    pos[lane] = mark_of(next_id);
-                    next_id += 1;
+                    pos[lane] = plan.mark_of(id);
                 } else {
                     live[lane] = false;
                     continue 'rounds;
@@ -214,11 +336,11 @@ pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lane
         }
         let mut p = pos[lane];
         loop {
-            let entry = tt[p];
+            let entry = tt[p].load(Relaxed);
             buf[cursor[lane]] = entry as u8;
             cursor[lane] += 1;
             p = (entry >> 8) as usize;
-            if is_mark(p) {
+            if plan.is_mark(p) {
                 break;
             }
         }
@@ -228,35 +350,48 @@ pub(crate) fn walk(tt: &[u32], orig_ptr: usize, out: &mut [u8], lanes: &mut Lane
             end: p as u32,
         };
     }
+}
 
-    // Stitch from orig_ptr's segment along the cycle.
+/// Joins the segments that `parts` walked (between them, every segment once) into `out`, in
+/// order along the cycle from `orig_ptr`. If they do not make one cycle through all positions (a
+/// corrupt block, or segments missing), redoes the block with the plain walk and returns false.
+pub(crate) fn stitch(tt: &[AtomicU32], plan: &Walk, parts: &[&Lanes], out: &mut [u8]) -> bool {
+    let len = plan.len;
     let mut written = 0usize;
-    let mut id = orig_id;
+    let mut id = plan.orig_id;
     loop {
-        let Segment { at, len: n, end } = segments[id];
+        let found = parts.iter().find_map(|part| {
+            let segment = part.segments.get(id)?;
+            (segment.len != ABSENT).then_some((*segment, &part.buf))
+        });
+        let Some((Segment { at, len: n, end }, buf)) = found else {
+            break;
+        };
         let (at, n, end) = (at as usize, n as usize, end as usize);
         if n > len - written {
             break;
         }
         out[written..written + n].copy_from_slice(&buf[at..at + n]);
         written += n;
-        if end == orig_ptr {
+        if end == plan.orig_ptr {
             break;
         }
-        id = mark_id(end);
+        id = plan.mark_id(end);
     }
     if written != len {
         // Several cycles (a corrupt block): libbz2's walk repeats orig_ptr's cycle; so do we.
-        walk_single(tt, orig_ptr, out);
+        walk_single(tt, plan.orig_ptr, out);
+        return false;
     }
+    true
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A counting-sort `tt` for an arbitrary last column (a permutation, not always one cycle).
-    fn build_tt(column: &[u8]) -> Vec<u32> {
+    fn build_tt(column: &[u8]) -> Vec<AtomicU32> {
         let mut counts = [0u32; 256];
         for &b in column {
             counts[usize::from(b)] += 1;
@@ -270,15 +405,43 @@ mod tests {
             }
             running[usize::from(b)] += 1;
         }
-        let mut tt = vec![0; column.len()];
-        build(column, &counts, &snapshots, &mut tt);
-        let mut plain = vec![0; column.len()];
-        build(column, &counts, &[], &mut plain);
-        assert!(tt == plain, "four stretches and one stretch sort alike");
-        tt
+        let sorted = |wanted: usize, split: bool| {
+            let tt: Vec<AtomicU32> = (0..column.len()).map(|_| AtomicU32::new(0)).collect();
+            let plan = Sort::plan(column.len(), &counts, &snapshots, wanted);
+            if split {
+                sort(column, &plan, 4..8, &tt);
+                sort(column, &plan, 0..4, &tt);
+            } else {
+                sort(column, &plan, 0..plan.stretches(), &tt);
+            }
+            tt.into_iter()
+                .map(AtomicU32::into_inner)
+                .collect::<Vec<u32>>()
+        };
+        let plain = {
+            let tt: Vec<AtomicU32> = (0..column.len()).map(|_| AtomicU32::new(0)).collect();
+            sort(
+                column,
+                &Sort::plan(column.len(), &counts, &[], 4),
+                0..4,
+                &tt,
+            );
+            tt.into_iter()
+                .map(AtomicU32::into_inner)
+                .collect::<Vec<u32>>()
+        };
+        assert!(
+            sorted(4, false) == plain,
+            "four stretches and one stretch sort alike"
+        );
+        assert!(
+            sorted(8, true) == plain,
+            "eight stretches sorted in two halves sort alike"
+        );
+        plain.into_iter().map(AtomicU32::new).collect()
     }
 
-    fn xorshift(state: &mut u64) -> u64 {
+    pub(crate) fn xorshift(state: &mut u64) -> u64 {
         *state ^= *state << 13;
         *state ^= *state >> 7;
         *state ^= *state << 17;
@@ -312,25 +475,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn one_cycle_through_all_positions_is_stitched_not_redone() {
-        // The BWT of a real string is one cycle; the stitched result must equal the original text.
-        let text: Vec<u8> = (0..20_000u32)
-            .map(|i| b"abracadabra, the quick brown fox "[(i as usize * 7 + i as usize / 13) % 33])
+    /// A random text over eight letters and its BWT: the last column and the row of the text.
+    /// (Random text keeps the naive rotation sort fast; a periodic one made it quadratic.)
+    pub(crate) fn real_bwt(len: usize, seed: u64) -> (Vec<u8>, Vec<u8>, usize) {
+        let mut state = seed;
+        let text: Vec<u8> = (0..len)
+            .map(|_| b"abcdefgh"[(xorshift(&mut state) % 8) as usize])
             .collect();
-        let n = text.len();
-        let mut rotations: Vec<usize> = (0..n).collect();
+        let mut rotations: Vec<usize> = (0..len).collect();
         rotations.sort_by(|&a, &b| {
             text[a..]
                 .iter()
                 .chain(&text[..a])
                 .cmp(text[b..].iter().chain(&text[..b]))
         });
-        let column: Vec<u8> = rotations.iter().map(|&r| text[(r + n - 1) % n]).collect();
-        let orig = rotations.iter().position(|&r| r == 0).unwrap();
+        let column = rotations
+            .iter()
+            .map(|&r| text[(r + len - 1) % len])
+            .collect();
+        let orig_ptr = rotations.iter().position(|&r| r == 0).unwrap_or(0);
+        (text, column, orig_ptr)
+    }
+
+    #[test]
+    fn one_cycle_through_all_positions_is_stitched_not_redone() {
+        // The BWT of a real string is one cycle; the stitched result must equal the original text.
+        let (text, column, orig) = real_bwt(20_000, 1);
         let tt = build_tt(&column);
-        let mut got = vec![0u8; n];
-        walk(&tt, orig, &mut got, &mut Lanes::default());
+        let plan = Walk::plan(text.len(), orig).expect("a large block");
+        let mut lanes = Lanes::default();
+        walk_part(&tt, &plan, &AtomicUsize::new(0), &mut lanes, || {});
+        let mut got = vec![0u8; text.len()];
+        assert!(stitch(&tt, &plan, &[&lanes], &mut got), "not redone");
         assert!(got == text);
     }
 }

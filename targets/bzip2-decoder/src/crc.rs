@@ -76,6 +76,48 @@ impl Crc {
     pub(crate) fn finish(self) -> u32 {
         !self.0
     }
+
+    /// The state that CRCs a stretch on its own, for [`Crc::append`]: no initial XOR.
+    pub(crate) fn detached() -> Self {
+        Crc(0)
+    }
+
+    /// The state after this one's data followed by `len` bytes whose [`Crc::detached`] state is
+    /// `tail`. The register is linear: feeding `len` bytes multiplies it by `x^(8 len)` and adds
+    /// their CRC from zero.
+    pub(crate) fn append(self, tail: Crc, len: u64) -> Crc {
+        Crc(mul_mod(self.0, x_to_8n(len)) ^ tail.0)
+    }
+}
+
+/// `a·b mod P` for polynomials over GF(2), bit 31 the coefficient of `x^31`.
+fn mul_mod(a: u32, b: u32) -> u32 {
+    let mut product = 0u32;
+    for bit in (0..32).rev() {
+        product = if product & 0x8000_0000 != 0 {
+            (product << 1) ^ POLY
+        } else {
+            product << 1
+        };
+        if b >> bit & 1 != 0 {
+            product ^= a;
+        }
+    }
+    product
+}
+
+/// `x^(8 n) mod P`, by squaring.
+fn x_to_8n(mut n: u64) -> u32 {
+    let mut result = 1u32;
+    let mut power = 1u32 << 8;
+    while n != 0 {
+        if n & 1 != 0 {
+            result = mul_mod(result, power);
+        }
+        power = mul_mod(power, power);
+        n >>= 1;
+    }
+    result
 }
 
 /// The stream CRC folds in each block CRC: rotate left by one, then XOR.
@@ -114,6 +156,14 @@ mod tests {
             crc.update(&data[..split]);
             crc.update(&data[split..]);
             assert_eq!(crc.finish(), bitwise(&data), "split {split}");
+        }
+        for split in [0, 1, 7, 8, 9, 255, 256, 500, 999, 1000] {
+            let mut head = Crc::new();
+            head.update(&data[..split]);
+            let mut tail = Crc::detached();
+            tail.update(&data[split..]);
+            let joined = head.append(tail, (data.len() - split) as u64);
+            assert_eq!(joined.finish(), bitwise(&data), "append at {split}");
         }
         let mut crc = Crc::new();
         crc.update_run(b'x', 300);

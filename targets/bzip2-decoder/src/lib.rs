@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod assist;
 mod bits;
 mod block;
 mod bwt;

@@ -8,23 +8,29 @@
 //! every real block starts with the magic) is decoded on the main thread. Every bit on the chain is
 //! decoded by the same code as the serial decoder, so both return the same bytes and the same error.
 //!
-//! Blocks are the unit of work, so a stream of few blocks scales poorly: two threads on five `-9`
-//! blocks take at least three block-times. Tried and dropped: lending a thread that has run out of
-//! blocks to another block's inverse BWT, which walked half the segments on a scoped thread. Alone,
-//! a 500k-byte walk took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this
-//! machine's VM, the lent walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle
-//! vCPU was slow to wake), and the 4 MiB `-9` ratio did not improve.
+//! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
+//! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore spins
+//! in [`crate::assist`] and takes half of the sort, walk and CRC of blocks still being decoded.
+//! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
+//! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
+//! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
 
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
+use crate::assist::{Crew, Mate};
 use crate::bits::BitReader;
 use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
+use crate::bwt::Lanes;
 use crate::crc;
 use crate::error::Error;
 use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
 
 /// Speculative decodes are made with the largest block size; the chain re-checks the real level.
 const MAX_LEVEL: u32 = 9;
+
+/// How long a thread with nothing to claim spins for work to help with before it parks.
+const SPIN_BUDGET: Duration = Duration::from_millis(20);
 
 /// Bit offsets (relative to `data[0]`) of every occurrence of the block magic.
 pub(crate) fn scan_block_magics(data: &[u8]) -> Vec<u64> {
@@ -81,6 +87,8 @@ struct Board {
     /// Jobs below this index are no longer wanted by the main thread.
     wanted_from: usize,
     stop: bool,
+    /// Jobs claimed and not yet posted.
+    running: usize,
     results: Vec<Option<Decoded>>,
 }
 
@@ -91,6 +99,8 @@ struct Shared<'a> {
     limit: u64,
     board: Mutex<Board>,
     changed: Condvar,
+    /// Where threads with nothing to claim help with the blocks being decoded.
+    crew: Crew,
     /// Output buffers the main thread has copied out, for workers to reuse (no fresh pages and no
     /// regrowth per block).
     spare: Mutex<Vec<Vec<u8>>>,
@@ -104,22 +114,50 @@ impl Shared<'_> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn worker(&self, scratch: &mut Scratch) {
+    fn worker(&self, me: usize, scratch: &mut Scratch) {
         let mut board = self.lock();
+        let mut spun_out = false;
         loop {
-            if board.stop || board.next >= self.jobs.len() {
+            if board.stop {
                 return;
             }
-            match self.claim(&mut board) {
-                Some(job) => board = self.run(board, job, scratch),
-                None => {
-                    board = self
-                        .changed
-                        .wait(board)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                }
+            if let Some(job) = self.claim(&mut board) {
+                board = self.run(board, job, scratch, me);
+                continue;
             }
+            if board.next >= self.jobs.len() && board.running == 0 {
+                return;
+            }
+            board = self.idle(board, me, &mut spun_out);
         }
+    }
+
+    /// With nothing to claim: spins helping the blocks being decoded until the board changes (or
+    /// the spin budget runs out, after which the next call parks until the board changes).
+    fn idle<'s>(
+        &'s self,
+        board: MutexGuard<'s, Board>,
+        me: usize,
+        spun_out: &mut bool,
+    ) -> MutexGuard<'s, Board> {
+        if self.crew.spins() && board.running > 0 && !*spun_out {
+            // Read under the lock: a change after this moves the epoch on.
+            let seen = self.crew.epoch();
+            drop(board);
+            *spun_out = self.crew.help(me, seen, SPIN_BUDGET);
+            self.lock()
+        } else {
+            *spun_out = false;
+            self.changed
+                .wait(board)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+
+    /// Wakes parked threads and spinning ones.
+    fn notify(&self) {
+        self.changed.notify_all();
+        self.crew.bump();
     }
 
     /// The next job inside the look-ahead window, if any, marked as taken.
@@ -130,6 +168,7 @@ impl Shared<'_> {
         board.next = board.next.max(board.wanted_from);
         if board.next < self.jobs.len() && board.next < board.wanted_from + self.ahead {
             board.next += 1;
+            board.running += 1;
             return Some(board.next - 1);
         }
         None
@@ -138,10 +177,11 @@ impl Shared<'_> {
     /// Decodes `job` with the lock released, posts the result and returns the lock.
     fn run<'s>(
         &'s self,
-        board: std::sync::MutexGuard<'s, Board>,
+        board: MutexGuard<'s, Board>,
         job: usize,
         scratch: &mut Scratch,
-    ) -> std::sync::MutexGuard<'s, Board> {
+        me: usize,
+    ) -> MutexGuard<'s, Board> {
         drop(board);
         let out = self
             .spare
@@ -149,18 +189,26 @@ impl Shared<'_> {
             .map(|mut spare| spare.pop())
             .unwrap_or_default()
             .unwrap_or_default();
-        let decoded = decode_speculatively(self.input, self.jobs[job], scratch, out, self.limit);
+        let decoded = decode_speculatively(
+            self.input,
+            self.jobs[job],
+            scratch,
+            out,
+            self.limit,
+            self.crew.mate(me),
+        );
         let mut board = self.lock();
+        board.running -= 1;
         if job >= board.wanted_from {
             board.results[job] = Some(decoded);
         }
-        self.changed.notify_all();
+        self.notify();
         board
     }
 
     /// Waits for job `index`'s result, telling the workers that earlier jobs are no longer needed.
-    /// While it is not ready the calling (main) thread decodes jobs itself, so `threads` threads decode
-    /// and none of them only waits.
+    /// While it is not ready the calling (main) thread decodes jobs itself, or helps with the ones
+    /// being decoded, so `threads` threads decode and none of them only waits.
     fn take(&self, index: usize, scratch: &mut Scratch) -> Decoded {
         let mut board = self.lock();
         let previous = board.wanted_from.min(index);
@@ -168,26 +216,24 @@ impl Shared<'_> {
         for slot in &mut board.results[previous..index] {
             *slot = None;
         }
-        self.changed.notify_all();
+        self.notify();
+        let mut spun_out = false;
         loop {
             if let Some(decoded) = board.results[index].take() {
                 board.wanted_from = index + 1;
-                self.changed.notify_all();
+                self.notify();
                 return decoded;
             }
             board = match self.claim(&mut board) {
-                Some(job) => self.run(board, job, scratch),
-                None => self
-                    .changed
-                    .wait(board)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                Some(job) => self.run(board, job, scratch, MAIN),
+                None => self.idle(board, MAIN, &mut spun_out),
             };
         }
     }
 
     fn stop(&self) {
         self.lock().stop = true;
-        self.changed.notify_all();
+        self.notify();
     }
 }
 
@@ -197,11 +243,20 @@ fn decode_speculatively(
     scratch: &mut Scratch,
     mut out: Vec<u8>,
     limit: u64,
+    mate: Mate<'_>,
 ) -> Decoded {
     let mut reader = BitReader::new(input, start + 48, 0);
     out.clear();
     // Errors are re-decoded on the chain, with the right block index and level.
-    let result = decode_block_into(scratch, &mut reader, MAX_LEVEL, 0, &mut out, limit);
+    let result = decode_block_into(
+        scratch,
+        &mut reader,
+        MAX_LEVEL,
+        0,
+        &mut out,
+        limit,
+        Some(mate),
+    );
     let bwt_len = result.as_ref().map_or(0, |&(_, len)| len);
     Decoded {
         result: result.map(|(crc, _)| (crc, out)),
@@ -216,7 +271,12 @@ fn decode_speculatively(
 pub(crate) struct Pool {
     pub(crate) scratches: Vec<Scratch>,
     outs: Vec<Vec<u8>>,
+    /// Walk buffers that threads lend when helping.
+    help_lanes: Vec<Lanes>,
 }
+
+/// The main thread's index among the decoding threads (workers are `1..threads`).
+const MAIN: usize = 0;
 
 /// Decodes all streams in `input` using `threads` decoding threads, appending to `out`; returns
 /// the byte offset of trailing garbage, like the serial decoder.
@@ -236,9 +296,11 @@ pub(crate) fn decompress_parallel(
             next: 0,
             wanted_from: 0,
             stop: false,
+            running: 0,
             results: (0..jobs.len()).map(|_| None).collect(),
         }),
         changed: Condvar::new(),
+        crew: Crew::new(threads, std::mem::take(&mut pool.help_lanes)),
         spare: Mutex::new(std::mem::take(&mut pool.outs)),
         jobs,
     };
@@ -247,12 +309,12 @@ pub(crate) fn decompress_parallel(
         // The main thread chains results and decodes while it waits, so `threads - 1` helpers make
         // `threads` decoding threads (and no third thread competes for two cores).
         let workers: Vec<_> = (1..threads)
-            .map(|_| {
+            .map(|me| {
                 let scratch = pool.scratches.pop();
                 let shared = &shared;
                 scope.spawn(move || {
                     let mut scratch = scratch.unwrap_or_else(Scratch::new);
-                    shared.worker(&mut scratch);
+                    shared.worker(me, &mut scratch);
                     scratch
                 })
             })
@@ -268,9 +330,11 @@ pub(crate) fn decompress_parallel(
         }
         result
     });
-    if let Ok(spare) = shared.spare.into_inner() {
+    let Shared { spare, crew, .. } = shared;
+    if let Ok(spare) = spare.into_inner() {
         pool.outs = spare;
     }
+    pool.help_lanes = crew.into_lanes();
     result
 }
 
@@ -342,6 +406,7 @@ fn chain(
                         pos.block,
                         out,
                         shared.limit,
+                        None,
                     )?;
                     cursor = reader.position();
                     crc

@@ -164,7 +164,7 @@ impl<R: Read> Decoder<R> {
             let result = match read_marker(&mut reader, self.pos.block) {
                 Ok(Marker::Block) => self
                     .scratch
-                    .decode_block(&mut reader, self.level, self.pos.block)
+                    .decode_block(&mut reader, self.level, self.pos.block, None)
                     .map(Some),
                 Ok(Marker::EndOfStream) => {
                     finish_stream(&mut reader, self.pos.stream, self.combined).map(|_| None)

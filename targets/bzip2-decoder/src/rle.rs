@@ -72,6 +72,7 @@ impl Unrle {
     }
 
     /// Appends the whole block to `out`, failing once `out` would exceed `limit` bytes.
+    #[cfg(test)]
     pub(crate) fn emit_all(
         &mut self,
         block: &[u8],
@@ -79,6 +80,18 @@ impl Unrle {
         limit: u64,
     ) -> Result<(), EmitError> {
         let start = out.len();
+        self.expand_all(block, out, limit)?;
+        self.crc.update(&out[start..]);
+        Ok(())
+    }
+
+    /// [`Unrle::emit_all`] without the CRC, for a caller that computes it (or shares the work).
+    pub(crate) fn expand_all(
+        &mut self,
+        block: &[u8],
+        out: &mut Vec<u8>,
+        limit: u64,
+    ) -> Result<(), EmitError> {
         while self.pos < block.len() {
             let (literal, run) = scan(&block[self.pos..], usize::MAX, &mut self.state)
                 .map_err(|_| EmitError::MissingRunLength)?;
@@ -93,7 +106,6 @@ impl Unrle {
                 out.resize(out.len() + extra, byte);
             }
         }
-        self.crc.update(&out[start..]);
         Ok(())
     }
 }

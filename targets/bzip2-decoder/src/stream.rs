@@ -1,8 +1,11 @@
 //! Streams: header, blocks until the end-of-stream trailer, concatenated streams, trailing garbage.
 
+use std::sync::Arc;
+
+use crate::assist::{Mate, Outcome, Task};
 use crate::bits::BitReader;
-use crate::block::{Marker, Scratch, read_marker};
-use crate::crc;
+use crate::block::{Marker, SHARE_MIN, Scratch, read_marker};
+use crate::crc::{self, Crc};
 use crate::error::{Corruption, Error};
 use crate::rle::{EmitError, Unrle};
 
@@ -41,7 +44,8 @@ pub(crate) struct Position {
 }
 
 /// Decodes the block at `reader` (just past its magic) and appends its bytes to `out`; returns the
-/// verified block CRC and the block's length before un-RLE1.
+/// verified block CRC and the block's length before un-RLE1. With a `mate`, stages of the block are
+/// offered to idle threads (see [`crate::assist`]).
 pub(crate) fn decode_block_into(
     scratch: &mut Scratch,
     reader: &mut BitReader<'_>,
@@ -49,11 +53,13 @@ pub(crate) fn decode_block_into(
     block: u64,
     out: &mut Vec<u8>,
     limit: u64,
+    mate: Option<Mate<'_>>,
 ) -> Result<(u32, usize), Error> {
-    let info = scratch.decode_block(reader, level, block)?;
+    let info = scratch.decode_block(reader, level, block, mate)?;
     let mut unrle = Unrle::new();
     let bit_offset = reader.absolute();
-    match unrle.emit_all(&scratch.bwt_out[..info.len], out, limit) {
+    let start = out.len();
+    match unrle.expand_all(&scratch.bwt_out[..info.len], out, limit) {
         Ok(()) => {}
         Err(EmitError::Limit) => return Err(Error::OutputLimit { limit }),
         Err(EmitError::MissingRunLength) => {
@@ -64,7 +70,16 @@ pub(crate) fn decode_block_into(
             });
         }
     }
-    let computed = unrle.crc();
+    let computed = match mate {
+        Some(mate) if out.len() - start >= SHARE_MIN && mate.wanted() => {
+            shared_crc(mate, out, start)
+        }
+        _ => {
+            let mut crc = Crc::new();
+            crc.update(&out[start..]);
+            crc.finish()
+        }
+    };
     if computed != info.stored_crc {
         return Err(Error::BlockCrc {
             block,
@@ -73,6 +88,25 @@ pub(crate) fn decode_block_into(
         });
     }
     Ok((computed, info.len))
+}
+
+/// The CRC of `out[start..]`, its second half offered to an idle thread.
+fn shared_crc(mate: Mate<'_>, out: &mut Vec<u8>, start: usize) -> u32 {
+    let data = Arc::new(std::mem::take(out));
+    let mid = start + (data.len() - start) / 2;
+    mate.offer(Task::Crc {
+        data: Arc::clone(&data),
+        from: mid,
+    });
+    let mut crc = Crc::new();
+    crc.update(&data[start..mid]);
+    match mate.settle() {
+        Some(Outcome::Crc(tail)) => crc = crc.append(tail, (data.len() - mid) as u64),
+        _ => crc.update(&data[mid..]),
+    }
+    // The helper dropped its reference before handing over its outcome.
+    *out = Arc::try_unwrap(data).unwrap_or_else(|shared| shared.as_ref().clone());
+    crc.finish()
 }
 
 /// Reads the 32-bit combined CRC after an end-of-stream magic and checks it; returns the byte offset
@@ -124,8 +158,15 @@ pub(crate) fn decompress_serial(
         loop {
             match read_marker(&mut reader, pos.block)? {
                 Marker::Block => {
-                    let (crc, _) =
-                        decode_block_into(scratch, &mut reader, level, pos.block, out, limit)?;
+                    let (crc, _) = decode_block_into(
+                        scratch,
+                        &mut reader,
+                        level,
+                        pos.block,
+                        out,
+                        limit,
+                        None,
+                    )?;
                     combined = crc::combine(combined, crc);
                     pos.block += 1;
                 }

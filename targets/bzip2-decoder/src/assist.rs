@@ -1,0 +1,467 @@
+//! Sharing one block between two threads, for the end of a stream.
+//!
+//! Blocks are the parallel decoder's unit of work, so five blocks on two threads leave one thread
+//! idle for the whole last block. A thread with nothing to claim therefore spins here, watching the
+//! other decoding threads' [`Slot`]s. A thread decoding a block *offers* the second half of a
+//! stage that splits (the counting sort, the BWT walk, the CRC) when some thread is spinning, does
+//! its own half, and then *settles*: it takes the half back if nobody claimed it, or waits for the
+//! helper's outcome. Only the Huffman/MTF stage, about a seventh of a block, stays with one thread.
+//!
+//! The spinning thread is never parked while it waits for an offer: on this machine's VM a parked
+//! vCPU took milliseconds to wake, which is what sank an earlier version that started a thread per
+//! offer. Spinning is bounded by a time budget and only done when there are no more threads than
+//! cores.
+//!
+//! Buffers cross threads in `Arc`s (the column and links are read or written through shared
+//! references, the links with relaxed atomic stores to disjoint entries), and a helper's walk
+//! buffers are moved to the owner and back, so all of it is safe code.
+
+use std::ops::Range;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::bwt::{self, Lanes, Sort, Walk};
+use crate::crc::Crc;
+
+/// A share of one block's work.
+#[derive(Debug)]
+pub(crate) enum Task {
+    /// Sort the stretches `stretches` of `plan` into `tt`.
+    Sort {
+        column: Arc<Vec<u8>>,
+        tt: Arc<Vec<AtomicU32>>,
+        len: usize,
+        plan: Arc<Sort>,
+        stretches: Range<usize>,
+    },
+    /// Walk segments taken from `next` (shared with the owner's own walk).
+    Walk {
+        tt: Arc<Vec<AtomicU32>>,
+        plan: Walk,
+        next: Arc<AtomicUsize>,
+    },
+    /// The CRC of `data[from..]`, from the [`Crc::detached`] state.
+    Crc { data: Arc<Vec<u8>>, from: usize },
+}
+
+/// What a helper hands back.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Sorted,
+    /// The helper's walk buffers, to be given back to slot `helper` after stitching.
+    Walked {
+        lanes: Lanes,
+        helper: usize,
+    },
+    Crc(Crc),
+}
+
+#[derive(Debug, Default)]
+struct SlotState {
+    task: Option<Task>,
+    claimed: bool,
+    outcome: Option<Outcome>,
+}
+
+/// One per decoding thread: the task it offers, and the walk buffers it lends when helping.
+#[derive(Debug, Default)]
+struct Slot {
+    /// A task is posted and not yet claimed (a hint for spinners; `state` decides).
+    posted: AtomicBool,
+    /// The claimed task's outcome is in `state`.
+    done: AtomicBool,
+    state: Mutex<SlotState>,
+    /// This thread's walk buffers for helping, between walks.
+    lanes: Mutex<Option<Lanes>>,
+}
+
+/// The slots of all decoding threads.
+#[derive(Debug)]
+pub(crate) struct Crew {
+    slots: Vec<Slot>,
+    /// Threads spinning in [`Crew::help`].
+    idle: AtomicUsize,
+    /// Moved on by [`Crew::bump`] whenever a spinning thread should look at the job board again.
+    epoch: AtomicU64,
+    /// Whether idle threads may spin at all (not when threads outnumber cores).
+    spin: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while holding these locks, so a poisoned one still holds a consistent state.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Crew {
+    /// Slots for `threads` decoding threads, with `lanes` as their helping buffers (kept between
+    /// calls by a `Decompressor`).
+    pub(crate) fn new(threads: usize, mut lanes: Vec<Lanes>) -> Crew {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let slots = (0..threads)
+            .map(|_| Slot {
+                lanes: Mutex::new(lanes.pop()),
+                ..Slot::default()
+            })
+            .collect();
+        Crew {
+            slots,
+            idle: AtomicUsize::new(0),
+            epoch: AtomicU64::new(0),
+            spin: threads > 1 && threads <= cores,
+        }
+    }
+
+    /// The helping buffers, to keep for the next call.
+    pub(crate) fn into_lanes(self) -> Vec<Lanes> {
+        self.slots
+            .into_iter()
+            .filter_map(|slot| {
+                slot.lanes
+                    .into_inner()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+            })
+            .collect()
+    }
+
+    /// The handle thread `me` offers its tasks through.
+    pub(crate) fn mate(&self, me: usize) -> Mate<'_> {
+        Mate { crew: self, me }
+    }
+
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Acquire)
+    }
+
+    /// Tells spinning threads to look at the job board again.
+    pub(crate) fn bump(&self) {
+        self.epoch.fetch_add(1, Release);
+    }
+
+    /// Whether an idle thread should spin in [`Crew::help`] rather than park.
+    pub(crate) fn spins(&self) -> bool {
+        self.spin
+    }
+
+    /// Thread `me` helps with offered tasks until the epoch moves on from `seen` or `budget` has
+    /// passed; returns whether the budget ran out.
+    pub(crate) fn help(&self, me: usize, seen: u64, budget: Duration) -> bool {
+        self.idle.fetch_add(1, Relaxed);
+        let started = Instant::now();
+        let mut spins = 0u32;
+        let timed_out = loop {
+            if self.epoch.load(Acquire) != seen {
+                break false;
+            }
+            let mut helped = false;
+            for (owner, slot) in self.slots.iter().enumerate() {
+                if owner != me && slot.posted.load(Relaxed) {
+                    helped |= self.run_offer(me, slot);
+                }
+            }
+            if helped {
+                continue;
+            }
+            spins += 1;
+            if spins % 1024 == 0 && started.elapsed() > budget {
+                break true;
+            }
+            std::hint::spin_loop();
+        };
+        self.idle.fetch_sub(1, Relaxed);
+        timed_out
+    }
+
+    /// Claims and runs the task in `slot`, if it is still there.
+    fn run_offer(&self, me: usize, slot: &Slot) -> bool {
+        let task = {
+            let mut state = lock(&slot.state);
+            if state.claimed {
+                return false;
+            }
+            let Some(task) = state.task.take() else {
+                return false;
+            };
+            state.claimed = true;
+            slot.posted.store(false, Relaxed);
+            task
+        };
+        // Should the task panic (a bug), the owner is still released, and redoes the work.
+        let release = Finished { slot };
+        let outcome = match task {
+            Task::Sort {
+                column,
+                tt,
+                len,
+                plan,
+                stretches,
+            } => {
+                bwt::sort(&column[..len], &plan, stretches, &tt[..len]);
+                Outcome::Sorted
+            }
+            Task::Walk { tt, plan, next } => {
+                let mut lanes = lock(&self.slots[me].lanes).take().unwrap_or_default();
+                bwt::walk_part(&tt[..plan.block_len()], &plan, &next, &mut lanes, || {});
+                Outcome::Walked { lanes, helper: me }
+            }
+            Task::Crc { data, from } => {
+                let mut crc = Crc::detached();
+                crc.update(&data[from..]);
+                Outcome::Crc(crc)
+            }
+        };
+        // The `Arc`s of the task are dropped by now, so the owner gets its buffers back unshared.
+        lock(&slot.state).outcome = Some(outcome);
+        drop(release);
+        true
+    }
+}
+
+/// A decoding thread's handle for offering shares of its block.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mate<'a> {
+    crew: &'a Crew,
+    me: usize,
+}
+
+impl Mate<'_> {
+    /// Whether some thread is idle and would take an offer.
+    pub(crate) fn wanted(&self) -> bool {
+        self.crew.idle.load(Relaxed) > 0
+    }
+
+    /// Posts `task` for an idle thread. Every offer must be followed by [`Mate::settle`].
+    pub(crate) fn offer(&self, task: Task) {
+        let slot = &self.crew.slots[self.me];
+        {
+            let mut state = lock(&slot.state);
+            *state = SlotState {
+                task: Some(task),
+                claimed: false,
+                outcome: None,
+            };
+            slot.done.store(false, Relaxed);
+        }
+        slot.posted.store(true, Release);
+    }
+
+    /// Takes the offered task back if nobody claimed it (`None`: the caller does the work), or
+    /// waits for the helper's outcome.
+    pub(crate) fn settle(&self) -> Option<Outcome> {
+        let slot = &self.crew.slots[self.me];
+        {
+            let mut state = lock(&slot.state);
+            slot.posted.store(false, Relaxed);
+            if !state.claimed {
+                *state = SlotState::default();
+                return None;
+            }
+        }
+        let mut spins = 0u32;
+        while !slot.done.load(Acquire) {
+            spins += 1;
+            if spins % 4096 == 0 {
+                // The helper was descheduled: let it run.
+                std::thread::yield_now();
+            }
+            std::hint::spin_loop();
+        }
+        let mut state = lock(&slot.state);
+        let outcome = state.outcome.take();
+        *state = SlotState::default();
+        slot.done.store(false, Relaxed);
+        outcome
+    }
+
+    /// Returns walk buffers lent by thread `helper`.
+    pub(crate) fn give_back(&self, helper: usize, lanes: Lanes) {
+        *lock(&self.crew.slots[helper].lanes) = Some(lanes);
+    }
+}
+
+/// Marks a claimed task done when dropped, even by a panic.
+struct Finished<'a> {
+    slot: &'a Slot,
+}
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.slot.done.store(true, Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bwt::tests::{real_bwt, xorshift};
+
+    /// Histogram snapshots: `(position, histogram of column[..position])`.
+    type Snapshots = Vec<(usize, [u32; 256])>;
+
+    /// A column of `len` bytes over a small alphabet, its histogram, and snapshots every 4096.
+    fn column(len: usize, seed: u64) -> (Vec<u8>, [u32; 256], Snapshots) {
+        let mut state = seed;
+        let column: Vec<u8> = (0..len)
+            .map(|_| b"abcdefgh"[(xorshift(&mut state) % 8) as usize])
+            .collect();
+        let mut counts = [0u32; 256];
+        let mut snapshots = Vec::new();
+        for (i, &b) in column.iter().enumerate() {
+            if i > 0 && i % 4096 == 0 {
+                snapshots.push((i, counts));
+            }
+            counts[usize::from(b)] += 1;
+        }
+        (column, counts, snapshots)
+    }
+
+    fn links(len: usize) -> Arc<Vec<AtomicU32>> {
+        Arc::new((0..len).map(|_| AtomicU32::new(0)).collect())
+    }
+
+    fn plain(tt: &[AtomicU32]) -> Vec<u32> {
+        tt.iter().map(|entry| entry.load(Relaxed)).collect()
+    }
+
+    impl Mate<'_> {
+        /// Waits until the offered task is claimed.
+        fn wait_claimed(&self) {
+            while !lock(&self.crew.slots[self.me].state).claimed {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// Runs `owner` as thread 0 while thread 1 spins in `help` until `owner` returns.
+    fn with_helper(owner: impl FnOnce(Mate<'_>)) {
+        let crew = Crew::new(2, Vec::new());
+        std::thread::scope(|scope| {
+            let crew = &crew;
+            let seen = crew.epoch();
+            scope.spawn(move || while crew.help(1, seen, Duration::from_secs(60)) {});
+            // Stops the helper even if `owner` panics.
+            struct Stop<'a>(&'a Crew);
+            impl Drop for Stop<'_> {
+                fn drop(&mut self) {
+                    self.0.bump();
+                }
+            }
+            let _stop = Stop(crew);
+            let mate = crew.mate(0);
+            while !mate.wanted() {
+                std::thread::yield_now();
+            }
+            owner(mate);
+        });
+    }
+
+    #[test]
+    fn an_unclaimed_offer_comes_back_to_the_owner() {
+        let crew = Crew::new(2, Vec::new());
+        let mate = crew.mate(0);
+        assert!(!mate.wanted(), "nobody is idle");
+        mate.offer(Task::Crc {
+            data: Arc::new(vec![1, 2, 3]),
+            from: 1,
+        });
+        assert!(mate.settle().is_none());
+        assert!(mate.settle().is_none(), "settling twice is harmless");
+    }
+
+    #[test]
+    fn a_helper_computes_the_tail_crc() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut whole = Crc::new();
+        whole.update(&data);
+        with_helper(|mate| {
+            let data = Arc::new(data.clone());
+            let from = 40_001;
+            mate.offer(Task::Crc {
+                data: Arc::clone(&data),
+                from,
+            });
+            mate.wait_claimed();
+            let mut head = Crc::new();
+            head.update(&data[..from]);
+            let Some(Outcome::Crc(tail)) = mate.settle() else {
+                panic!("the claimed CRC has an outcome");
+            };
+            let joined = head.append(tail, (data.len() - from) as u64);
+            assert_eq!(joined.finish(), whole.finish());
+            assert_eq!(Arc::strong_count(&data), 1, "the helper let go of the data");
+        });
+    }
+
+    #[test]
+    fn a_helper_sorts_the_second_half_of_the_stretches() {
+        let len = 200_000;
+        let (column, counts, snapshots) = column(len, 7);
+        let want = links(len);
+        let one = Sort::plan(len, &counts, &[], 1);
+        bwt::sort(&column, &one, 0..1, &want);
+        with_helper(|mate| {
+            let column = Arc::new(column.clone());
+            let tt = links(len);
+            let plan = Arc::new(Sort::plan(len, &counts, &snapshots, 8));
+            assert_eq!(plan.stretches(), 8);
+            mate.offer(Task::Sort {
+                column: Arc::clone(&column),
+                tt: Arc::clone(&tt),
+                len,
+                plan: Arc::clone(&plan),
+                stretches: 4..8,
+            });
+            mate.wait_claimed();
+            bwt::sort(&column, &plan, 0..4, &tt);
+            assert!(matches!(mate.settle(), Some(Outcome::Sorted)));
+            assert!(plain(&tt) == plain(&want));
+        });
+    }
+
+    #[test]
+    fn a_helper_joining_a_walk_midway_stitches_to_the_plain_walk() {
+        let len = 100_000;
+        for seed in [3, 5] {
+            let (text, column, orig_ptr) = real_bwt(len, seed);
+            let tt = links(len);
+            let mut counts = [0u32; 256];
+            for &b in &column {
+                counts[usize::from(b)] += 1;
+            }
+            bwt::sort(&column, &Sort::plan(len, &counts, &[], 1), 0..1, &tt);
+            let walk = Walk::plan(len, orig_ptr).expect("a large block");
+            // Joins at the start (the helper may walk everything) and after 100 segments.
+            for join_at in [0, 100] {
+                with_helper(|mate| {
+                    let next = Arc::new(AtomicUsize::new(0));
+                    let mut own = Lanes::default();
+                    let mut polls = 0;
+                    bwt::walk_part(&tt, &walk, &next, &mut own, || {
+                        if polls == join_at {
+                            mate.offer(Task::Walk {
+                                tt: Arc::clone(&tt),
+                                plan: walk,
+                                next: Arc::clone(&next),
+                            });
+                            mate.wait_claimed();
+                        }
+                        polls += 1;
+                    });
+                    let Some(Outcome::Walked { lanes, helper }) = mate.settle() else {
+                        panic!("the claimed walk has an outcome");
+                    };
+                    assert_eq!(helper, 1);
+                    let mut got = vec![0u8; len];
+                    let stitched = bwt::stitch(&tt, &walk, &[&own, &lanes], &mut got);
+                    assert!(stitched, "every segment was found in one of the parts");
+                    assert!(got == text, "seed {seed}, join at {join_at}");
+                    mate.give_back(helper, lanes);
+                    assert!(lock(&mate.crew.slots[1].lanes).is_some());
+                });
+            }
+        }
+    }
+}
