@@ -323,14 +323,7 @@ impl Bench {
     }
 
     fn record<R>(&self, op: &mut impl FnMut() -> R) -> BenchRecord {
-        let quick = env_flag("GAUNTLET_BENCH_QUICK");
-        let time = Duration::from_millis(
-            std::env::var("GAUNTLET_BENCH_TIME_MS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(if quick { 100 } else { 2000 }),
-        );
-        self.record_for(op, time)
+        self.record_for(op, record_time())
     }
 
     fn record_for<R>(&self, op: &mut impl FnMut() -> R, time: Duration) -> BenchRecord {
@@ -410,6 +403,91 @@ impl Bench {
             meta: Meta { loadavg, ..meta() },
         }
     }
+}
+
+/// The speed ratio of two operations timed in alternation: see [`paired_speedup`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedSpeedup {
+    /// Rounds timed (each times both operations once).
+    pub rounds: usize,
+    /// Median over rounds of `time(base) / time(new)`: above 1, `new` is faster.
+    pub median: f64,
+    /// A 95 % confidence interval for that median (distribution-free: order statistics of the
+    /// round ratios).
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Times `base` and `new` in alternation for about `time` (at least 11 rounds), and summarises
+/// the per-round speed ratios `time(base) / time(new)`.
+///
+/// Each round times one call of each, back to back, in alternating order (ABBA), so a machine
+/// whose speed drifts over seconds (a shared VM) slows both sides of a round alike, and the
+/// ratio holds where two separately recorded percentiles would not. Meant for operations of
+/// about 100 µs and longer, where one call is one sample.
+pub fn paired_speedup<R, S>(
+    time: Duration,
+    mut base: impl FnMut() -> R,
+    mut new: impl FnMut() -> S,
+) -> PairedSpeedup {
+    let mut timed_base = || {
+        let t = Instant::now();
+        black_box(base());
+        t.elapsed().as_nanos().max(1) as f64
+    };
+    let mut timed_new = || {
+        let t = Instant::now();
+        black_box(new());
+        t.elapsed().as_nanos().max(1) as f64
+    };
+    // Warm-up round: first-call costs (page faults, thread stacks) are not what is compared.
+    timed_base();
+    timed_new();
+    let end = Instant::now() + time;
+    let mut ratios = Vec::new();
+    while ratios.len() < 11 || (Instant::now() < end && ratios.len() < 100_000) {
+        let (b, n) = if ratios.len() % 2 == 0 {
+            let b = timed_base();
+            (b, timed_new())
+        } else {
+            let n = timed_new();
+            (timed_base(), n)
+        };
+        ratios.push(b / n);
+    }
+    summarise_ratios(ratios)
+}
+
+/// Median of `ratios` with a 95 % confidence interval from the binomial order statistics (normal
+/// approximation: ranks `n/2 ∓ 0.98·√n`).
+fn summarise_ratios(mut ratios: Vec<f64>) -> PairedSpeedup {
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    let half_width = 0.98 * (n as f64).sqrt();
+    let rank = |r: f64| (r.max(0.0) as usize).min(n - 1);
+    let median = if n % 2 == 1 {
+        ratios[n / 2]
+    } else {
+        (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0
+    };
+    PairedSpeedup {
+        rounds: n,
+        median,
+        low: ratios[rank((n as f64 / 2.0 - half_width).floor())],
+        high: ratios[rank((n as f64 / 2.0 + half_width).ceil())],
+    }
+}
+
+/// The recording time per bench: `GAUNTLET_BENCH_TIME_MS`, else 100 ms with
+/// `GAUNTLET_BENCH_QUICK`, else 2 s.
+pub fn record_time() -> Duration {
+    let quick = env_flag("GAUNTLET_BENCH_QUICK");
+    Duration::from_millis(
+        std::env::var("GAUNTLET_BENCH_TIME_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(if quick { 100 } else { 2000 }),
+    )
 }
 
 /// Median cost of reading the clock twice back to back.
@@ -680,6 +758,44 @@ mod tests {
         // Other tests may allocate concurrently only if they install the allocator, which none do.
         assert_eq!(n1 - n0, 3);
         assert_eq!(b1 - b0, 24 + 48 + 24);
+    }
+
+    #[test]
+    fn paired_ratios_summarise_to_median_and_order_statistic_interval() {
+        // 101 ratios 0.50, 0.51, ..., 1.50 in scrambled order: median 1.00; 0.98·√101 ≈ 9.85,
+        // so the interval spans ranks 40 and 61.
+        let ratios: Vec<f64> = (0..101)
+            .map(|i| 0.5 + f64::from((i * 37) % 101) / 100.0)
+            .collect();
+        let s = summarise_ratios(ratios);
+        assert_eq!(s.rounds, 101);
+        assert!((s.median - 1.0).abs() < 1e-9, "{s:?}");
+        assert!(
+            (s.low - 0.90).abs() < 1e-9 && (s.high - 1.11).abs() < 1e-9,
+            "{s:?}"
+        );
+        // Even count: the median is the mean of the middle two.
+        let s = summarise_ratios(vec![4.0, 1.0, 3.0, 2.0]);
+        assert!(
+            (s.median - 2.5).abs() < 1e-9 && s.low == 1.0 && s.high == 4.0,
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn paired_speedup_sees_which_side_is_slower() {
+        let spin = |micros: u64| {
+            let until = Instant::now() + Duration::from_micros(micros);
+            while Instant::now() < until {
+                std::hint::spin_loop();
+            }
+        };
+        // `new` takes three times as long as `base`: the ratio is about 1/3, and well below 1
+        // even on a busy machine.
+        let s = paired_speedup(Duration::from_millis(50), || spin(200), || spin(600));
+        assert!(s.rounds >= 11);
+        assert!(s.low <= s.median && s.median <= s.high, "{s:?}");
+        assert!(s.median > 0.2 && s.median < 0.5, "{s:?}");
     }
 
     #[test]

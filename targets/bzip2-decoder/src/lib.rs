@@ -31,7 +31,9 @@
 //! - [`decompress`] and [`Options`]: one-shot, with an output limit and parallel decoding. The parallel
 //!   decoder finds blocks by scanning for the bit-aligned 48-bit block magic, decodes them on worker
 //!   threads, and keeps only the blocks on the true chain, so a magic that appears by chance inside
-//!   compressed data costs time, never correctness.
+//!   compressed data costs time, never correctness. A thread left with no block to claim takes half
+//!   of the sort, BWT walk and CRC of a block another thread is decoding, so a stream of a few
+//!   blocks still keeps every thread busy.
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`
@@ -133,6 +135,9 @@ impl Options {
     }
 
     /// Decode the blocks of each stream on `threads` threads (1, the default, decodes serially).
+    ///
+    /// Threads with nothing to do spin for up to 20 ms waiting for a share of another thread's
+    /// block, when there are no more threads than cores; otherwise they sleep.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self
