@@ -21,6 +21,8 @@
 //! Each reused pair is then timed once more in alternation, one call of each per round, and the
 //! median of the per-round ratios is printed with a 95 % confidence interval ("paired"): the
 //! separately recorded p50s drift apart by ±10–20 % on a shared VM, the paired ratio much less.
+//! Next to it, two independent one-thread decodes run at once show the machine's own ceiling for
+//! two threads at that moment (it was 1.6–1.9 on this 2-vCPU VM depending on the neighbours).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -260,6 +262,12 @@ fn push_reused_ratio(
     ratios.push(format!(
         "{case}: reused decompressor, 2 threads/ours = {:.2}x paired (95% CI {:.2}-{:.2}, {} alternating rounds)",
         paired.median, paired.low, paired.high, paired.rounds
+    ));
+    let ceiling =
+        gauntlet_bench::two_at_once(gauntlet_bench::record_time(), decoder(1), decoder(1));
+    ratios.push(format!(
+        "{case}: two independent one-thread decodes at once = {:.2}x one alone (95% CI {:.2}-{:.2}): this machine's ceiling for 2 threads right now",
+        ceiling.median, ceiling.low, ceiling.high
     ));
 }
 

@@ -458,6 +458,46 @@ pub fn paired_speedup<R, S>(
     summarise_ratios(ratios)
 }
 
+/// How much faster two copies of a job finish when run at once on two threads than one after the
+/// other: per round, `2·time(a alone) / time(a and b together)`, summarised like
+/// [`paired_speedup`]. `a` and `b` should be the same job on separate state.
+///
+/// This is the ceiling a two-thread version of the job can reach on this machine at this moment:
+/// on a shared VM two busy vCPUs run slower than one (shared caches, memory bandwidth, the host's
+/// other tenants), so 2.0 is not on offer even for perfectly independent work.
+pub fn two_at_once<R: Send>(
+    time: Duration,
+    mut a: impl FnMut() -> R + Send,
+    mut b: impl FnMut() -> R + Send,
+) -> PairedSpeedup {
+    let barrier = std::sync::Barrier::new(2);
+    let mut round = || {
+        let t = Instant::now();
+        black_box(a());
+        let alone = t.elapsed().as_nanos() as f64;
+        let together = std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                barrier.wait();
+                black_box(b());
+            });
+            barrier.wait();
+            let t = Instant::now();
+            black_box(a());
+            // A panic in `b` is re-raised by the scope.
+            let _ = other.join();
+            t.elapsed().as_nanos().max(1) as f64
+        });
+        2.0 * alone / together
+    };
+    round();
+    let end = Instant::now() + time;
+    let mut ratios = Vec::new();
+    while ratios.len() < 11 || (Instant::now() < end && ratios.len() < 100_000) {
+        ratios.push(round());
+    }
+    summarise_ratios(ratios)
+}
+
 /// Median of `ratios` with a 95 % confidence interval from the binomial order statistics (normal
 /// approximation: ranks `n/2 ∓ 0.98·√n`).
 fn summarise_ratios(mut ratios: Vec<f64>) -> PairedSpeedup {
@@ -796,6 +836,14 @@ mod tests {
         assert!(s.rounds >= 11);
         assert!(s.low <= s.median && s.median <= s.high, "{s:?}");
         assert!(s.median > 0.2 && s.median < 0.5, "{s:?}");
+    }
+
+    #[test]
+    fn two_at_once_is_near_two_for_sleeping_jobs() {
+        // Sleeps overlap perfectly whatever the machine is doing.
+        let nap = || std::thread::sleep(Duration::from_millis(2));
+        let s = two_at_once(Duration::from_millis(50), nap, nap);
+        assert!(s.median > 1.6 && s.median < 2.2, "{s:?}");
     }
 
     #[test]
