@@ -433,8 +433,8 @@ mod tests {
             }
             bwt::sort(&column, &Sort::plan(len, &counts, &[], 1), 0..1, &tt);
             let walk = Walk::plan(len, orig_ptr).expect("a large block");
-            // Joins at the start (the helper may walk everything) and after 100 segments.
-            for join_at in [0, 100] {
+            // Joins at the start (the helper may walk everything) and after 20 batches of segments.
+            for join_at in [0, 20] {
                 with_helper(|mate| {
                     let next = Arc::new(AtomicUsize::new(0));
                     let mut own = Lanes::default();
