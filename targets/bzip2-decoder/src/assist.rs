@@ -19,7 +19,7 @@
 use std::ops::Range;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::bwt::{self, Lanes, Sort, Walk};
@@ -100,7 +100,10 @@ impl Crew {
     /// Slots for `threads` decoding threads, with `lanes` as their helping buffers (kept between
     /// calls by a `Decompressor`).
     pub(crate) fn new(threads: usize, mut lanes: Vec<Lanes>) -> Crew {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Cached: the lookup reads cgroup files, a tenth of a millisecond on this VM.
+        static CORES: OnceLock<usize> = OnceLock::new();
+        let cores =
+            *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let slots = (0..threads)
             .map(|_| Slot {
                 lanes: Mutex::new(lanes.pop()),
