@@ -73,7 +73,7 @@ struct Slot {
     /// The claimed task's outcome is in `state`.
     done: AtomicBool,
     state: Mutex<SlotState>,
-    /// This thread's walk buffers for helping, between walks.
+    /// This thread's own walk buffers on their way back from the owner it lent them to.
     lanes: Mutex<Option<Lanes>>,
 }
 
@@ -97,37 +97,19 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Crew {
-    /// Slots for `threads` decoding threads, with `lanes` as their helping buffers (kept between
-    /// calls by a `Decompressor`).
-    pub(crate) fn new(threads: usize, mut lanes: Vec<Lanes>) -> Crew {
+    /// Slots for `threads` decoding threads.
+    pub(crate) fn new(threads: usize) -> Crew {
         // Cached: the lookup reads cgroup files, a tenth of a millisecond on this VM.
         static CORES: OnceLock<usize> = OnceLock::new();
         let cores =
             *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let slots = (0..threads)
-            .map(|_| Slot {
-                lanes: Mutex::new(lanes.pop()),
-                ..Slot::default()
-            })
-            .collect();
+        let slots = (0..threads).map(|_| Slot::default()).collect();
         Crew {
             slots,
             idle: AtomicUsize::new(0),
             epoch: AtomicU64::new(0),
             spin: threads > 1 && threads <= cores,
         }
-    }
-
-    /// The helping buffers, to keep for the next call.
-    pub(crate) fn into_lanes(self) -> Vec<Lanes> {
-        self.slots
-            .into_iter()
-            .filter_map(|slot| {
-                slot.lanes
-                    .into_inner()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-            })
-            .collect()
     }
 
     /// The handle thread `me` offers its tasks through.
@@ -150,8 +132,9 @@ impl Crew {
     }
 
     /// Thread `me` helps with offered tasks until the epoch moves on from `seen` or `budget` has
-    /// passed; returns whether the budget ran out.
-    pub(crate) fn help(&self, me: usize, seen: u64, budget: Duration) -> bool {
+    /// passed; returns whether the budget ran out. `lanes` are the thread's own walk buffers, lent
+    /// to the owner of a walk it helps with (fresh ones would cost a page fault per 4 KiB touched).
+    pub(crate) fn help(&self, me: usize, seen: u64, budget: Duration, lanes: &mut Lanes) -> bool {
         self.idle.fetch_add(1, Relaxed);
         let started = Instant::now();
         let mut spins = 0u32;
@@ -162,7 +145,7 @@ impl Crew {
             let mut helped = false;
             for (owner, slot) in self.slots.iter().enumerate() {
                 if owner != me && slot.posted.load(Relaxed) {
-                    helped |= self.run_offer(me, slot);
+                    helped |= self.run_offer(me, slot, lanes);
                 }
             }
             if helped {
@@ -179,7 +162,7 @@ impl Crew {
     }
 
     /// Claims and runs the task in `slot`, if it is still there.
-    fn run_offer(&self, me: usize, slot: &Slot) -> bool {
+    fn run_offer(&self, me: usize, slot: &Slot, own_lanes: &mut Lanes) -> bool {
         let task = {
             let mut state = lock(&slot.state);
             if state.claimed {
@@ -206,7 +189,7 @@ impl Crew {
                 Outcome::Sorted
             }
             Task::Walk { tt, plan, next } => {
-                let mut lanes = lock(&self.slots[me].lanes).take().unwrap_or_default();
+                let mut lanes = std::mem::take(own_lanes);
                 bwt::walk_part(&tt[..plan.block_len()], &plan, &next, &mut lanes, || {});
                 Outcome::Walked { lanes, helper: me }
             }
@@ -216,10 +199,36 @@ impl Crew {
                 Outcome::Crc(crc)
             }
         };
+        let lent = matches!(outcome, Outcome::Walked { .. });
         // The `Arc`s of the task are dropped by now, so the owner gets its buffers back unshared.
         lock(&slot.state).outcome = Some(outcome);
         drop(release);
+        if lent {
+            self.take_back(me, own_lanes);
+        }
         true
+    }
+
+    /// Waits for the walk buffers thread `me` lent: the owner gives them back right after
+    /// stitching, a fraction of a millisecond. Should it never (a bug), they are replaced after a
+    /// second rather than hang.
+    fn take_back(&self, me: usize, own_lanes: &mut Lanes) {
+        let started = Instant::now();
+        let mut spins = 0u32;
+        loop {
+            if let Some(lanes) = lock(&self.slots[me].lanes).take() {
+                *own_lanes = lanes;
+                return;
+            }
+            spins += 1;
+            if spins % 1024 == 0 {
+                if started.elapsed() > Duration::from_secs(1) {
+                    return;
+                }
+                std::thread::yield_now();
+            }
+            std::hint::spin_loop();
+        }
     }
 }
 
@@ -340,11 +349,14 @@ mod tests {
 
     /// Runs `owner` as thread 0 while thread 1 spins in `help` until `owner` returns.
     fn with_helper(owner: impl FnOnce(Mate<'_>)) {
-        let crew = Crew::new(2, Vec::new());
+        let crew = Crew::new(2);
         std::thread::scope(|scope| {
             let crew = &crew;
             let seen = crew.epoch();
-            scope.spawn(move || while crew.help(1, seen, Duration::from_secs(60)) {});
+            scope.spawn(move || {
+                let mut lanes = Lanes::default();
+                while crew.help(1, seen, Duration::from_secs(60), &mut lanes) {}
+            });
             // Stops the helper even if `owner` panics.
             struct Stop<'a>(&'a Crew);
             impl Drop for Stop<'_> {
@@ -363,7 +375,7 @@ mod tests {
 
     #[test]
     fn an_unclaimed_offer_comes_back_to_the_owner() {
-        let crew = Crew::new(2, Vec::new());
+        let crew = Crew::new(2);
         let mate = crew.mate(0);
         assert!(!mate.wanted(), "nobody is idle");
         mate.offer(Task::Crc {
@@ -462,7 +474,6 @@ mod tests {
                     assert!(stitched, "every segment was found in one of the parts");
                     assert!(got == text, "seed {seed}, join at {join_at}");
                     mate.give_back(helper, lanes);
-                    assert!(lock(&mate.crew.slots[1].lanes).is_some());
                 });
             }
         }

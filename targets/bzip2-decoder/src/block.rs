@@ -96,6 +96,11 @@ impl Scratch {
         }
     }
 
+    /// The walk buffers, for lending to another thread's walk while this one is idle.
+    pub(crate) fn lanes_mut(&mut self) -> &mut bwt::Lanes {
+        &mut self.lanes
+    }
+
     /// Decodes the block whose header starts right after the block magic (`reader` is positioned
     /// there). On success `bwt_out[..len]` holds the pre-RLE1 bytes.
     pub(crate) fn decode_block(

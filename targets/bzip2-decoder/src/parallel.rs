@@ -25,7 +25,6 @@ use std::time::Duration;
 use crate::assist::{Crew, Mate};
 use crate::bits::BitReader;
 use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
-use crate::bwt::Lanes;
 use crate::crc;
 use crate::error::Error;
 use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
@@ -160,7 +159,7 @@ impl Shared<'_> {
             if self.jobs.get().is_some() && board.next >= self.jobs().len() && board.running == 0 {
                 return;
             }
-            board = self.idle(board, me, &mut spun_out);
+            board = self.idle(board, me, &mut spun_out, scratch);
         }
     }
 
@@ -171,12 +170,13 @@ impl Shared<'_> {
         board: MutexGuard<'s, Board>,
         me: usize,
         spun_out: &mut bool,
+        scratch: &mut Scratch,
     ) -> MutexGuard<'s, Board> {
         if self.crew.spins() && board.running > 0 && !*spun_out {
             // Read under the lock: a change after this moves the epoch on.
             let seen = self.crew.epoch();
             drop(board);
-            *spun_out = self.crew.help(me, seen, SPIN_BUDGET);
+            *spun_out = self.crew.help(me, seen, SPIN_BUDGET, scratch.lanes_mut());
             self.lock()
         } else {
             *spun_out = false;
@@ -258,7 +258,7 @@ impl Shared<'_> {
             }
             board = match self.claim(&mut board) {
                 Some(job) => self.run(board, job, scratch, MAIN),
-                None => self.idle(board, MAIN, &mut spun_out),
+                None => self.idle(board, MAIN, &mut spun_out, scratch),
             };
         }
     }
@@ -303,8 +303,6 @@ fn decode_speculatively(
 pub(crate) struct Pool {
     pub(crate) scratches: Vec<Scratch>,
     outs: Vec<Vec<u8>>,
-    /// Walk buffers that threads lend when helping.
-    help_lanes: Vec<Lanes>,
 }
 
 /// The main thread's index among the decoding threads (workers are `1..threads`).
@@ -334,7 +332,7 @@ pub(crate) fn decompress_parallel(
             results: Vec::new(),
         }),
         changed: Condvar::new(),
-        crew: Crew::new(threads, std::mem::take(&mut pool.help_lanes)),
+        crew: Crew::new(threads),
         spare: Mutex::new(std::mem::take(&mut pool.outs)),
         jobs: OnceLock::new(),
     };
@@ -364,11 +362,9 @@ pub(crate) fn decompress_parallel(
         }
         result
     });
-    let Shared { spare, crew, .. } = shared;
-    if let Ok(spare) = spare.into_inner() {
+    if let Ok(spare) = shared.spare.into_inner() {
         pool.outs = spare;
     }
-    pool.help_lanes = crew.into_lanes();
     result
 }
 

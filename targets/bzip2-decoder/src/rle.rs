@@ -92,6 +92,10 @@ impl Unrle {
         out: &mut Vec<u8>,
         limit: u64,
     ) -> Result<(), EmitError> {
+        // The output is rarely shorter than the block: one allocation instead of a doubling series
+        // of copies (and the page faults of each copy) for a fresh buffer.
+        let room = usize::try_from(limit.saturating_sub(out.len() as u64)).unwrap_or(usize::MAX);
+        out.reserve((block.len() - self.pos).min(room));
         while self.pos < block.len() {
             let (literal, run) = scan(&block[self.pos..], usize::MAX, &mut self.state)
                 .map_err(|_| EmitError::MissingRunLength)?;
