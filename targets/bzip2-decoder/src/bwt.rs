@@ -259,9 +259,39 @@ pub(crate) fn walk_part(
     plan: &Walk,
     next: &AtomicUsize,
     lanes: &mut Lanes,
-    mut poll: impl FnMut(),
+    poll: impl FnMut(),
 ) {
-    let len = plan.len;
+    walk_lanes(
+        tt,
+        plan,
+        next,
+        lanes,
+        poll,
+        lane_region(plan.len, plan.shift),
+    );
+}
+
+/// Bytes of `Lanes::buf` each lane may fill. Lanes step in turn and take segments as they finish
+/// them, so each walks about `len / LANES`; twice that plus sixteen strides leaves a wide margin, and
+/// a lane that does fill its region stops, which makes stitching fall back to the plain walk (still
+/// correct). Small blocks get the whole length. (Six full-length regions were 5.4 MB for a `-9`
+/// block, which `calloc` clears by hand once the allocator recycles memory: 1300 page faults.)
+fn lane_region(len: usize, shift: u32) -> usize {
+    if len <= 1 << 16 {
+        len
+    } else {
+        (2 * len / LANES + (16 << shift)).min(len)
+    }
+}
+
+fn walk_lanes(
+    tt: &[AtomicU32],
+    plan: &Walk,
+    next: &AtomicUsize,
+    lanes: &mut Lanes,
+    mut poll: impl FnMut(),
+    region: usize,
+) {
     lanes.segments.clear();
     lanes.segments.resize(
         plan.total,
@@ -271,12 +301,12 @@ pub(crate) fn walk_part(
             end: 0,
         },
     );
-    if lanes.buf.len() < LANES * len {
-        // A fresh zeroed allocation comes straight from the OS: the pages no lane writes (most of
-        // them) are never touched. `resize` would write zeros to all of them first.
-        lanes.buf = vec![0; LANES * len];
+    if lanes.buf.len() < LANES * region {
+        // A fresh zeroed allocation: when it comes straight from the OS, the pages no lane writes
+        // are never touched. `resize` would write zeros to all of them first.
+        lanes.buf = vec![0; LANES * region];
     }
-    let buf = &mut lanes.buf[..LANES * len];
+    let buf = &mut lanes.buf[..LANES * region];
     let segments = &mut lanes.segments;
     // Ids are taken from `next` a batch at a time: the atomic add is a locked instruction, which
     // waits for the lanes' loads in flight, and one per segment cost 7 % on `-1` blocks.
@@ -300,8 +330,9 @@ pub(crate) fn walk_part(
     let mut seg_at = [0usize; LANES];
     let mut cursor = [0usize; LANES];
     let mut live = [false; LANES];
+    let ends: [usize; LANES] = std::array::from_fn(|lane| (lane + 1) * region);
     for lane in 0..LANES {
-        cursor[lane] = lane * len;
+        cursor[lane] = lane * region;
         if let Some(id) = claim() {
             seg[lane] = id;
             seg_at[lane] = cursor[lane];
@@ -311,13 +342,17 @@ pub(crate) fn walk_part(
     }
 
     // All lanes busy: one step of each per round. A step loads the entry at `pos`, emits its byte and
-    // moves on, ending the segment when the successor is a mark. A lane can walk at most `len` bytes
-    // (every segment once), so its region of `buf` never overflows.
+    // moves on, ending the segment when the successor is a mark. A lane whose region is full stops
+    // with its segment unrecorded.
     // One step of lane `$lane`; written out once per lane (a `for` over the lanes was not
     // unrolled, which left the lanes' state in memory and cost the walk 60 %).
     macro_rules! step {
         ($lane:literal, $rounds:lifetime) => {{
             let lane = $lane;
+            if cursor[lane] == ends[lane] {
+                live[lane] = false;
+                continue $rounds;
+            }
             let entry = tt[pos[lane]].load(Relaxed);
             buf[cursor[lane]] = entry as u8;
             cursor[lane] += 1;
@@ -355,7 +390,12 @@ pub(crate) fn walk_part(
             continue;
         }
         let mut p = pos[lane];
+        let mut full = false;
         loop {
+            if cursor[lane] == ends[lane] {
+                full = true;
+                break;
+            }
             let entry = tt[p].load(Relaxed);
             buf[cursor[lane]] = entry as u8;
             cursor[lane] += 1;
@@ -363,6 +403,9 @@ pub(crate) fn walk_part(
             if is_mark(p) {
                 break;
             }
+        }
+        if full {
+            continue;
         }
         segments[seg[lane]] = Segment {
             at: seg_at[lane] as u32,
@@ -396,7 +439,7 @@ pub(crate) fn stitch(tt: &[AtomicU32], plan: &Walk, parts: &[&Lanes], out: &mut 
             break;
         };
         let (at, n, end) = (at as usize, n as usize, end as usize);
-        if n > len - written {
+        if n == 0 || n > len - written {
             break;
         }
         out[written..written + n].copy_from_slice(&buf[at..at + n]);
@@ -523,6 +566,31 @@ pub(crate) mod tests {
             .collect();
         let orig_ptr = rotations.iter().position(|&r| r == 0).unwrap_or(0);
         (text, column, orig_ptr)
+    }
+
+    #[test]
+    fn a_lane_that_fills_its_region_makes_the_walk_fall_back_not_fail() {
+        let (text, column, orig) = real_bwt(20_000, 2);
+        let tt = build_tt(&column);
+        let plan = Walk::plan(text.len(), orig).expect("a large block");
+        for region in [1, 100, 2_000, 3_000] {
+            let mut lanes = Lanes::default();
+            walk_lanes(&tt, &plan, &AtomicUsize::new(0), &mut lanes, || {}, region);
+            let mut got = vec![0u8; text.len()];
+            let stitched = stitch(&tt, &plan, &[&lanes], &mut got);
+            assert!(
+                !stitched,
+                "region {region}: six regions cannot hold 20000 bytes"
+            );
+            assert!(got == text, "region {region}: the plain walk redid it");
+        }
+        // Regions that do hold the block.
+        let mut lanes = Lanes::default();
+        walk_lanes(&tt, &plan, &AtomicUsize::new(0), &mut lanes, || {}, 20_000);
+        let mut got = vec![0u8; text.len()];
+        assert!(stitch(&tt, &plan, &[&lanes], &mut got) && got == text);
+        assert_eq!(lane_region(20_000, 4), 20_000);
+        assert_eq!(lane_region(900_000, 10), 300_000 + 16 * 1024);
     }
 
     #[test]
