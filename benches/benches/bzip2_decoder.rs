@@ -21,8 +21,9 @@
 //! Each reused pair is then timed once more in alternation, one call of each per round, and the
 //! median of the per-round ratios is printed with a 95 % confidence interval ("paired"): the
 //! separately recorded p50s drift apart by ±10–20 % on a shared VM, the paired ratio much less.
-//! Next to it, two independent one-thread decodes run at once show the machine's own ceiling for
-//! two threads at that moment (it was 1.6–1.9 on this 2-vCPU VM depending on the neighbours).
+//! Every round also runs two independent one-thread decodes at once: the machine's own ceiling for
+//! two threads at that moment (1.5–1.98 on this 2-vCPU VM, depending on the neighbours), and the
+//! efficiency is the speed-up over that ceiling.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -226,9 +227,10 @@ fn reused_pair(
     (one, two)
 }
 
-/// Adds the p50 ratio of the reused pair and, when both ran, a paired measurement of the same two
-/// decoders timed in alternation (see [`gauntlet_bench::paired_speedup`]): on a machine whose speed
-/// drifts, the paired median is the figure to judge the thread-scaling goal by.
+/// Adds the p50 ratio of the reused pair and, when both ran, the same two decoders timed in
+/// alternation together with the machine's own two-thread ceiling (see
+/// [`gauntlet_bench::thread_scaling`]): on a machine whose speed drifts, these are the figures to
+/// judge the thread-scaling goal by.
 fn push_reused_ratio(
     ratios: &mut Vec<String>,
     case: &str,
@@ -257,17 +259,25 @@ fn push_reused_ratio(
             out.len()
         }
     };
-    let paired =
-        gauntlet_bench::paired_speedup(gauntlet_bench::record_time(), decoder(1), decoder(2));
+    let scaling = gauntlet_bench::thread_scaling(
+        gauntlet_bench::record_time(),
+        decoder(1),
+        decoder(2),
+        decoder(1),
+    );
+    let (speedup, ceiling, efficiency) = (scaling.speedup, scaling.ceiling, scaling.efficiency);
     ratios.push(format!(
-        "{case}: reused decompressor, 2 threads/ours = {:.2}x paired (95% CI {:.2}-{:.2}, {} alternating rounds)",
-        paired.median, paired.low, paired.high, paired.rounds
-    ));
-    let ceiling =
-        gauntlet_bench::two_at_once(gauntlet_bench::record_time(), decoder(1), decoder(1));
-    ratios.push(format!(
-        "{case}: two independent one-thread decodes at once = {:.2}x one alone (95% CI {:.2}-{:.2}): this machine's ceiling for 2 threads right now",
-        ceiling.median, ceiling.low, ceiling.high
+        "{case}: reused decompressor, 2 threads/ours = {:.2}x paired (95% CI {:.2}-{:.2}); ceiling (two one-thread decodes at once) {:.2}x (CI {:.2}-{:.2}); efficiency {:.2} (CI {:.2}-{:.2}); {} rounds",
+        speedup.median,
+        speedup.low,
+        speedup.high,
+        ceiling.median,
+        ceiling.low,
+        ceiling.high,
+        efficiency.median,
+        efficiency.low,
+        efficiency.high,
+        speedup.rounds
     ));
 }
 
