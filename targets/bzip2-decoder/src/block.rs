@@ -58,7 +58,7 @@ pub(crate) struct BlockInfo {
 }
 
 /// Reusable buffers for decoding blocks, allocated once: the column (1 byte per byte of block size),
-/// the links (4), the output (1), and lane buffers reserving 6 more of which a walk touches about 1.
+/// the links (4), the output (1), and lane buffers of about 2 (twice each of six lanes' share).
 #[derive(Debug)]
 pub(crate) struct Scratch {
     /// The BWT's last column, as Huffman/MTF decoding produces it (shared with a helping thread
