@@ -81,10 +81,11 @@ fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64
         input
             .read_to_end(&mut compressed)
             .with_context(|| format!("{name}: read failed"))?;
-        let done = Options::new()
-            .threads(args.threads)
-            .decompress(&compressed)
-            .with_context(|| format!("{name}: not a valid bzip2 file"))?;
+        // The same line as the streaming path below: the error says what was wrong and where.
+        let done = match Options::new().threads(args.threads).decompress(&compressed) {
+            Ok(done) => done,
+            Err(format_error) => bail!("{name}: {format_error}"),
+        };
         out.write_all(&done.data)
             .context("writing the output failed")?;
         return Ok(done.trailing_garbage.map(|at| at as u64));

@@ -88,6 +88,15 @@ fn corrupt_or_truncated_input_is_one_error_line_and_nonzero_exit() {
             "{stderr:?}"
         );
     }
+    // One thread (streaming) and several (one-shot) report a bad file with the same line.
+    for input in [&good[..good.len() / 2], &corrupt[..], b"not bzip2 at all"] {
+        let serial = run(&[], input);
+        let parallel = run(&["--threads", "2"], input);
+        assert_eq!(
+            String::from_utf8_lossy(&serial.stderr),
+            String::from_utf8_lossy(&parallel.stderr)
+        );
+    }
     let out = run(&["--threads", "0"], b"");
     assert!(!out.status.success());
     let out = run(&["/nonexistent/file.bz2"], b"");
