@@ -430,32 +430,42 @@ pub fn paired_speedup<R, S>(
     mut base: impl FnMut() -> R,
     mut new: impl FnMut() -> S,
 ) -> PairedSpeedup {
-    let mut timed_base = || {
-        let t = Instant::now();
-        black_box(base());
-        t.elapsed().as_nanos().max(1) as f64
-    };
-    let mut timed_new = || {
-        let t = Instant::now();
-        black_box(new());
-        t.elapsed().as_nanos().max(1) as f64
-    };
-    // Warm-up round: first-call costs (page faults, thread stacks) are not what is compared.
-    timed_base();
-    timed_new();
-    let end = Instant::now() + time;
-    let mut ratios = Vec::new();
-    while ratios.len() < 11 || (Instant::now() < end && ratios.len() < 100_000) {
-        let (b, n) = if ratios.len() % 2 == 0 {
-            let b = timed_base();
-            (b, timed_new())
-        } else {
-            let n = timed_new();
-            (timed_base(), n)
-        };
-        ratios.push(b / n);
-    }
+    let ratios = alternating_rounds(time, |flip| {
+        let (b, n) = time_both(flip, &mut base, &mut new);
+        b / n
+    });
     summarise_ratios(ratios)
+}
+
+/// Nanoseconds one call of `op` takes.
+fn time_call<R>(op: &mut impl FnMut() -> R) -> f64 {
+    let t = Instant::now();
+    black_box(op());
+    t.elapsed().as_nanos().max(1) as f64
+}
+
+/// The times of one call of `a` and one of `b`, run in the order `b, a` when `flip` is set.
+fn time_both<R, S>(flip: bool, a: &mut impl FnMut() -> R, b: &mut impl FnMut() -> S) -> (f64, f64) {
+    if flip {
+        let tb = time_call(b);
+        (time_call(a), tb)
+    } else {
+        let ta = time_call(a);
+        (ta, time_call(b))
+    }
+}
+
+/// Runs `round` once to warm up (first-call costs such as page faults and thread stacks are not
+/// what is compared), then for about `time` and at least 11 rounds, flipping its argument every
+/// round (ABBA); returns the results of the timed rounds.
+fn alternating_rounds<T>(time: Duration, mut round: impl FnMut(bool) -> T) -> Vec<T> {
+    round(false);
+    let end = Instant::now() + time;
+    let mut results = Vec::new();
+    while results.len() < 11 || (Instant::now() < end && results.len() < 100_000) {
+        results.push(round(results.len() % 2 == 1));
+    }
+    results
 }
 
 /// A two-thread speed-up read against what the machine offers at that moment: see
@@ -487,24 +497,8 @@ pub fn thread_scaling<R: Send, S>(
     mut one_more: impl FnMut() -> R + Send,
 ) -> ThreadScaling {
     let barrier = std::sync::Barrier::new(2);
-    let mut round = |flip: bool| {
-        let mut timed_one = || {
-            let t = Instant::now();
-            black_box(one());
-            t.elapsed().as_nanos().max(1) as f64
-        };
-        let mut timed_two = || {
-            let t = Instant::now();
-            black_box(two());
-            t.elapsed().as_nanos().max(1) as f64
-        };
-        let (t1, t2) = if flip {
-            let t2 = timed_two();
-            (timed_one(), t2)
-        } else {
-            let t1 = timed_one();
-            (t1, timed_two())
-        };
+    let rounds = alternating_rounds(time, |flip| {
+        let (t1, t2) = time_both(flip, &mut one, &mut two);
         let together = std::thread::scope(|scope| {
             let other = scope.spawn(|| {
                 barrier.wait();
@@ -518,20 +512,11 @@ pub fn thread_scaling<R: Send, S>(
             t.elapsed().as_nanos().max(1) as f64
         });
         (t1 / t2, 2.0 * t1 / together, together / (2.0 * t2))
-    };
-    round(false);
-    let end = Instant::now() + time;
-    let (mut speedups, mut ceilings, mut efficiencies) = (Vec::new(), Vec::new(), Vec::new());
-    while speedups.len() < 11 || (Instant::now() < end && speedups.len() < 100_000) {
-        let (speedup, ceiling, efficiency) = round(speedups.len() % 2 == 1);
-        speedups.push(speedup);
-        ceilings.push(ceiling);
-        efficiencies.push(efficiency);
-    }
+    });
     ThreadScaling {
-        speedup: summarise_ratios(speedups),
-        ceiling: summarise_ratios(ceilings),
-        efficiency: summarise_ratios(efficiencies),
+        speedup: summarise_ratios(rounds.iter().map(|r| r.0).collect()),
+        ceiling: summarise_ratios(rounds.iter().map(|r| r.1).collect()),
+        efficiency: summarise_ratios(rounds.iter().map(|r| r.2).collect()),
     }
 }
 
