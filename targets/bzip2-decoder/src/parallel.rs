@@ -400,25 +400,20 @@ fn chain(
                 Marker::Block => {}
             }
             // Until the scan has posted the jobs, blocks are decoded here directly (and helped).
-            let job = {
+            let (index, direct) = {
                 let mut board = shared.lock();
                 match shared.jobs.get() {
-                    Some(jobs) => Ok(jobs.binary_search(&cursor).ok()),
+                    Some(jobs) => (jobs.binary_search(&cursor).ok(), false),
                     None => {
                         board.direct = cursor;
                         board.running += 1;
-                        Err(shared.crew.mate(MAIN))
+                        (None, true)
                     }
                 }
             };
-            let (speculative, mate) = match job {
-                Ok(Some(index)) => (
-                    Some(shared.take(index, main_scratch.get_or_insert_with(Scratch::new))),
-                    None,
-                ),
-                Ok(None) => (None, None),
-                Err(mate) => (None, Some(mate)),
-            };
+            let speculative = index
+                .map(|index| shared.take(index, main_scratch.get_or_insert_with(Scratch::new)));
+            let mate = direct.then(|| shared.crew.mate(MAIN));
             let usable =
                 speculative.filter(|d| d.bwt_len <= level as usize * 100_000 && d.result.is_ok());
             let crc = match usable {
