@@ -8,9 +8,9 @@
 //! every real block starts with the magic) is decoded on the main thread. Every bit on the chain is
 //! decoded by the same code as the serial decoder, so both return the same bytes and the same error.
 //!
-//! The scan (half a millisecond for a 1.3 MB file, a twentieth of a two-thread decode at `-1`) is
-//! not waited for: the first worker scans while the main thread decodes the first block directly,
-//! and the jobs the scan posts start after whatever the main thread has reached by then.
+//! The scan (0.5 ms in one trace of the 380 kB `-1` bench file, a twenty-fifth of its two-thread
+//! decode) is not waited for: the first worker scans while the main thread decodes the first block
+//! directly, and the jobs the scan posts start after whatever the main thread has reached by then.
 //!
 //! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
 //! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore spins
