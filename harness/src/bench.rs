@@ -6,14 +6,13 @@
 //! Deciding whether something got slower is `cargo harness compare`'s job: one process run on a
 //! shared machine is an anecdote.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::SystemTime;
 
 use anyhow::{Result, bail};
 use gauntlet_bench::{BenchRecord, fmt_ns};
 
-use crate::sys;
+use crate::project::{BenchTarget, Project};
+use crate::{exit, sys};
 
 /// Options of `cargo harness bench`.
 #[derive(clap::Args, Debug)]
@@ -34,52 +33,45 @@ pub struct Args {
     pub time_ms: Option<u64>,
 }
 
-/// Bench files declared in `<root>/benches/Cargo.toml`.
-pub fn bench_names(root: &Path) -> Result<Vec<String>> {
-    let path = root.join("benches/Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    let doc: toml::Table = text
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{} is not valid TOML: {e}", path.display()))?;
-    Ok(doc
-        .get("bench")
-        .and_then(|b| b.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|b| b.get("name")?.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
-/// Run `cargo harness bench`.
-pub fn run(args: Args) -> Result<u8> {
-    let root = sys::workspace_root();
-    let names = bench_names(&root)?;
-    let selected: Vec<&String> = names
+/// The bench targets `--bench` selects (all when it is not given).
+pub fn select<'a>(all: &'a [BenchTarget], bench: Option<&str>) -> Result<Vec<&'a BenchTarget>> {
+    if all.is_empty() {
+        return Err(exit::usage(
+            "this project declares no benches: add a criterion bench under benches/ \
+             (`[[bench]] harness = false`)",
+        ));
+    }
+    let selected: Vec<&BenchTarget> = all
         .iter()
-        .filter(|n| args.bench.as_ref().is_none_or(|f| n.contains(f.as_str())))
+        .filter(|b| bench.is_none_or(|f| b.name.contains(f)))
         .collect();
     if selected.is_empty() {
-        bail!(
-            "no bench file matches {:?}; bench files are: {}",
-            args.bench.as_deref().unwrap_or(""),
+        let names: Vec<&str> = all.iter().map(|b| b.name.as_str()).collect();
+        return Err(exit::usage(format!(
+            "no bench target matches --bench {:?}; bench targets are: {}",
+            bench.unwrap_or(""),
             names.join(", ")
-        );
+        )));
     }
+    Ok(selected)
+}
+
+/// Run `cargo gauntlet bench`.
+pub fn run(args: Args, project: &Project) -> Result<u8> {
+    let all = project.benches();
+    let selected = select(&all, args.bench.as_deref())?;
     if args.time_ms == Some(0) {
-        bail!("--time-ms 0 records nothing; give a positive number of milliseconds");
+        return Err(exit::usage(
+            "--time-ms 0 records nothing; give a positive number of milliseconds",
+        ));
     }
     warn_if_loaded();
-    let out = sys::gauntlet_dir(&root).join("bench");
+    let out = project.gauntlet_dir().join("bench");
     let started = SystemTime::now();
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(&root)
-        .args(["bench", "-p", "gauntlet-bench"])
-        .env("GAUNTLET_BENCH_OUT", &out);
-    for name in &selected {
-        cmd.args(["--bench", name.as_str()]);
+    let mut cmd = project.cargo("bench");
+    cmd.env("GAUNTLET_BENCH_OUT", &out);
+    for b in &selected {
+        cmd.args(["--package", &b.package, "--bench", &b.name]);
     }
     if args.quick {
         cmd.env("GAUNTLET_BENCH_QUICK", "1");
@@ -185,12 +177,23 @@ fn warn_if_loaded() {
 mod tests {
     use super::*;
 
+    fn bt(package: &str, name: &str) -> BenchTarget {
+        BenchTarget {
+            package: package.into(),
+            name: name.into(),
+            native: false,
+        }
+    }
+
     #[test]
-    fn bench_names_come_from_the_manifest() {
-        let names = bench_names(&sys::workspace_root()).unwrap();
-        assert!(names.iter().any(|n| n == "retry_counter"), "{names:?}");
-        assert!(names.iter().any(|n| n == "fixture"), "{names:?}");
-        let e = bench_names(Path::new("/nonexistent")).unwrap_err();
-        assert!(e.to_string().contains("cannot read"), "{e}");
+    fn benches_are_selected_by_name_and_unknown_ones_are_usage_errors() {
+        let all = [bt("p", "parse"), bt("p", "parse_long"), bt("q", "sort")];
+        let names = |s: Vec<&BenchTarget>| s.iter().map(|b| b.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(select(&all, Some("parse")).unwrap()), ["parse", "parse_long"]);
+        assert_eq!(select(&all, None).unwrap().len(), 3);
+        let e = select(&all, Some("nope")).unwrap_err();
+        assert_eq!(exit::code_of(&e), exit::USAGE);
+        assert!(e.to_string().contains("parse, parse_long, sort"), "{e}");
+        assert_eq!(exit::code_of(&select(&[], None).unwrap_err()), exit::USAGE);
     }
 }

@@ -22,9 +22,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::sys;
+use crate::config::CompareConfig;
+use crate::project::{self, BenchTarget, Project};
+use crate::{exit, sys};
 use analysis::{Comparison, Policy, SideInfo};
-use runner::{RunPlan, Side, Source};
+use runner::{Built, RunPlan, Side, Source};
 
 /// Options of `cargo harness compare`.
 #[derive(clap::Args, Debug)]
@@ -41,17 +43,21 @@ pub struct Args {
     pub filter: Option<String>,
     /// Process runs per side. On a shared machine more short runs beat fewer long ones: the
     /// noise that matters is the state of the machine during a run, not the samples within it.
-    #[arg(long, default_value_t = 20)]
-    pub runs: u32,
+    /// [default: `[compare] runs` of gauntlet.toml, else 20]
+    #[arg(long)]
+    pub runs: Option<u32>,
     /// Recording time per bench per process run, in milliseconds.
-    #[arg(long, default_value_t = 500)]
-    pub time_ms: u64,
+    /// [default: `[compare] time_ms`, else 500]
+    #[arg(long)]
+    pub time_ms: Option<u64>,
     /// Smallest slowdown, in percent, that counts as a regression.
-    #[arg(long, default_value_t = 5.0)]
-    pub threshold: f64,
+    /// [default: `[compare] threshold_pct`, else 5]
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Family-wise false-alarm rate over all gated statistics.
-    #[arg(long, default_value_t = 0.05)]
-    pub alpha: f64,
+    /// [default: `[compare] alpha`, else 0.05]
+    #[arg(long)]
+    pub alpha: Option<f64>,
     /// Extra environment for the base's runs (repeatable), e.g. for calibration.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_env)]
     pub base_env: Vec<(String, String)>,
@@ -78,7 +84,25 @@ fn min_runs(alpha: f64) -> usize {
         .unwrap_or(1000)
 }
 
-fn check_args(args: &Args) -> Result<()> {
+/// The flags with gauntlet.toml's `[compare]` and the built-in defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Knobs {
+    runs: u32,
+    time_ms: u64,
+    threshold: f64,
+    alpha: f64,
+}
+
+fn knobs(args: &Args, config: &CompareConfig) -> Knobs {
+    Knobs {
+        runs: args.runs.or(config.runs).unwrap_or(20),
+        time_ms: args.time_ms.or(config.time_ms).unwrap_or(500),
+        threshold: args.threshold.or(config.threshold_pct).unwrap_or(5.0),
+        alpha: args.alpha.or(config.alpha).unwrap_or(0.05),
+    }
+}
+
+fn check_args(args: &Knobs) -> Result<()> {
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         bail!("--alpha must be between 0 and 1, got {}", args.alpha);
     }
@@ -103,28 +127,50 @@ fn check_args(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Run `cargo harness compare`.
-pub fn run(args: Args) -> Result<u8> {
-    check_args(&args)?;
-    let root = sys::workspace_root();
-    let gauntlet = sys::gauntlet_dir(&root);
+/// Run `cargo gauntlet compare`.
+pub fn run(args: Args, project: &Project) -> Result<u8> {
+    let knobs = knobs(&args, &project.config.compare);
+    check_args(&knobs).map_err(|e| exit::usage(format!("{e:#}")))?;
+    let root = project.root.clone();
+    let gauntlet = project.gauntlet_dir();
     let compare_dir = gauntlet.join("compare");
     let base = runner::resolve(&root, "base", &args.base, &args.base_env)?;
     let head = runner::resolve(&root, "head", &args.head, &args.head_env)?;
     let shared_build = base.source == head.source;
 
-    let base_dir = runner::checkout(&root, &compare_dir, &base)?;
-    let head_dir = if shared_build {
-        base_dir.clone()
-    } else {
-        runner::checkout(&root, &compare_dir, &head)?
+    // Both sides build in the project's own target directory (its dependencies are usually
+    // built already); committed sides share one worktree, checked out in turn, so the second
+    // build only recompiles what differs. Executables are copied aside before it moves on.
+    let mut worktree = runner::Worktree::new(&root, compare_dir.join("worktree"))?;
+    let mut prepare = |side: &Side| -> Result<Built> {
+        let dir = match &side.source {
+            Source::WorkingTree => root.clone(),
+            Source::Commit(c) => worktree.checkout(c)?,
+        };
+        let all = project::benches_in(&dir)
+            .with_context(|| format!("cannot read the benches of {} {}", side.role, side.spec))?;
+        let wanted: Vec<BenchTarget> = all
+            .iter()
+            .filter(|b| args.bench.as_deref().is_none_or(|f| b.name.contains(f)))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            eprintln!(
+                "note: {} {} has no bench matching {:?}",
+                side.role,
+                side.spec,
+                args.bench.as_deref().unwrap_or("")
+            );
+        }
+        runner::build(
+            side,
+            &dir,
+            &project.target_dir,
+            &wanted,
+            &compare_dir.join("bin").join(side.role),
+        )
     };
-    let wanted = select_benches(&base_dir, &head_dir, args.bench.as_deref())?;
-    let target_of = |side: &Side| match side.source {
-        Source::WorkingTree => sys::target_dir(&root),
-        Source::Commit(_) => compare_dir.join(format!("target-{}", side.role)),
-    };
-    let base_built = runner::build(&base, &base_dir, &target_of(&base), &wanted)?;
+    let base_built = prepare(&base)?;
     let head_built = if shared_build {
         eprintln!(
             "base and head are the same build ({}): an A/A comparison",
@@ -132,20 +178,31 @@ pub fn run(args: Args) -> Result<u8> {
         );
         base_built.clone()
     } else {
-        runner::build(&head, &head_dir, &target_of(&head), &wanted)?
+        prepare(&head)?
     };
-    let common: Vec<String> = wanted
+    drop(worktree);
+    let mut names: Vec<&String> = base_built
+        .executables
+        .keys()
+        .chain(head_built.executables.keys())
+        .collect();
+    names.sort();
+    names.dedup();
+    let common: Vec<String> = names
         .iter()
         .filter(|n| {
-            base_built.executables.contains_key(*n) && head_built.executables.contains_key(*n)
+            base_built.executables.contains_key(**n) && head_built.executables.contains_key(**n)
         })
-        .cloned()
+        .map(|n| (*n).clone())
         .collect();
-    for n in wanted.iter().filter(|n| !common.contains(n)) {
-        eprintln!("note: bench file {n} exists on one side only; skipped");
+    for n in names.iter().filter(|n| !common.contains(n)) {
+        eprintln!("note: bench {n} exists on one side only; skipped");
     }
     if common.is_empty() {
-        bail!("no bench file exists on both sides");
+        return Err(exit::usage(match &args.bench {
+            Some(f) => format!("no bench matching --bench {f:?} exists on both sides"),
+            None => "no bench exists on both sides".to_owned(),
+        }));
     }
 
     let out = args
@@ -153,8 +210,8 @@ pub fn run(args: Args) -> Result<u8> {
         .clone()
         .unwrap_or_else(|| compare_dir.join(format!("{}-{}", base.label, head.label)));
     let plan = RunPlan {
-        runs: args.runs as usize,
-        time_ms: args.time_ms,
+        runs: knobs.runs as usize,
+        time_ms: knobs.time_ms,
         filter: args.filter.clone(),
         benches: common,
     };
@@ -171,8 +228,8 @@ pub fn run(args: Args) -> Result<u8> {
         &out.join("runs"),
     )?;
     let policy = Policy {
-        threshold_pct: args.threshold,
-        alpha: args.alpha,
+        threshold_pct: knobs.threshold,
+        alpha: knobs.alpha,
         ..Policy::default()
     };
     let comparison = analysis::analyse(
@@ -180,7 +237,7 @@ pub fn run(args: Args) -> Result<u8> {
         side_info(&root, &head),
         &recorded.base,
         &recorded.head,
-        args.time_ms,
+        knobs.time_ms,
         policy,
     );
     write_outputs(&out, &gauntlet, &comparison)?;
@@ -189,33 +246,7 @@ pub fn run(args: Args) -> Result<u8> {
         "comparison: {} (JSON, Markdown, HTML, SVG curves)",
         out.display()
     );
-    Ok(u8::from(comparison.regressions > 0))
-}
-
-/// Bench files matching `filter` on either side (a file on one side only is reported later).
-fn select_benches(base_dir: &Path, head_dir: &Path, filter: Option<&str>) -> Result<Vec<String>> {
-    let mut names = crate::bench::bench_names(base_dir)
-        .with_context(|| format!("cannot read {}/benches/Cargo.toml", base_dir.display()))?;
-    for n in crate::bench::bench_names(head_dir)
-        .with_context(|| format!("cannot read {}/benches/Cargo.toml", head_dir.display()))?
-    {
-        if !names.contains(&n) {
-            names.push(n);
-        }
-    }
-    let selected: Vec<String> = names
-        .iter()
-        .filter(|n| filter.is_none_or(|f| n.contains(f)))
-        .cloned()
-        .collect();
-    if selected.is_empty() {
-        bail!(
-            "no bench file matches {:?}; bench files are: {}",
-            filter.unwrap_or(""),
-            names.join(", ")
-        );
-    }
-    Ok(selected)
+    Ok(comparison.exit_code())
 }
 
 fn side_info(root: &Path, side: &Side) -> SideInfo {

@@ -9,7 +9,7 @@
 //! (JSON regions, lcov lines) against the same binaries, so the three pictures are directly
 //! comparable, and renders the merged one as HTML. Output: `target/gauntlet/coverage/<date>-<commit>/`
 //! (`index.html`, `html/`, `lcov.info`, `summary.json`) and one line in
-//! `target/gauntlet/coverage/history.jsonl`. Exit 2 when `coverage/policy.toml` is not met, 1 when
+//! `target/gauntlet/coverage/history.jsonl`. Exit 2 when the `[coverage]` policy of gauntlet.toml is not met, 1 when
 //! a test failed (the report is still written, but kept out of the history).
 
 mod export;
@@ -27,9 +27,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::sys;
+use crate::project::Project;
+use crate::{exit, sys};
 use export::Export;
-use policy::Policy;
+pub use policy::Policy;
 use summary::{CrateInfo, Side, Summary, Verdict};
 
 /// Options of `cargo harness coverage`.
@@ -41,16 +42,16 @@ pub struct Args {
     /// Build and run with the nightly toolchain, which adds doc tests and branch coverage.
     #[arg(long)]
     nightly: bool,
-    /// Coverage policy [default: coverage/policy.toml].
-    #[arg(long, value_name = "FILE")]
-    policy: Option<PathBuf>,
+    /// Do not replay the cargo-fuzz package's corpora.
+    #[arg(long)]
+    no_fuzz: bool,
     /// Compare with the history but do not append this run to it.
     #[arg(long)]
     no_history: bool,
 }
 
 /// Run `cargo harness coverage`; 0 when the policy holds, 2 when it does not.
-pub fn run(args: Args) -> Result<u8> {
+pub fn run(args: Args, project: &Project) -> Result<u8> {
     let started = Instant::now();
     let mut phases: BTreeMap<String, f64> = BTreeMap::new();
     let mut phase = Instant::now();
@@ -59,19 +60,18 @@ pub fn run(args: Args) -> Result<u8> {
         phase = Instant::now();
     };
 
-    let cwd_root = sys::workspace_root();
-    let policy = load_policy(&cwd_root, args.policy.as_deref())?;
-    let (root, members) = metadata(&cwd_root)?;
-    let selected = workspace::select(&members, &args.packages)?;
-    if !sys::has_cargo_subcommand("llvm-cov") {
-        bail!("cargo-llvm-cov is not installed: run scripts/install-tools --coverage");
-    }
+    let policy = &project.config.coverage;
+    let root = project.root.to_string_lossy().into_owned();
+    let members = workspace::members(project);
+    let selected =
+        workspace::select(&members, &args.packages).map_err(|e| exit::usage(e.to_string()))?;
+    sys::ensure_cargo_tool("llvm-cov", "cargo-llvm-cov")?;
     let toolchain = Toolchain {
         nightly: args.nightly,
     };
     let tools = toolchain.llvm_tools()?;
 
-    let target = sys::target_dir(Path::new(&root));
+    let target = project.target_dir.clone();
     let build_dir =
         target
             .join("gauntlet-coverage")
@@ -93,8 +93,8 @@ pub fn run(args: Args) -> Result<u8> {
     let mut objects = toolchain.build(Path::new(&root), &env, &plan.build)?;
     lap("build", &mut phases);
 
-    let mut suites = Vec::new();
-    let mut failed = Vec::new();
+    let mut suites: Vec<String> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
     let mut run_suite = |name: &str, suite_args: &Option<Vec<String>>, side: &str| -> Result<()> {
         let Some(a) = suite_args else { return Ok(()) };
         eprintln!("coverage: running {name}");
@@ -113,7 +113,7 @@ pub fn run(args: Args) -> Result<u8> {
         suites.push(name.to_owned());
         Ok(())
     };
-    run_suite("fuzz corpus replay", &plan.fuzz, "fuzz")?;
+    run_suite("fuzz corpus replay tests", &plan.fuzz, "fuzz")?;
     run_suite(
         "tests (unit, integration, property, CLI)",
         &plan.tests,
@@ -122,6 +122,22 @@ pub fn run(args: Args) -> Result<u8> {
     run_suite("doc tests", &plan.doc, "tests")?;
     if !args.nightly {
         eprintln!("coverage: doc tests are not instrumented on stable (use --nightly)");
+    }
+    if let Some(fuzz_dir) = project.fuzz_dir().filter(|_| !args.no_fuzz) {
+        let replayed = replay_fuzz_corpora(
+            &toolchain,
+            &fuzz_dir,
+            &build_dir.join("fuzz-replay"),
+            &profiles.join("fuzz"),
+        )?;
+        objects.extend(replayed.binaries);
+        if !replayed.targets.is_empty() {
+            suites.push(format!(
+                "fuzz corpus replay ({} targets)",
+                replayed.targets.len()
+            ));
+        }
+        failed.extend(replayed.failed);
     }
     objects.extend(executables_under(&build_dir.join("doctestbins")));
     lap("tests", &mut phases);
@@ -149,10 +165,15 @@ pub fn run(args: Args) -> Result<u8> {
     }
 
     let measured: Vec<&str> = selected.iter().map(|p| p.dir.as_str()).collect();
+    // The fuzz package's own files (fuzz_targets/) are harness code, not code under test.
+    let fuzz_dir = project
+        .fuzz_dir()
+        .map(|d| d.to_string_lossy().trim_end_matches('/').to_owned());
     let others: Vec<&str> = members
         .iter()
         .filter(|m| !selected.contains(m))
         .map(|p| p.dir.as_str())
+        .chain(fuzz_dir.as_deref().filter(|d| *d != root))
         .collect();
     let cov = Cov {
         tools: &tools,
@@ -163,7 +184,7 @@ pub fn run(args: Args) -> Result<u8> {
     let date = utc_date(sys::unix_now());
     let commit = sys::commit_stamp(Path::new(&root));
     let run_name = run_name(&date, &commit, &selected, members.len());
-    let coverage_dir = sys::gauntlet_dir(Path::new(&root)).join("coverage");
+    let coverage_dir = project.gauntlet_dir().join("coverage");
     let out = coverage_dir.join(&run_name);
     let html_dir = out.join("html");
     if html_dir.exists() {
@@ -225,8 +246,8 @@ pub fn run(args: Args) -> Result<u8> {
     for key in policy.unmatched_keys(&crates) {
         eprintln!("note: policy minimum \"{key}\" matches no crate measured in this run");
     }
-    let mut failures = policy::check_minimums(&policy, &crates);
-    failures.extend(policy::check_drops(&policy, &entries, &crates));
+    let mut failures = policy::check_minimums(policy, &crates);
+    failures.extend(policy::check_drops(policy, &entries, &crates));
     let toolchain_version = toolchain.version();
     let elapsed_s = started.elapsed().as_secs_f64();
     let summary = Summary {
@@ -283,9 +304,13 @@ pub fn run(args: Args) -> Result<u8> {
             "error: tests failed under coverage ({}): the report is written but not added to the history; plain `cargo test --all-features` shows the failure",
             failed.join(", ")
         );
-        return Ok(1);
+        return Ok(exit::FAILED);
     }
-    Ok(if summary.policy.passed { 0 } else { 2 })
+    Ok(if summary.policy.passed {
+        exit::OK
+    } else {
+        exit::POLICY
+    })
 }
 
 /// `<date>-<commit>` for the whole workspace; a run of some packages only adds their names
@@ -308,29 +333,131 @@ fn names(ps: &[workspace::Package]) -> String {
         .join(", ")
 }
 
-/// The policy file: `--policy` must exist; the default one may be missing (then nothing is enforced
-/// but the default drop allowance).
-fn load_policy(root: &Path, explicit: Option<&Path>) -> Result<Policy> {
-    let path = explicit.map_or_else(|| root.join("coverage/policy.toml"), Path::to_path_buf);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Policy::parse(&text, &path.display().to_string()),
-        Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("note: no {}: no coverage minimums enforced", path.display());
-            Ok(Policy::default())
-        }
-        Err(e) => {
-            Err(e).with_context(|| format!("cannot read the coverage policy {}", path.display()))
-        }
-    }
+/// What replaying the fuzz corpora produced.
+struct Replayed {
+    /// The instrumented fuzz binaries (objects for llvm-cov).
+    binaries: Vec<PathBuf>,
+    /// Targets that had inputs to replay.
+    targets: Vec<String>,
+    /// `fuzz corpus replay: <target>` for each target whose replay failed.
+    failed: Vec<String>,
 }
 
-/// `cargo metadata` of the workspace around `dir`.
-fn metadata(dir: &Path) -> Result<(String, Vec<workspace::Package>)> {
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(dir)
-        .args(["metadata", "--no-deps", "--format-version", "1"]);
+/// Build the cargo-fuzz package's targets with coverage instrumentation (plain cargo with
+/// `--cfg fuzzing`, no sanitizer, so stable works) and run each once over its corpus and
+/// regression inputs (`-runs=0`): the targets' own `fuzz_target!` code replays them, so no replay
+/// test has to exist. Profiles land in `profile_dir`.
+fn replay_fuzz_corpora(
+    toolchain: &Toolchain,
+    fuzz_dir: &Path,
+    target_dir: &Path,
+    profile_dir: &Path,
+) -> Result<Replayed> {
+    let targets = crate::project::fuzz_targets(fuzz_dir)?;
+    let inputs = |t: &str| -> Vec<PathBuf> {
+        ["corpus", "regressions"]
+            .iter()
+            .map(|d| fuzz_dir.join(d).join(t))
+            .filter(|d| !sys::files_in(d).is_empty())
+            .collect()
+    };
+    let with_inputs: Vec<String> = targets
+        .iter()
+        .filter(|t| !inputs(t).is_empty())
+        .cloned()
+        .collect();
+    let mut out = Replayed {
+        binaries: Vec::new(),
+        targets: Vec::new(),
+        failed: Vec::new(),
+    };
+    if with_inputs.is_empty() {
+        eprintln!(
+            "coverage: {} has no corpus to replay (fuzz/corpus/<target>/ is empty)",
+            fuzz_dir.display()
+        );
+        return Ok(out);
+    }
+    eprintln!(
+        "coverage: building {} fuzz target(s) of {} instrumented",
+        with_inputs.len(),
+        fuzz_dir.display()
+    );
+    let triple = host_triple(toolchain)?;
+    let mut rustflags = String::from("-C instrument-coverage --cfg fuzzing --cfg coverage");
+    if toolchain.nightly {
+        rustflags.push_str(" -Z coverage-options=branch");
+    }
+    let scratch = target_dir.join("build-profiles");
+    let mut cmd = toolchain.command("cargo");
+    cmd.current_dir(fuzz_dir)
+        .args(["build", "--release", "--message-format=json-render-diagnostics"])
+        .arg("--manifest-path")
+        .arg(fuzz_dir.join("Cargo.toml"))
+        // With --target, RUSTFLAGS reaches only the target's code, not build scripts.
+        .args(["--target", &triple])
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env("RUSTFLAGS", rustflags)
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("LLVM_PROFILE_FILE", scratch.join("%p-%m.profraw"));
+    for t in &with_inputs {
+        cmd.args(["--bin", t]);
+    }
     let stdout = capture(&mut cmd)?;
-    workspace::parse_metadata(&stdout)
+    let mut bins = std::collections::BTreeMap::new();
+    for line in stdout.lines() {
+        if let Ok(cargo_metadata::Message::CompilerArtifact(a)) =
+            serde_json::from_str::<cargo_metadata::Message>(line)
+            && let Some(exe) = a.executable
+        {
+            bins.insert(a.target.name, exe.into_std_path_buf());
+        }
+    }
+    let artifacts = target_dir.join("replay-artifacts");
+    std::fs::create_dir_all(&artifacts)
+        .with_context(|| format!("cannot create {}", artifacts.display()))?;
+    std::fs::create_dir_all(profile_dir)
+        .with_context(|| format!("cannot create {}", profile_dir.display()))?;
+    for t in &with_inputs {
+        let Some(exe) = bins.get(t) else {
+            bail!("cargo built no executable for fuzz target {t}");
+        };
+        let dirs = inputs(t);
+        let n: usize = dirs.iter().map(|d| sys::files_in(d).len()).sum();
+        eprintln!("coverage: replaying {n} input(s) through fuzz target {t}");
+        let mut run = Command::new(exe);
+        run.current_dir(fuzz_dir)
+            .arg("-runs=0")
+            .arg(format!("-artifact_prefix={}/", artifacts.display()))
+            .args(&dirs)
+            .env("LLVM_PROFILE_FILE", profile_dir.join(format!("{t}-%p-%m.profraw")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let o = run
+            .output()
+            .with_context(|| format!("cannot start {}", exe.display()))?;
+        if !o.status.success() {
+            let err = String::from_utf8_lossy(&o.stderr);
+            for l in err.lines().rev().take(8).collect::<Vec<_>>().iter().rev() {
+                eprintln!("  {l}");
+            }
+            eprintln!("coverage: replaying the corpus of {t} failed ({})", o.status);
+            out.failed.push(format!("fuzz corpus replay: {t}"));
+        }
+        out.targets.push(t.clone());
+        out.binaries.push(exe.clone());
+    }
+    Ok(out)
+}
+
+/// The host triple of the toolchain.
+fn host_triple(toolchain: &Toolchain) -> Result<String> {
+    let vv = capture(toolchain.command("rustc").arg("-vV"))?;
+    vv.lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .context("rustc -vV names no host")
 }
 
 /// Run a command with stderr shown and stdout captured; error if it fails.
@@ -645,26 +772,5 @@ mod tests {
         assert_eq!(utc_date(951_782_400), "2000-02-29");
         assert_eq!(utc_date(1_709_251_199), "2024-02-29");
         assert_eq!(utc_date(1_798_761_600), "2027-01-01");
-    }
-
-    #[test]
-    fn a_missing_default_policy_enforces_nothing_but_an_explicit_one_must_exist() {
-        let dir = std::env::temp_dir().join(format!("gauntlet-cov-policy-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        assert_eq!(load_policy(&dir, None).unwrap(), Policy::default());
-        let missing = dir.join("nope.toml");
-        let e = format!("{:#}", load_policy(&dir, Some(&missing)).unwrap_err());
-        assert!(e.contains("cannot read the coverage policy"), "{e}");
-        std::fs::create_dir_all(dir.join("coverage")).unwrap();
-        std::fs::write(
-            dir.join("coverage/policy.toml"),
-            "[min_line_coverage]\n\"targets/*\" = 90\n",
-        )
-        .unwrap();
-        assert_eq!(
-            load_policy(&dir, None).unwrap().minimum("x", "targets/x"),
-            Some(90.0)
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

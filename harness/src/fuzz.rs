@@ -20,7 +20,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::libfuzzer::{self, Event, Thresholds, Verdict};
-use crate::sys;
+use crate::project::{self, Project};
+use crate::{exit, sys};
 use crash::{Binary, Crash};
 use monitor::Monitor;
 use process::{Fuzzer, Next};
@@ -30,9 +31,10 @@ use process::{Fuzzer, Next};
 pub struct Args {
     /// Targets to run (default: every `[[bin]]` in fuzz/Cargo.toml).
     pub targets: Vec<String>,
-    /// Time per target, e.g. `60s`, `2m`, `1h` (at least 1s).
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    pub time: Duration,
+    /// Time per target, e.g. `60s`, `2m`, `1h` (at least 1s) [default: `[fuzz] time` of
+    /// gauntlet.toml, else 60s].
+    #[arg(long, value_parser = parse_duration)]
+    pub time: Option<Duration>,
     /// libFuzzer worker processes per target (`-fork=N`); 1 runs in-process.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: u32,
@@ -42,7 +44,8 @@ pub struct Args {
     /// Build with AddressSanitizer (default: none, which is 2–3× faster for safe Rust).
     #[arg(long)]
     pub asan: bool,
-    /// The cargo-fuzz package to run (default: the workspace's `fuzz/`).
+    /// The cargo-fuzz package to run (default: `[fuzz] dir` of gauntlet.toml, else `fuzz/` at the
+    /// root or in a member).
     #[arg(long, value_name = "DIR")]
     pub fuzz_dir: Option<PathBuf>,
     /// Where to record runs and keep work corpora (default: `target/gauntlet/fuzz`).
@@ -60,7 +63,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_or((s, "s"), |i| s.split_at(i));
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("bad duration {s:?}: use e.g. 60s, 2m or 500ms"))?;
+        .map_err(|_| format!("bad duration {s:?}: use e.g. 30s, 2m or 1h"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
@@ -166,39 +169,6 @@ pub struct RunSummary {
     pub targets: Vec<TargetRun>,
 }
 
-/// `[[bin]]` names declared in `fuzz/Cargo.toml`.
-pub fn discover_targets(fuzz_dir: &Path) -> Result<Vec<String>> {
-    let path = fuzz_dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "cannot read {}: is {} a cargo-fuzz package?",
-            path.display(),
-            fuzz_dir.display()
-        )
-    })?;
-    let doc: toml::Table = text
-        .parse()
-        .with_context(|| format!("{} is not valid TOML", path.display()))?;
-    let bins = doc
-        .get("bin")
-        .and_then(|b| b.as_array())
-        .cloned()
-        .unwrap_or_default();
-    Ok(bins
-        .iter()
-        .filter_map(|b| b.get("name")?.as_str().map(str::to_owned))
-        .collect())
-}
-
-fn load_thresholds(fuzz_dir: &Path) -> Result<Thresholds> {
-    let path = fuzz_dir.join("monitor.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Thresholds::from_toml(&text)
-            .map_err(|e| anyhow::anyhow!("{} is invalid: {e}", path.display())),
-        Err(_) => Ok(Thresholds::default()),
-    }
-}
-
 /// Everything a target's run needs to know.
 struct Ctx {
     fuzz_dir: PathBuf,
@@ -243,36 +213,50 @@ fn cargo_fuzz(verb: &str, fuzz_dir: &Path, asan: bool) -> Command {
 }
 
 /// Run `cargo harness fuzz`.
-pub fn run(args: Args) -> Result<u8> {
-    let root = sys::workspace_root();
-    let fuzz_dir = absolute(&args.fuzz_dir.clone().unwrap_or_else(|| root.join("fuzz")));
-    let all = discover_targets(&fuzz_dir)?;
+pub fn run(args: Args, project: &Project) -> Result<u8> {
+    let root = project.root.clone();
+    let fuzz_dir = match &args.fuzz_dir {
+        Some(d) => absolute(d),
+        None => project.fuzz_dir().ok_or_else(|| {
+            exit::usage(format!(
+                "{} has no cargo-fuzz package (looked for fuzz/ at the root and in every member): \
+                 create one with `cargo fuzz init`, or name it with --fuzz-dir or [fuzz] dir in gauntlet.toml",
+                root.display()
+            ))
+        })?,
+    };
+    let all = project::fuzz_targets(&fuzz_dir).map_err(|e| exit::usage(format!("{e:#}")))?;
     if all.is_empty() {
-        bail!(
-            "{} declares no [[bin]] targets",
+        return Err(exit::usage(format!(
+            "{} declares no [[bin]] targets: add one with `cargo fuzz add NAME`",
             fuzz_dir.join("Cargo.toml").display()
-        );
+        )));
     }
     for t in &args.targets {
         if !all.contains(t) {
-            bail!("no fuzz target {t:?}; targets are: {}", all.join(", "));
+            return Err(exit::usage(format!(
+                "no fuzz target {t:?}; targets are: {}",
+                all.join(", ")
+            )));
         }
     }
-    if args.time < Duration::from_secs(1) {
-        bail!("--time must be at least 1s (libFuzzer counts whole seconds)");
+    let time = args
+        .time
+        .or(project.config.fuzz.time)
+        .unwrap_or(Duration::from_secs(60));
+    if time < Duration::from_secs(1) {
+        return Err(exit::usage(
+            "--time must be at least 1s (libFuzzer counts whole seconds), e.g. --time 30s",
+        ));
     }
     let targets = if args.targets.is_empty() {
         all
     } else {
         args.targets.clone()
     };
-    let th = load_thresholds(&fuzz_dir)?;
-    if !sys::has_cargo_subcommand("fuzz") {
-        bail!(
-            "cargo-fuzz is not installed: run scripts/install-tools (or cargo install cargo-fuzz --locked)"
-        );
-    }
-    let target_dir = sys::target_dir(&root).join("fuzz");
+    let th = project.config.fuzz.monitor.clone();
+    sys::ensure_cargo_tool("fuzz", "cargo-fuzz")?;
+    let target_dir = project.target_dir.join("fuzz");
     let triple = host_triple();
     eprintln!(
         "building {} fuzz target(s) of {} with nightly (cached in {})",
@@ -294,7 +278,7 @@ pub fn run(args: Args) -> Result<u8> {
         &args
             .out
             .clone()
-            .unwrap_or_else(|| sys::gauntlet_dir(&root).join("fuzz")),
+            .unwrap_or_else(|| project.gauntlet_dir().join("fuzz")),
     );
     let (stable, nightly) = sys::toolchains();
     let commit = sys::commit_stamp(&root);
@@ -305,7 +289,7 @@ pub fn run(args: Args) -> Result<u8> {
         out: out.clone(),
         fuzz_dir: fuzz_dir.clone(),
         th,
-        time: args.time,
+        time,
         jobs: args.jobs,
         asan: args.asan,
         libfuzzer_args: args.libfuzzer_args.clone(),
@@ -348,11 +332,11 @@ pub fn run(args: Args) -> Result<u8> {
 /// 1 if any target crashed (a crash outranks a stuck target), 2 if any is stuck, else 0.
 pub fn exit_status(runs: &[TargetRun]) -> u8 {
     if runs.iter().any(TargetRun::crashed) {
-        1
+        exit::FAILED
     } else if runs.iter().any(TargetRun::stuck) {
-        2
+        exit::POLICY
     } else {
-        0
+        exit::OK
     }
 }
 
@@ -722,19 +706,13 @@ mod tests {
     }
 
     #[test]
-    fn discovers_the_workspace_targets() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-        let t = discover_targets(&root).unwrap();
-        assert!(
-            t.contains(&"retry_counter_differential".to_owned()),
-            "{t:?}"
-        );
+    fn discovers_the_fixture_targets() {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
         assert_eq!(
-            discover_targets(&fixture).unwrap(),
+            project::fuzz_targets(&fixture).unwrap(),
             ["fixture_stuck", "fixture_healthy", "fixture_crash"]
         );
-        let e = discover_targets(Path::new("/nonexistent")).unwrap_err();
+        let e = project::fuzz_targets(Path::new("/nonexistent")).unwrap_err();
         assert!(format!("{e:#}").contains("cargo-fuzz package"), "{e:#}");
     }
 

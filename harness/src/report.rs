@@ -9,6 +9,7 @@ use gauntlet_bench::BenchRecord;
 
 use crate::fuzz::RunSummary;
 use crate::svg::{esc, line_chart, percentile_ladders};
+use crate::project::Project;
 use crate::sys;
 
 /// Options of `cargo harness report`.
@@ -20,10 +21,9 @@ pub struct Args {
 }
 
 /// Run `cargo harness report`.
-pub fn run(args: Args) -> Result<u8> {
-    let root = sys::workspace_root();
-    let g = sys::gauntlet_dir(&root);
-    let html = render(&root, &g);
+pub fn run(args: Args, project: &Project) -> Result<u8> {
+    let g = project.gauntlet_dir();
+    let html = render(&project.root, &g);
     let out = args.out.unwrap_or_else(|| g.join("report.html"));
     sys::write(&out, html)?;
     println!("{}", out.display());

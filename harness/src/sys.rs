@@ -1,39 +1,10 @@
-//! Every side effect of the harness: processes, files, the workspace's location, git.
+//! Every side effect of the harness: processes, files, git.
 
 use std::path::{Path, PathBuf};
+
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-
-/// The workspace root: the nearest ancestor of the current directory with a `Cargo.toml`
-/// declaring `[workspace]`, or the harness's own workspace.
-pub fn workspace_root() -> PathBuf {
-    let mut dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    loop {
-        let manifest = dir.join("Cargo.toml");
-        if std::fs::read_to_string(&manifest)
-            .is_ok_and(|s| s.contains("[workspace]") && dir.join("targets").is_dir())
-        {
-            return dir;
-        }
-        if !dir.pop() {
-            return Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap_or(Path::new("."))
-                .to_path_buf();
-        }
-    }
-}
-
-/// `<workspace>/target` (or `CARGO_TARGET_DIR`).
-pub fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-/// `<target>/gauntlet`.
-pub fn gauntlet_dir(root: &Path) -> PathBuf {
-    target_dir(root).join("gauntlet")
-}
 
 /// Run a command to completion with inherited output; error if it fails to start or fails.
 pub fn run_checked(cmd: &mut Command) -> Result<()> {
@@ -70,6 +41,16 @@ pub fn has_cargo_subcommand(sub: &str) -> bool {
         .args([sub, "--version"])
         .output()
         .is_ok_and(|o| o.status.success())
+}
+
+/// Install `cargo <sub>` (crate `krate`) with `cargo install --locked` when it is missing.
+pub fn ensure_cargo_tool(sub: &str, krate: &str) -> Result<()> {
+    if has_cargo_subcommand(sub) {
+        return Ok(());
+    }
+    eprintln!("gauntlet: {krate} is missing; installing it (cargo install --locked {krate}, a few minutes)");
+    run_checked(Command::new("cargo").args(["install", "--locked", krate]))
+        .with_context(|| format!("cannot install {krate}; install it yourself and run again"))
 }
 
 /// Short commit hash of HEAD in `dir` plus `-dirty` when there are uncommitted changes.

@@ -47,7 +47,7 @@ fn trial(
     time_ms: usize,
     slowdown: bool,
 ) -> (i32, Vec<(String, f64, String)>) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gauntlet"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
         "compare",
         reference,

@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
+    Command::new(env!("CARGO_BIN_EXE_cargo-gauntlet"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

@@ -13,7 +13,7 @@ fn workspace() -> PathBuf {
 }
 
 fn harness(args: &[&str], target_dir: Option<&Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_harness"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gauntlet"));
     cmd.arg("coverage").args(args).current_dir(workspace());
     if let Some(t) = target_dir {
         cmd.env("CARGO_TARGET_DIR", t);

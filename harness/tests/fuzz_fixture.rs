@@ -59,7 +59,7 @@ fn fixture(tmp: &TempDir, monitor: &str) -> PathBuf {
 }
 
 fn harness(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harness"))
+    Command::new(env!("CARGO_BIN_EXE_cargo-gauntlet"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .output()

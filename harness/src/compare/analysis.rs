@@ -177,6 +177,25 @@ pub struct Comparison {
 }
 
 impl Comparison {
+    /// Whether the comparison could not decide: no gated statistic can reach significance with
+    /// these runs, or some bench's change is neither ruled out nor shown. A regression decides.
+    pub fn inconclusive(&self) -> bool {
+        self.regressions == 0
+            && (!self.significance_reachable
+                || self.benches.iter().any(|b| b.verdict == Verdict::Inconclusive))
+    }
+
+    /// The exit code: regressed 1, inconclusive 3, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.regressions > 0 {
+            crate::exit::FAILED
+        } else if self.inconclusive() {
+            crate::exit::INCONCLUSIVE
+        } else {
+            crate::exit::OK
+        }
+    }
+
     /// The worst verdict over all benches.
     pub fn verdict(&self) -> Verdict {
         self.benches

@@ -53,6 +53,10 @@ pub fn headline(c: &Comparison) -> String {
         c.policy.threshold_pct, c.policy.alpha, c.base.runs, c.head.runs
     );
     match c.regressions {
+        0 if c.inconclusive() => format!(
+            "**Inconclusive**: no regression shown {rule}, but too few runs or too much noise to \
+             rule one out (exit 3; more --runs would tell)."
+        ),
         0 => format!("**No regression** {rule}."),
         1 => format!("**1 regression** {rule}."),
         n => format!("**{n} regressions** {rule}."),

@@ -10,6 +10,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use gauntlet_bench::BenchRecord;
 
+use cargo_metadata::{Message, TargetKind};
+
+use crate::project::BenchTarget;
 use crate::sys;
 
 /// The pseudo-ref for the checkout as it is, uncommitted changes included.
@@ -82,99 +85,122 @@ pub fn resolve(
     })
 }
 
-/// A side checked out and built: where its sources are and its bench executables by name.
+/// A side checked out and built: where it runs and its bench executables by bench name, copied
+/// aside so that the checkout and the shared target directory can move on to the other side.
 #[derive(Debug, Clone)]
 pub struct Built {
-    /// The workspace root the benches run in.
+    /// The project root the benches run in.
     pub dir: PathBuf,
-    /// Bench name → executable.
-    pub executables: BTreeMap<String, PathBuf>,
+    /// Bench name → (its target, the executable copied aside).
+    pub executables: BTreeMap<String, (BenchTarget, PathBuf)>,
 }
 
-/// Check `side` out (a worktree under `compare_dir/worktrees/<role>`) and return its root.
-pub fn checkout(root: &Path, compare_dir: &Path, side: &Side) -> Result<PathBuf> {
-    let Source::Commit(commit) = &side.source else {
-        return Ok(root.to_path_buf());
-    };
-    let path = compare_dir.join("worktrees").join(side.role);
-    let git = |args: &[&str], dir: &Path| -> Result<()> {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .context("cannot run git")?;
-        if !out.status.success() {
-            bail!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
+/// The one git worktree both committed sides are checked out in, one after the other, so that
+/// the second build in the shared target directory is incremental. Removed when dropped.
+#[derive(Debug)]
+pub struct Worktree {
+    /// The repository's top level (where `git worktree` runs).
+    repo: PathBuf,
+    /// The worktree.
+    pub path: PathBuf,
+    /// The project root relative to the repository's top level (`""` or `sub/dir/`).
+    prefix: String,
+    created: bool,
+}
+
+fn git(args: &[&str], dir: &Path) -> Result<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .context("cannot run git: is it installed?")?;
+    if !out.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+impl Worktree {
+    /// A worktree at `path` for the repository holding `project_root` (created on first checkout).
+    pub fn new(project_root: &Path, path: PathBuf) -> Result<Worktree> {
+        let repo = PathBuf::from(git(&["rev-parse", "--show-toplevel"], project_root)?);
+        let prefix = git(&["rev-parse", "--show-prefix"], project_root)?;
+        Ok(Worktree {
+            repo,
+            path,
+            prefix,
+            created: false,
+        })
+    }
+
+    /// Check `commit` out (creating the worktree the first time); returns the project root in it.
+    pub fn checkout(&mut self, commit: &str) -> Result<PathBuf> {
+        if !self.created {
+            if self.path.exists() {
+                // Left over from a run that was killed: start clean.
+                let _ = git(
+                    &["worktree", "remove", "--force", &self.path.to_string_lossy()],
+                    &self.repo,
+                );
+                if self.path.exists() {
+                    std::fs::remove_dir_all(&self.path).with_context(|| {
+                        format!("cannot remove stale {}", self.path.display())
+                    })?;
+                }
+            }
+            git(&["worktree", "prune"], &self.repo)?;
+            if let Some(parent) = self.path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            git(
+                &["worktree", "add", "--quiet", "--detach", &self.path.to_string_lossy(), commit],
+                &self.repo,
+            )?;
+            self.created = true;
+        } else {
+            // Only the files that differ get new timestamps, so cargo rebuilds only what changed.
+            git(&["checkout", "--quiet", "--force", "--detach", commit], &self.path)?;
+            git(&["clean", "-ffdq"], &self.path)?;
+        }
+        let dir = self.path.join(&self.prefix);
+        // A commit without Cargo.lock would resolve dependencies afresh; pin them to ours so both
+        // sides build against the same versions.
+        let lock = self.repo.join(&self.prefix).join("Cargo.lock");
+        if !dir.join("Cargo.lock").exists() && lock.is_file() {
+            std::fs::copy(&lock, dir.join("Cargo.lock")).context("cannot copy Cargo.lock")?;
+        }
+        Ok(dir)
+    }
+}
+
+impl Drop for Worktree {
+    fn drop(&mut self) {
+        if self.created {
+            let _ = git(
+                &["worktree", "remove", "--force", &self.path.to_string_lossy()],
+                &self.repo,
             );
+            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = git(&["worktree", "prune"], &self.repo);
         }
-        Ok(())
-    };
-    // Reusable only if it is a worktree of *this* repository (a target directory can be shared
-    // between clones).
-    let common_dir = |dir: &Path| {
-        sys::output(
-            Command::new("git")
-                .args(["rev-parse", "--path-format=absolute", "--git-common-dir"])
-                .current_dir(dir),
-        )
-        .and_then(|d| Path::new(&d).canonicalize().ok())
-    };
-    let reusable = path.join(".git").is_file()
-        && sys::output(
-            Command::new("git")
-                .args(["rev-parse", "--show-toplevel"])
-                .current_dir(&path),
-        )
-        .is_some_and(|top| Path::new(&top) == path.canonicalize().unwrap_or_default())
-        && common_dir(&path).is_some_and(|c| Some(c) == common_dir(root));
-    if reusable {
-        // Reuse the worktree: only changed files get new timestamps, so cargo rebuilds little.
-        git(&["clean", "-ffdxq"], &path)?;
-        git(
-            &["checkout", "--quiet", "--force", "--detach", commit],
-            &path,
-        )?;
-    } else {
-        if path.exists() {
-            // Ours (under target/), but not a usable worktree any more.
-            std::fs::remove_dir_all(&path)
-                .with_context(|| format!("cannot remove stale {}", path.display()))?;
-        }
-        git(&["worktree", "prune"], root)?;
-        std::fs::create_dir_all(compare_dir.join("worktrees"))?;
-        let p = path.to_string_lossy();
-        git(
-            &["worktree", "add", "--quiet", "--detach", &p, commit],
-            root,
-        )?;
     }
-    // A commit without Cargo.lock would resolve dependencies afresh; pin them to ours so both
-    // sides build against the same versions.
-    let lock = root.join("Cargo.lock");
-    if !path.join("Cargo.lock").exists() && lock.is_file() {
-        std::fs::copy(&lock, path.join("Cargo.lock")).context("cannot copy Cargo.lock")?;
-    }
-    Ok(path)
 }
 
-/// Build the selected bench files of a checked-out side once and find their executables.
-pub fn build(side: &Side, dir: &Path, target_dir: &Path, wanted: &[String]) -> Result<Built> {
-    let declared = crate::bench::bench_names(dir).with_context(|| {
-        format!(
-            "{} {} has no readable benches/Cargo.toml",
-            side.role, side.label
-        )
-    })?;
-    let names: Vec<String> = wanted
-        .iter()
-        .filter(|w| declared.contains(w))
-        .cloned()
-        .collect();
+/// Build `benches` of the side checked out at `dir` in the shared `target_dir`, and copy each
+/// executable to `<aside>/<name>`.
+pub fn build(
+    side: &Side,
+    dir: &Path,
+    target_dir: &Path,
+    benches: &[BenchTarget],
+    aside: &Path,
+) -> Result<Built> {
     let mut executables = BTreeMap::new();
-    if names.is_empty() {
+    if benches.is_empty() {
         return Ok(Built {
             dir: dir.to_path_buf(),
             executables,
@@ -193,23 +219,22 @@ pub fn build(side: &Side, dir: &Path, target_dir: &Path, wanted: &[String]) -> R
             "bench",
             "--no-run",
             "--message-format=json-render-diagnostics",
-            "-p",
-            "gauntlet-bench",
         ])
         .env("CARGO_TARGET_DIR", target_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    for n in &names {
-        cmd.args(["--bench", n]);
+    for b in benches {
+        cmd.args(["--package", &b.package, "--bench", &b.name]);
     }
     let mut child = cmd
         .spawn()
         .with_context(|| format!("cannot start {}", sys::describe(&cmd)))?;
     let stdout = child.stdout.take().context("no stdout from cargo")?;
+    let mut found = BTreeMap::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.context("cannot read cargo's output")?;
         if let Some((name, exe)) = bench_executable(&line) {
-            executables.insert(name, exe);
+            found.insert(name, exe);
         }
     }
     let status = child.wait().context("cargo did not finish")?;
@@ -224,14 +249,20 @@ pub fn build(side: &Side, dir: &Path, target_dir: &Path, wanted: &[String]) -> R
             sys::describe(&cmd)
         );
     }
-    for n in &names {
-        if !executables.contains_key(n) {
+    std::fs::create_dir_all(aside).with_context(|| format!("cannot create {}", aside.display()))?;
+    for b in benches {
+        let Some(exe) = found.get(&b.name) else {
             bail!(
-                "cargo built no executable for bench {n} of {} {}",
+                "cargo built no executable for bench {} of {} {}",
+                b.name,
                 side.role,
                 side.label
             );
-        }
+        };
+        let copy = aside.join(&b.name);
+        std::fs::copy(exe, &copy)
+            .with_context(|| format!("cannot copy {} to {}", exe.display(), copy.display()))?;
+        executables.insert(b.name.clone(), (b.clone(), copy));
     }
     Ok(Built {
         dir: dir.to_path_buf(),
@@ -241,22 +272,13 @@ pub fn build(side: &Side, dir: &Path, target_dir: &Path, wanted: &[String]) -> R
 
 /// `(bench name, executable)` from one line of cargo's JSON messages, if it is a built bench.
 pub fn bench_executable(line: &str) -> Option<(String, PathBuf)> {
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    if v.get("reason")?.as_str()? != "compiler-artifact" {
+    let Ok(Message::CompilerArtifact(a)) = serde_json::from_str::<Message>(line) else {
+        return None;
+    };
+    if !a.target.kind.contains(&TargetKind::Bench) {
         return None;
     }
-    let target = v.get("target")?;
-    let is_bench = target
-        .get("kind")?
-        .as_array()?
-        .iter()
-        .any(|k| k.as_str() == Some("bench"));
-    let exe = v.get("executable")?.as_str()?;
-    if !is_bench {
-        return None;
-    }
-    let name = target.get("name")?.as_str()?.to_owned();
-    Some((name, PathBuf::from(exe)))
+    Some((a.target.name, a.executable?.into_std_path_buf()))
 }
 
 /// How to run the benches.
@@ -330,8 +352,13 @@ fn run_once(
     run: usize,
 ) -> Result<Vec<BenchRecord>> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut foreign = Vec::new();
     for name in &plan.benches {
-        let exe = &built.executables[name];
+        let (target, exe) = &built.executables[name];
+        if !target.native {
+            foreign.extend(run_criterion(side, target, exe, &built.dir, plan)?);
+            continue;
+        }
         let mut cmd = Command::new(exe);
         cmd.current_dir(&built.dir).arg("--bench");
         if let Some(f) = &plan.filter {
@@ -341,6 +368,7 @@ fn run_once(
         cmd.env("GAUNTLET_SKIP_CRITERION", "1")
             .env("GAUNTLET_BENCH_OUT", out)
             .env("GAUNTLET_BENCH_TIME_MS", plan.time_ms.to_string())
+            .env("GAUNTLET_BENCH_COMMIT", &side.commit)
             .env_remove("GAUNTLET_BENCH_QUICK")
             .env_remove("GAUNTLET_BENCH_SLOWDOWN_PCT");
         for (k, v) in &side.env {
@@ -363,7 +391,7 @@ fn run_once(
             );
         }
     }
-    let mut records = Vec::new();
+    let mut records = foreign;
     for path in sys::files_in(out) {
         if path.extension().is_some_and(|e| e == "json") {
             records.push(BenchRecord::load(&path).map_err(anyhow::Error::msg)?);
@@ -395,13 +423,29 @@ fn run_once(
     Ok(records)
 }
 
+/// One process run of a criterion bench, as records.
+fn run_criterion(
+    side: &Side,
+    target: &BenchTarget,
+    _exe: &Path,
+    _dir: &Path,
+    _plan: &RunPlan,
+) -> Result<Vec<BenchRecord>> {
+    bail!(
+        "bench {} of {} {} is a criterion bench; criterion support is not built yet",
+        target.name,
+        side.role,
+        side.label
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn finds_bench_executables_in_cargo_messages() {
-        let bench = r#"{"reason":"compiler-artifact","target":{"kind":["bench"],"name":"fixture"},"executable":"/t/release/deps/fixture-abc"}"#;
+        let bench = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/benches#gauntlet-bench@0.1.0","manifest_path":"/w/benches/Cargo.toml","target":{"kind":["bench"],"crate_types":["bin"],"name":"fixture","src_path":"/w/benches/benches/fixture.rs","edition":"2024","doc":false,"doctest":false,"test":false},"profile":{"opt_level":"3","debuginfo":1,"debug_assertions":false,"overflow_checks":false,"test":false},"features":[],"filenames":["/t/release/deps/fixture-abc"],"executable":"/t/release/deps/fixture-abc","fresh":true}"#;
         assert_eq!(
             bench_executable(bench),
             Some((
@@ -409,7 +453,8 @@ mod tests {
                 PathBuf::from("/t/release/deps/fixture-abc")
             ))
         );
-        let lib = r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"x"},"executable":null}"#;
+        let lib = bench.replace(r#""kind":["bench"]"#, r#""kind":["lib"]"#);
+        let lib = lib.as_str();
         assert_eq!(bench_executable(lib), None);
         assert_eq!(bench_executable(r#"{"reason":"build-finished"}"#), None);
         assert_eq!(bench_executable("not json"), None);
@@ -417,7 +462,7 @@ mod tests {
 
     #[test]
     fn bad_refs_are_clear_errors() {
-        let root = sys::workspace_root();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let e = resolve(&root, "base", "no-such-ref-xyz", &[]).unwrap_err();
         assert!(e.to_string().contains("is not a commit or ref"), "{e}");
         let e = resolve(&root, "head", "--oops", &[]).unwrap_err();

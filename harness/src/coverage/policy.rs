@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use anyhow::{Result, bail};
+#[cfg(test)]
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::export::Counts;
@@ -13,7 +14,7 @@ use super::summary::CrateSummary;
 
 /// The parsed policy.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// A crate whose line coverage falls by more than this many percentage points since the
     /// previous run fails.
@@ -40,7 +41,8 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// Parse and check a policy; `origin` names the file in errors.
+    /// Parse and check a policy on its own (tests); `origin` names the file in errors.
+    #[cfg(test)]
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         let p: Policy = toml::from_str(text).map_err(|e| {
             // toml's own message spans several lines with a source excerpt; one line is enough.
@@ -52,27 +54,33 @@ impl Policy {
                 e.message().trim().lines().collect::<Vec<_>>().join(": ")
             )
         })?;
-        if !(p.max_line_drop_points.is_finite() && p.max_line_drop_points >= 0.0) {
-            bail!(
-                "{origin}: max_line_drop_points must be a number of points >= 0, not {}",
-                p.max_line_drop_points
-            );
+        p.check().map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        Ok(p)
+    }
+
+    /// Refuse values that make no sense.
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.max_line_drop_points.is_finite() && self.max_line_drop_points >= 0.0) {
+            return Err(format!(
+                "max_line_drop_points must be a number of points >= 0, not {}",
+                self.max_line_drop_points
+            ));
         }
-        for (key, min) in &p.min_line_coverage {
+        for (key, min) in &self.min_line_coverage {
             if !(0.0..=100.0).contains(min) {
-                bail!(
-                    "{origin}: min_line_coverage.\"{key}\" = {min} is not a percentage (0 to 100)"
-                );
+                return Err(format!(
+                    "min_line_coverage.\"{key}\" = {min} is not a percentage (0 to 100)"
+                ));
             }
             if key.is_empty()
                 || key.contains('*') && !(key.ends_with("/*") && key.matches('*').count() == 1)
             {
-                bail!(
-                    "{origin}: min_line_coverage key \"{key}\" must be a crate name, a crate directory or `<dir>/*`"
-                );
+                return Err(format!(
+                    "min_line_coverage key \"{key}\" must be a crate name, a crate directory or `<dir>/*`"
+                ));
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     /// The minimum that applies to a crate, if any.

@@ -1,8 +1,10 @@
 //! Which packages and test targets a coverage run measures, from `cargo metadata`, and the
 //! `cargo test` arguments of each suite.
 
-use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use anyhow::{Result, bail};
+use cargo_metadata::TargetKind;
+
+use crate::project::Project;
 
 /// The integration test that replays a crate's fuzz corpora and regression inputs.
 pub const FUZZ_REPLAY: &str = "fuzz_replay";
@@ -24,92 +26,52 @@ pub struct Package {
     pub fuzz_replay: bool,
 }
 
-#[derive(Deserialize)]
-struct Metadata {
-    workspace_root: String,
-    workspace_members: Vec<String>,
-    packages: Vec<MetaPackage>,
-}
-
-#[derive(Deserialize)]
-struct MetaPackage {
-    id: String,
-    name: String,
-    manifest_path: String,
-    targets: Vec<MetaTarget>,
-}
-
-#[derive(Deserialize)]
-struct MetaTarget {
-    kind: Vec<String>,
-    name: String,
-    #[serde(default = "yes")]
-    test: bool,
-    #[serde(default = "yes")]
-    doctest: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// Parse `cargo metadata --no-deps --format-version 1`: the workspace root and its members.
-pub fn parse_metadata(json: &str) -> Result<(String, Vec<Package>)> {
-    let m: Metadata =
-        serde_json::from_str(json).context("cargo metadata printed unexpected JSON")?;
-    let root = m.workspace_root.trim_end_matches('/').to_owned();
-    let mut out = Vec::new();
-    for p in m
-        .packages
+/// The workspace members of `project`, sorted by directory.
+pub fn members(project: &Project) -> Vec<Package> {
+    let mut out: Vec<Package> = project
+        .members()
         .into_iter()
-        .filter(|p| m.workspace_members.contains(&p.id))
-    {
-        let dir = p
-            .manifest_path
-            .strip_suffix("/Cargo.toml")
-            .with_context(|| {
-                format!(
-                    "manifest path {} does not end in /Cargo.toml",
-                    p.manifest_path
-                )
-            })?
-            .to_owned();
-        let rel_dir = dir
-            .strip_prefix(&root)
-            .map(|r| r.trim_start_matches('/'))
-            .unwrap_or(&dir)
-            .to_owned();
-        let has = |kind: &str| p.targets.iter().any(|t| t.kind.iter().any(|k| k == kind));
-        let lib_targets = || {
-            p.targets.iter().filter(|t| {
-                t.kind
-                    .iter()
-                    .any(|k| matches!(k.as_str(), "lib" | "rlib" | "proc-macro"))
-            })
-        };
-        let tests: Vec<&MetaTarget> = p
-            .targets
-            .iter()
-            .filter(|t| t.kind.iter().any(|k| k == "test") && t.test)
-            .collect();
-        out.push(Package {
-            name: p.name.clone(),
-            rel_dir,
-            dir,
-            lib: lib_targets().next().is_some(),
-            doctests: lib_targets().any(|t| t.doctest),
-            bins: has("bin"),
-            examples: has("example"),
-            fuzz_replay: tests.iter().any(|t| t.name == FUZZ_REPLAY),
-            tests: tests
+        .map(|p| {
+            let dir = p
+                .manifest_path
+                .parent()
+                .map_or_else(String::new, |d| d.as_str().trim_end_matches('/').to_owned());
+            let has = |kind: TargetKind| p.targets.iter().any(|t| t.kind.contains(&kind));
+            let lib_targets = || {
+                p.targets.iter().filter(|t| {
+                    t.kind.iter().any(|k| {
+                        matches!(
+                            k,
+                            TargetKind::Lib | TargetKind::RLib | TargetKind::ProcMacro
+                        )
+                    })
+                })
+            };
+            let tests: Vec<&str> = p
+                .targets
                 .iter()
-                .filter(|t| t.name != FUZZ_REPLAY)
-                .map(|t| t.name.clone())
-                .collect(),
-        });
-    }
+                .filter(|t| t.kind.contains(&TargetKind::Test) && t.test)
+                .map(|t| t.name.as_str())
+                .collect();
+            Package {
+                name: p.name.to_string(),
+                rel_dir: project.rel_dir(p),
+                dir,
+                lib: lib_targets().next().is_some(),
+                doctests: lib_targets().any(|t| t.doctest),
+                bins: has(TargetKind::Bin),
+                examples: has(TargetKind::Example),
+                fuzz_replay: tests.contains(&FUZZ_REPLAY),
+                tests: tests
+                    .iter()
+                    .filter(|t| **t != FUZZ_REPLAY)
+                    .map(|t| (*t).to_owned())
+                    .collect(),
+            }
+        })
+        .collect();
     out.sort_by(|a, b| a.rel_dir.cmp(&b.rel_dir));
-    Ok((root, out))
+    out
 }
 
 /// The packages named by `-p` (all members when none is named).
@@ -201,18 +163,26 @@ pub fn plan(all: &[Package], selected: &[Package], doctests: bool) -> Plan {
 mod tests {
     use super::*;
 
-    const METADATA: &str = r#"{"workspace_root":"/w","workspace_members":["a-id","h-id"],"packages":[
-        {"id":"a-id","name":"a","manifest_path":"/w/targets/a/Cargo.toml","targets":[
-            {"kind":["lib"],"name":"a","test":true,"doctest":true},
-            {"kind":["bin"],"name":"a","test":true,"doctest":false},
-            {"kind":["test"],"name":"cli","test":true,"doctest":false},
-            {"kind":["test"],"name":"fuzz_replay","test":true,"doctest":false},
-            {"kind":["test"],"name":"slow","test":false,"doctest":false}]},
-        {"id":"h-id","name":"h","manifest_path":"/w/harness/Cargo.toml","targets":[
-            {"kind":["bin"],"name":"h","test":true,"doctest":false},
-            {"kind":["test"],"name":"cli","test":true,"doctest":false},
-            {"kind":["test"],"name":"e2e","test":true,"doctest":false}]},
-        {"id":"dep","name":"dep","manifest_path":"/r/dep/Cargo.toml","targets":[]}]}"#;
+    fn pkg(name: &str, rel_dir: &str, lib: bool, fuzz_replay: bool, tests: &[&str]) -> Package {
+        Package {
+            name: name.into(),
+            dir: format!("/w/{rel_dir}"),
+            rel_dir: rel_dir.into(),
+            lib,
+            doctests: lib,
+            bins: true,
+            examples: false,
+            tests: tests.iter().map(|t| (*t).to_owned()).collect(),
+            fuzz_replay,
+        }
+    }
+
+    fn fixture() -> Vec<Package> {
+        vec![
+            pkg("h", "harness", false, false, &["cli", "e2e"]),
+            pkg("a", "targets/a", true, true, &["cli"]),
+        ]
+    }
 
     fn args(v: &[String]) -> String {
         v.join(" ")
@@ -220,32 +190,29 @@ mod tests {
 
     #[test]
     fn members_and_their_targets_are_read() {
-        let (root, ps) = parse_metadata(METADATA).unwrap();
-        assert_eq!(root, "/w");
-        let names: Vec<&str> = ps.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["h", "a"],
-            "sorted by directory, non-members dropped"
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+        let project = Project::locate(Some(&manifest), None).unwrap();
+        let ps = members(&project);
+        let rel: Vec<&str> = ps.iter().map(|p| p.rel_dir.as_str()).collect();
+        let mut sorted = rel.clone();
+        sorted.sort();
+        assert_eq!(rel, sorted, "sorted by directory");
+        let rc = ps.iter().find(|p| p.name == "retry-counter").unwrap();
+        assert_eq!(rc.rel_dir, "targets/retry-counter");
+        assert!(rc.dir.ends_with("/targets/retry-counter"), "{}", rc.dir);
+        assert!(rc.lib && rc.doctests && rc.bins && rc.fuzz_replay && !rc.examples);
+        assert!(rc.tests.contains(&"cli".to_owned()));
+        assert!(
+            !rc.tests.contains(&FUZZ_REPLAY.to_owned()),
+            "fuzz_replay is not a plain test"
         );
-        let a = &ps[1];
-        assert_eq!(
-            (a.dir.as_str(), a.rel_dir.as_str()),
-            ("/w/targets/a", "targets/a")
-        );
-        assert!(a.lib && a.doctests && a.bins && a.fuzz_replay && !a.examples);
-        assert_eq!(
-            a.tests,
-            ["cli"],
-            "fuzz_replay and test = false are not plain tests"
-        );
-        assert!(!ps[0].lib && !ps[0].fuzz_replay);
-        assert!(parse_metadata("{}").is_err());
+        let harness = ps.iter().find(|p| p.name == "cargo-gauntlet").unwrap();
+        assert!(!harness.lib && !harness.fuzz_replay && harness.bins);
     }
 
     #[test]
     fn every_suite_names_the_same_packages() {
-        let (_, ps) = parse_metadata(METADATA).unwrap();
+        let ps = fixture();
         let p = plan(&ps, &ps, true);
         assert_eq!(
             args(&p.build),
@@ -277,7 +244,7 @@ mod tests {
 
     #[test]
     fn unknown_packages_are_refused_with_the_members_listed() {
-        let (_, ps) = parse_metadata(METADATA).unwrap();
+        let ps = fixture();
         let e = select(&ps, &["nope".into()]).unwrap_err().to_string();
         assert!(e.contains("\"nope\"") && e.contains("members: h, a"), "{e}");
         assert_eq!(select(&ps, &[]).unwrap().len(), 2);

@@ -1,0 +1,162 @@
+//! `gauntlet.toml`: the one optional configuration file at the project root. Every key has a
+//! default, so a project that has never heard of gauntlet needs none; unknown keys are refused so
+//! that a typo does not silently change nothing.
+//!
+//! ```toml
+//! [fuzz]
+//! dir = "fuzz"          # the cargo-fuzz package (default: fuzz/ at the root or in a member)
+//! time = "60s"          # time per target when --time is not given
+//! [fuzz.monitor]        # health-verdict thresholds (see `Thresholds`)
+//! stuck_after_secs = 10
+//! [coverage]            # the coverage policy
+//! max_line_drop_points = 1.0
+//! [coverage.min_line_coverage]
+//! "crates/*" = 90.0
+//! [compare]
+//! threshold_pct = 5.0
+//! runs = 20
+//! time_ms = 500
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::coverage::Policy;
+use crate::libfuzzer::Thresholds;
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub fuzz: FuzzConfig,
+    pub coverage: Policy,
+    pub compare: CompareConfig,
+}
+
+/// `[fuzz]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FuzzConfig {
+    /// The cargo-fuzz package, relative to the root.
+    pub dir: Option<PathBuf>,
+    /// Time per target (`60s`, `2m`) when the command line gives none.
+    #[serde(deserialize_with = "duration_opt")]
+    pub time: Option<Duration>,
+    /// Thresholds of the health verdicts.
+    pub monitor: Thresholds,
+}
+
+/// `[compare]`: defaults for `cargo gauntlet compare` flags.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompareConfig {
+    pub threshold_pct: Option<f64>,
+    pub alpha: Option<f64>,
+    pub runs: Option<u32>,
+    pub time_ms: Option<u64>,
+}
+
+fn duration_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    s.map(|s| crate::fuzz::parse_duration(&s).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+impl Config {
+    /// Read and check `path`; a missing file is the defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, &path.display().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Parse and check; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        let c: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            anyhow::anyhow!(
+                "{origin} line {line}: {}",
+                e.message().trim().lines().collect::<Vec<_>>().join(": ")
+            )
+        })?;
+        c.coverage
+            .check()
+            .map_err(|e| anyhow::anyhow!("{origin} [coverage]: {e}"))?;
+        c.fuzz
+            .monitor
+            .check()
+            .map_err(|e| anyhow::anyhow!("{origin} [fuzz.monitor]: {e}"))?;
+        if let Some(t) = c.compare.threshold_pct {
+            anyhow::ensure!(
+                (0.0..1000.0).contains(&t),
+                "{origin} [compare]: threshold_pct = {t} is not a percentage between 0 and 1000"
+            );
+        }
+        if let Some(a) = c.compare.alpha {
+            anyhow::ensure!(
+                a > 0.0 && a < 1.0,
+                "{origin} [compare]: alpha = {a} must lie between 0 and 1"
+            );
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_file_is_all_defaults() {
+        let c = Config::load(Path::new("/nonexistent/gauntlet.toml")).unwrap();
+        assert!(c.fuzz.dir.is_none() && c.fuzz.time.is_none());
+        assert_eq!(c.fuzz.monitor.stuck_after_secs, Thresholds::default().stuck_after_secs);
+        assert!(c.coverage.min_line_coverage.is_empty());
+    }
+
+    #[test]
+    fn every_section_is_read() {
+        let c = Config::parse(
+            "[fuzz]\ndir = \"fz\"\ntime = \"2m\"\n[fuzz.monitor]\nstuck_after_secs = 3\n\
+             [coverage]\nmax_line_drop_points = 0.5\n[coverage.min_line_coverage]\n\"crates/*\" = 80\n\
+             [compare]\nruns = 12\nthreshold_pct = 2.5\n",
+            "g.toml",
+        )
+        .unwrap();
+        assert_eq!(c.fuzz.dir.as_deref(), Some(Path::new("fz")));
+        assert_eq!(c.fuzz.time, Some(Duration::from_secs(120)));
+        assert_eq!(c.fuzz.monitor.stuck_after_secs, 3);
+        assert_eq!(c.coverage.max_line_drop_points, 0.5);
+        assert_eq!(c.coverage.minimum("x", "crates/x"), Some(80.0));
+        assert_eq!(c.compare.runs, Some(12));
+        assert_eq!(c.compare.threshold_pct, Some(2.5));
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_the_section() {
+        for (text, says) in [
+            ("[fuzz]\ntme = \"1s\"\n", "unknown field"),
+            ("[fuzz]\ntime = \"abc\"\n", "bad duration"),
+            ("[fuzz.monitor]\nplateau_fraction = 2.0\n", "[fuzz.monitor]"),
+            ("[coverage.min_line_coverage]\nx = 101\n", "[coverage]"),
+            ("[compare]\nalpha = 1.5\n", "alpha"),
+        ] {
+            let e = format!("{:#}", Config::parse(text, "g.toml").unwrap_err());
+            assert!(e.contains("g.toml") && e.contains(says), "{text:?} gave {e}");
+        }
+    }
+
+    #[test]
+    fn this_repositorys_own_file_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gauntlet.toml");
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.coverage.minimum("retry-counter", "targets/retry-counter"), Some(90.0));
+    }
+}
