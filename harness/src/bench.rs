@@ -9,7 +9,7 @@
 use std::time::SystemTime;
 
 use anyhow::{Result, bail};
-use gauntlet_bench::{BenchRecord, fmt_ns};
+use gauntlet_records::bench::{BenchRecord, fmt_ns};
 
 use crate::project::{BenchTarget, Project};
 use crate::{exit, sys};
@@ -189,7 +189,10 @@ mod tests {
     fn benches_are_selected_by_name_and_unknown_ones_are_usage_errors() {
         let all = [bt("p", "parse"), bt("p", "parse_long"), bt("q", "sort")];
         let names = |s: Vec<&BenchTarget>| s.iter().map(|b| b.name.clone()).collect::<Vec<_>>();
-        assert_eq!(names(select(&all, Some("parse")).unwrap()), ["parse", "parse_long"]);
+        assert_eq!(
+            names(select(&all, Some("parse")).unwrap()),
+            ["parse", "parse_long"]
+        );
         assert_eq!(select(&all, None).unwrap().len(), 3);
         let e = select(&all, Some("nope")).unwrap_err();
         assert_eq!(exit::code_of(&e), exit::USAGE);

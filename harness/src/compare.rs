@@ -26,6 +26,7 @@ use crate::config::CompareConfig;
 use crate::project::{self, BenchTarget, Project};
 use crate::{exit, sys};
 use analysis::{Comparison, Policy, SideInfo};
+use gauntlet_records::Verdict;
 use runner::{Built, RunPlan, Side, Source};
 
 /// Options of `cargo harness compare`.
@@ -246,7 +247,11 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         "comparison: {} (JSON, Markdown, HTML, SVG curves)",
         out.display()
     );
-    Ok(comparison.exit_code())
+    Ok(match comparison.verdict() {
+        Verdict::Fail => exit::FAILED,
+        Verdict::Inconclusive => exit::INCONCLUSIVE,
+        Verdict::Pass | Verdict::Warn => exit::OK,
+    })
 }
 
 fn side_info(root: &Path, side: &Side) -> SideInfo {
@@ -279,7 +284,7 @@ fn write_outputs(out: &Path, gauntlet: &Path, c: &Comparison) -> Result<()> {
             &format!("head {}", c.head.label),
             (&b.base_curve, &b.head_curve),
         );
-        let name = gauntlet_bench::file_name(&b.id).replace(".json", ".svg");
+        let name = gauntlet_records::bench::file_name(&b.id).replace(".json", ".svg");
         sys::write(&out.join("curves").join(name), svg)?;
     }
     Ok(())

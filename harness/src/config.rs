@@ -117,7 +117,10 @@ mod tests {
     fn no_file_is_all_defaults() {
         let c = Config::load(Path::new("/nonexistent/gauntlet.toml")).unwrap();
         assert!(c.fuzz.dir.is_none() && c.fuzz.time.is_none());
-        assert_eq!(c.fuzz.monitor.stuck_after_secs, Thresholds::default().stuck_after_secs);
+        assert_eq!(
+            c.fuzz.monitor.stuck_after_secs,
+            Thresholds::default().stuck_after_secs
+        );
         assert!(c.coverage.min_line_coverage.is_empty());
     }
 
@@ -149,7 +152,10 @@ mod tests {
             ("[compare]\nalpha = 1.5\n", "alpha"),
         ] {
             let e = format!("{:#}", Config::parse(text, "g.toml").unwrap_err());
-            assert!(e.contains("g.toml") && e.contains(says), "{text:?} gave {e}");
+            assert!(
+                e.contains("g.toml") && e.contains(says),
+                "{text:?} gave {e}"
+            );
         }
     }
 
@@ -157,6 +163,9 @@ mod tests {
     fn this_repositorys_own_file_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../gauntlet.toml");
         let c = Config::load(&path).unwrap();
-        assert_eq!(c.coverage.minimum("retry-counter", "targets/retry-counter"), Some(90.0));
+        assert_eq!(
+            c.coverage.minimum("retry-counter", "targets/retry-counter"),
+            Some(90.0)
+        );
     }
 }

@@ -30,8 +30,9 @@ use anyhow::{Context, Result, bail};
 use crate::project::Project;
 use crate::{exit, sys};
 use export::Export;
+use gauntlet_records::Verdict;
 pub use policy::Policy;
-use summary::{CrateInfo, Side, Summary, Verdict};
+use summary::{CrateInfo, PolicyResult, Side, Summary};
 
 /// Options of `cargo harness coverage`.
 #[derive(clap::Args, Debug)]
@@ -266,8 +267,12 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             .map(|(k, v)| (k.clone(), (v * 10.0).round() / 10.0))
             .collect(),
         totals: summary::totals(&crates),
-        policy: Verdict {
-            passed: failures.is_empty(),
+        policy: PolicyResult {
+            verdict: if failures.is_empty() {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
             minimums: crates
                 .iter()
                 .filter_map(|c| policy.minimum(&c.name, &c.dir).map(|m| (c.name.clone(), m)))
@@ -306,7 +311,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         );
         return Ok(exit::FAILED);
     }
-    Ok(if summary.policy.passed {
+    Ok(if summary.policy.verdict == Verdict::Pass {
         exit::OK
     } else {
         exit::POLICY
@@ -391,7 +396,11 @@ fn replay_fuzz_corpora(
     let scratch = target_dir.join("build-profiles");
     let mut cmd = toolchain.command("cargo");
     cmd.current_dir(fuzz_dir)
-        .args(["build", "--release", "--message-format=json-render-diagnostics"])
+        .args([
+            "build",
+            "--release",
+            "--message-format=json-render-diagnostics",
+        ])
         .arg("--manifest-path")
         .arg(fuzz_dir.join("Cargo.toml"))
         // With --target, RUSTFLAGS reaches only the target's code, not build scripts.
@@ -432,7 +441,10 @@ fn replay_fuzz_corpora(
             .arg("-runs=0")
             .arg(format!("-artifact_prefix={}/", artifacts.display()))
             .args(&dirs)
-            .env("LLVM_PROFILE_FILE", profile_dir.join(format!("{t}-%p-%m.profraw")))
+            .env(
+                "LLVM_PROFILE_FILE",
+                profile_dir.join(format!("{t}-%p-%m.profraw")),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let o = run
@@ -443,7 +455,10 @@ fn replay_fuzz_corpora(
             for l in err.lines().rev().take(8).collect::<Vec<_>>().iter().rev() {
                 eprintln!("  {l}");
             }
-            eprintln!("coverage: replaying the corpus of {t} failed ({})", o.status);
+            eprintln!(
+                "coverage: replaying the corpus of {t} failed ({})",
+                o.status
+            );
             out.failed.push(format!("fuzz corpus replay: {t}"));
         }
         out.targets.push(t.clone());

@@ -67,7 +67,10 @@ mod tests {
     #[test]
     fn the_help_lists_every_code() {
         for code in [OK, FAILED, POLICY, INCONCLUSIVE, USAGE, INTERNAL] {
-            assert!(HELP.contains(&format!("  {code} ")), "{code} missing from --help");
+            assert!(
+                HELP.contains(&format!("  {code} ")),
+                "{code} missing from --help"
+            );
         }
     }
 }

@@ -17,12 +17,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
 
-use crate::libfuzzer::{self, Event, Thresholds, Verdict};
+use crate::libfuzzer::{self, Thresholds};
 use crate::project::{self, Project};
 use crate::{exit, sys};
 use crash::{Binary, Crash};
+pub use gauntlet_records::fuzz::{RunSummary, TargetRun};
 use monitor::Monitor;
 use process::{Fuzzer, Next};
 
@@ -71,102 +71,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "h" => Ok(Duration::from_secs(n * 3600)),
         _ => Err(format!("bad duration unit in {s:?}: use ms, s, m or h")),
     }
-}
-
-/// One target's run, as written to `<out>/<run>/<target>.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TargetRun {
-    /// Fuzz target name.
-    pub target: String,
-    /// Seconds asked for.
-    pub time_s: f64,
-    /// Seconds it ran.
-    pub elapsed_s: f64,
-    /// Size of the PC table (`Loaded N PC tables`), the denominator of the coverage percentage.
-    pub pc_table: Option<u64>,
-    /// Final `cov` as a percentage of the PC table.
-    pub cov_percent: Option<f64>,
-    /// Every status line, timestamped.
-    pub events: Vec<Event>,
-    /// Health verdicts.
-    pub verdicts: Vec<Verdict>,
-    /// Files libFuzzer wrote (crashes, hangs, slow inputs).
-    pub artifacts: Vec<String>,
-    /// The first panic message, if the target panicked.
-    pub panic: Option<String>,
-    /// libFuzzer's exit code (`None` if it had to be killed).
-    pub exit_code: Option<i32>,
-    /// Inputs that reached the differential oracle and inputs rejected before it, if the target
-    /// reports them (`ORACLE compared=… rejected=…` lines).
-    pub oracle: Option<(u64, u64)>,
-    /// Why the monitor stopped the target before its time was up.
-    #[serde(default)]
-    pub stopped_early: Option<String>,
-    /// Each failing input, reproduced, named by signature, minimised and kept.
-    #[serde(default)]
-    pub crashes: Vec<Crash>,
-    /// The command that ran the fuzzer.
-    #[serde(default)]
-    pub command: String,
-    /// Its full stderr while it runs (written beside the JSON as `<target>.log`, not into it).
-    #[serde(skip)]
-    pub log: String,
-}
-
-impl TargetRun {
-    /// A run of `target` for `time_s` seconds, nothing observed yet.
-    pub fn new(target: &str, time_s: f64) -> TargetRun {
-        TargetRun {
-            target: target.to_owned(),
-            time_s,
-            elapsed_s: 0.0,
-            pc_table: None,
-            cov_percent: None,
-            events: vec![],
-            verdicts: vec![],
-            artifacts: vec![],
-            panic: None,
-            exit_code: None,
-            oracle: None,
-            stopped_early: None,
-            crashes: vec![],
-            command: String::new(),
-            log: String::new(),
-        }
-    }
-
-    /// A crash, hang, oracle mismatch, or a fuzzer that failed on its own (exit status 1).
-    pub fn crashed(&self) -> bool {
-        !self.crashes.is_empty() || (self.stopped_early.is_none() && self.exit_code != Some(0))
-    }
-
-    /// A failing verdict: STUCK or NEVER-COMPARES (exit status 2).
-    pub fn stuck(&self) -> bool {
-        self.verdicts.iter().any(|v| v.fails)
-    }
-}
-
-/// The whole run: `<out>/<run>/run.json` and `<out>/latest.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunSummary {
-    /// `<unix time>-<commit>-<pid>`.
-    pub id: String,
-    /// Commit (with `-dirty`).
-    pub commit: String,
-    /// Stable and nightly rustc versions.
-    pub toolchain: (String, String),
-    /// CPU model.
-    pub cpu: String,
-    /// RFC 3339 start time.
-    pub date: String,
-    /// The cargo-fuzz package.
-    #[serde(default)]
-    pub fuzz_dir: String,
-    /// Exit status of `cargo harness fuzz`: 0 healthy, 1 crash or mismatch, 2 stuck.
-    #[serde(default)]
-    pub exit_status: u8,
-    /// Per-target results.
-    pub targets: Vec<TargetRun>,
 }
 
 /// Everything a target's run needs to know.
@@ -298,8 +202,8 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         id,
         commit,
         toolchain: (stable, nightly),
-        cpu: gauntlet_bench::cpu_model(),
-        date: gauntlet_bench::rfc3339_now(),
+        cpu: gauntlet_records::bench::cpu_model(),
+        date: gauntlet_records::bench::rfc3339_now(),
         fuzz_dir: fuzz_dir.display().to_string(),
         exit_status: 0,
         targets: vec![],
@@ -694,6 +598,7 @@ fn print_summary(ctx: &Ctx, s: &RunSummary) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gauntlet_records::{Finding, Verdict};
 
     #[test]
     fn durations() {
@@ -710,7 +615,7 @@ mod tests {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
         assert_eq!(
             project::fuzz_targets(&fixture).unwrap(),
-            ["fixture_stuck", "fixture_healthy", "fixture_crash"]
+            ["fixture_crash", "fixture_healthy", "fixture_stuck"]
         );
         let e = project::fuzz_targets(Path::new("/nonexistent")).unwrap_err();
         assert!(format!("{e:#}").contains("cargo-fuzz package"), "{e:#}");
@@ -720,9 +625,9 @@ mod tests {
         let mut r = TargetRun::new("t", 1.0);
         r.exit_code = exit_code;
         r.stopped_early = stopped.then(|| "STUCK".to_owned());
-        r.verdicts = vec![Verdict {
+        r.verdicts = vec![Finding {
             status: if fails { "STUCK" } else { "HEALTHY" }.into(),
-            fails,
+            verdict: if fails { Verdict::Fail } else { Verdict::Pass },
             why: String::new(),
         }];
         r.crashes = (0..crashes)

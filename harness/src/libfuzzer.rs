@@ -2,44 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a status line reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// The seed corpus has been run.
-    Inited,
-    /// A new input added coverage.
-    New,
-    /// An input was replaced by a smaller one with the same features.
-    Reduce,
-    /// Periodic heartbeat (powers of two, then every few seconds).
-    Pulse,
-    /// The run ended normally.
-    Done,
-    /// A `-fork` mode progress line.
-    Fork,
-}
-
-/// One status line, stamped with when the harness read it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// Milliseconds since the fuzzer process started.
-    pub t_ms: u64,
-    /// What kind of line.
-    pub kind: Kind,
-    /// Executions so far.
-    pub execs: u64,
-    /// Coverage counters hit (libFuzzer's `cov:`).
-    pub cov: u64,
-    /// Features (libFuzzer's `ft:`).
-    pub ft: u64,
-    /// Inputs in the corpus.
-    pub corpus: u64,
-    /// Executions per second.
-    pub exec_s: u64,
-    /// Resident set size, MB.
-    pub rss_mb: u64,
-}
+pub use gauntlet_records::fuzz::{Event, Kind};
+use gauntlet_records::{Finding, Verdict};
 
 /// Parse one line of libFuzzer's stderr; `None` for lines that are not status lines.
 ///
@@ -195,22 +159,18 @@ impl Thresholds {
     }
 }
 
-/// A verdict on one run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// `STUCK`, `NEVER-COMPARES` (failures), `PLATEAU`, `COLLAPSE`, `LEAK`, `FEW-COMPARE`
-    /// (warnings) or `HEALTHY`.
-    pub status: String,
-    /// Whether it fails the run (exit status 2).
-    pub fails: bool,
-    /// The explanation, in plain words.
-    pub why: String,
-}
-
-fn verdict(status: &str, fails: bool, why: String) -> Verdict {
-    Verdict {
+/// A finding on one run: `STUCK`, `NEVER-COMPARES` (failures), `PLATEAU`, `COLLAPSE`, `LEAK`,
+/// `FEW-COMPARE` (warnings) or `HEALTHY` (pass).
+fn verdict(status: &str, fails: bool, why: String) -> Finding {
+    Finding {
         status: status.to_owned(),
-        fails,
+        verdict: if fails {
+            Verdict::Fail
+        } else if status == "HEALTHY" {
+            Verdict::Pass
+        } else {
+            Verdict::Warn
+        },
         why,
     }
 }
@@ -218,7 +178,7 @@ fn verdict(status: &str, fails: bool, why: String) -> Verdict {
 /// The STUCK verdict, if it can be called `now_ms` after the fuzzer started: the run is long
 /// enough, has executed enough inputs, and its corpus never grew past the first few inputs.
 /// The monitor asks this while the target runs (to stop it early) and once more at the end.
-pub fn stuck(events: &[Event], now_ms: u64, th: &Thresholds) -> Option<Verdict> {
+pub fn stuck(events: &[Event], now_ms: u64, th: &Thresholds) -> Option<Finding> {
     let last = events.last()?;
     let start = events
         .iter()
@@ -248,7 +208,7 @@ pub fn judge(
     end_ms: u64,
     oracle: Option<(u64, u64)>,
     th: &Thresholds,
-) -> Vec<Verdict> {
+) -> Vec<Finding> {
     let mut out = vec![];
     let Some(first) = events
         .iter()
@@ -299,7 +259,7 @@ fn plateau(
     end_ms: u64,
     duration_s: u64,
     th: &Thresholds,
-) -> Option<Verdict> {
+) -> Option<Finding> {
     let max_cov = events.iter().map(|e| e.cov).max().unwrap_or(0);
     let grew = events.iter().any(|e| e.cov > first.cov || e.ft > first.ft);
     if !grew {
@@ -332,7 +292,7 @@ fn plateau(
 }
 
 /// Exec/s: compare the end with the peak after the first second (startup rates are noisy).
-fn collapse(events: &[Event], first: &Event, th: &Thresholds) -> Option<Verdict> {
+fn collapse(events: &[Event], first: &Event, th: &Thresholds) -> Option<Finding> {
     let rates: Vec<&Event> = events
         .iter()
         .filter(|e| e.t_ms >= first.t_ms + 1000 && e.exec_s > 0)
@@ -352,7 +312,7 @@ fn collapse(events: &[Event], first: &Event, th: &Thresholds) -> Option<Verdict>
     })
 }
 
-fn leak(events: &[Event], first: &Event, th: &Thresholds) -> Option<Verdict> {
+fn leak(events: &[Event], first: &Event, th: &Thresholds) -> Option<Finding> {
     let rss: Vec<(u64, u64)> = events
         .iter()
         .filter(|e| e.rss_mb > 0)
@@ -383,7 +343,7 @@ fn leak(events: &[Event], first: &Event, th: &Thresholds) -> Option<Verdict> {
 
 /// A differential target that never reaches its comparison checks nothing, however much code it
 /// covers on the way.
-fn oracle_verdict((compared, rejected): (u64, u64), th: &Thresholds) -> Option<Verdict> {
+fn oracle_verdict((compared, rejected): (u64, u64), th: &Thresholds) -> Option<Finding> {
     let total = compared + rejected;
     if total < th.oracle_min_inputs {
         return None;
@@ -489,7 +449,7 @@ mod tests {
         }
     }
 
-    fn statuses(v: &[Verdict]) -> Vec<&str> {
+    fn statuses(v: &[Finding]) -> Vec<&str> {
         v.iter().map(|v| v.status.as_str()).collect()
     }
 
@@ -501,7 +461,7 @@ mod tests {
             .collect();
         let v = judge(&flat, 30_000, None, &th);
         assert_eq!(statuses(&v), ["STUCK"]);
-        assert!(v[0].fails && v[0].why.contains("return early"));
+        assert!(v[0].fails() && v[0].why.contains("return early"));
         let growing: Vec<Event> = (0..=30)
             .map(|s| ev(s, s * 100_000, 6 + s, 7 + s, 100_000, 40))
             .collect();
@@ -520,7 +480,7 @@ mod tests {
         evs.push(ev(8, 1 << 21, 8, 9, 262_144, 27));
         assert_eq!(stuck(&evs, 9_000, &th), None);
         let v = stuck(&evs, th.stuck_after_secs * 1000, &th).expect("stuck");
-        assert!(v.fails);
+        assert!(v.fails());
         // Too few executions (a slow target) is not judged yet.
         assert_eq!(stuck(&evs[..1], 60_000, &th), None);
         // A corpus that grew past the first inputs is not stuck, however flat cov looks.
@@ -540,7 +500,7 @@ mod tests {
             .collect();
         let v = judge(&evs, 90_000, None, &th);
         assert_eq!(statuses(&v), ["PLATEAU"]);
-        assert!(!v[0].fails && v[0].why.contains("seed corpus"));
+        assert!(!v[0].fails() && v[0].why.contains("seed corpus"));
     }
 
     #[test]
@@ -561,7 +521,7 @@ mod tests {
         }));
         let v = judge(&evs, 120_000, None, &th);
         assert_eq!(statuses(&v), ["PLATEAU", "COLLAPSE", "LEAK"]);
-        assert!(v.iter().all(|v| !v.fails));
+        assert!(v.iter().all(|v| !v.fails()));
     }
 
     #[test]
@@ -591,7 +551,7 @@ mod tests {
         // Too few inputs to say anything yet.
         assert_eq!(judged((0, 10)), "HEALTHY");
         let never = judge(&evs, 20_000, Some((0, 50_000)), &th);
-        assert!(never[0].fails);
+        assert!(never[0].fails());
     }
 
     #[test]

@@ -80,7 +80,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // clap's whole message: what is wrong, what was expected, its tips, the usage line.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     let result = Project::locate(cli.manifest_path.as_deref(), cli.config.as_deref())

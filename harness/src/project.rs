@@ -100,9 +100,11 @@ impl Project {
             return Some(self.root.clone());
         }
         let candidates = std::iter::once(self.root.join("fuzz")).chain(
-            self.members()
-                .into_iter()
-                .filter_map(|p| p.manifest_path.parent().map(|d| d.as_std_path().join("fuzz"))),
+            self.members().into_iter().filter_map(|p| {
+                p.manifest_path
+                    .parent()
+                    .map(|d| d.as_std_path().join("fuzz"))
+            }),
         );
         candidates
             .into_iter()

@@ -5,11 +5,14 @@ use std::fmt::Write;
 use std::path::Path;
 
 use anyhow::Result;
-use gauntlet_bench::BenchRecord;
+use gauntlet_records::bench::BenchRecord;
+
+use gauntlet_records::Verdict;
+use gauntlet_records::coverage::{Metric, Summary};
 
 use crate::fuzz::RunSummary;
-use crate::svg::{esc, line_chart, percentile_ladders};
 use crate::project::Project;
+use crate::svg::{esc, line_chart, percentile_ladders};
 use crate::sys;
 
 /// Options of `cargo harness report`.
@@ -39,8 +42,8 @@ fn render(root: &Path, g: &Path) -> String {
         esc(&sys::commit_stamp(root)),
         esc(&stable),
         esc(&nightly),
-        esc(&gauntlet_bench::cpu_model()),
-        esc(&gauntlet_bench::rfc3339_now())
+        esc(&gauntlet_records::bench::cpu_model()),
+        esc(&gauntlet_records::bench::rfc3339_now())
     );
     body.push_str(&fuzz_section(g));
     body.push_str(&coverage_section(g));
@@ -79,7 +82,7 @@ fn fuzz_section(g: &Path) -> String {
             .verdicts
             .iter()
             .map(|v| {
-                let class = if v.fails {
+                let class = if v.fails() {
                     "fail"
                 } else if v.status == "HEALTHY" {
                     "ok"
@@ -136,51 +139,45 @@ fn coverage_section(g: &Path) -> String {
     let newest = sys::dirs_in(&g.join("coverage"))
         .into_iter()
         .filter_map(|d| {
-            let text = std::fs::read_to_string(d.join("summary.json")).ok()?;
-            let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-            Some((v["unix_time"].as_u64().unwrap_or(0), d, v))
+            let summary: Summary = gauntlet_records::load(&d.join("summary.json")).ok()?;
+            Some((d, summary))
         })
-        .max_by_key(|(t, _, _)| *t);
-    let Some((_, dir, v)) = newest else {
-        s.push_str("<p>No coverage report yet (<code>cargo harness coverage</code>).</p>");
+        .max_by_key(|(_, v)| v.unix_time);
+    let Some((dir, v)) = newest else {
+        s.push_str("<p>No coverage report yet (<code>cargo gauntlet coverage</code>).</p>");
         return s;
     };
-    let pct = |m: &serde_json::Value| {
-        format!(
-            "{:.1} % ({}/{})",
-            m["percent"].as_f64().unwrap_or(0.0),
-            m["covered"].as_u64().unwrap_or(0),
-            m["count"].as_u64().unwrap_or(0)
-        )
-    };
-    let verdict = if v["policy"]["passed"].as_bool().unwrap_or(false) {
+    let pct = |m: &Metric| format!("{:.1} % ({}/{})", m.percent, m.covered, m.count);
+    let verdict = if v.policy.verdict == Verdict::Pass {
         "policy passed".to_owned()
     } else {
-        let n = v["policy"]["failures"].as_array().map_or(0, Vec::len);
-        format!("<b>policy failed</b> ({n} failure(s))")
+        format!(
+            "<b>policy failed</b> ({} failure(s))",
+            v.policy.failures.len()
+        )
     };
     let _ = write!(
         s,
         "<p class=meta>run {} · {verdict} · <a href=\"{}\">coverage report with trend</a></p><table><tr><th>crate</th><th>lines</th><th>regions</th><th>functions</th><th>minimum</th><th>only fuzz reaches</th></tr>",
-        esc(v["run"].as_str().unwrap_or("?")),
+        esc(&v.run),
         esc(&dir.join("index.html").display().to_string())
     );
-    let empty = Vec::new();
-    for c in v["crates"].as_array().unwrap_or(&empty) {
-        let name = c["name"].as_str().unwrap_or("?");
-        let fuzz_only = v["fuzz_only"]
-            .as_array()
-            .and_then(|r| r.iter().find(|r| r["crate_name"] == name))
-            .map_or("–".to_owned(), |r| format!("{} lines", r["lines"]));
+    for c in &v.crates {
+        let fuzz_only = v
+            .fuzz_only
+            .iter()
+            .find(|r| r.crate_name == c.name)
+            .map_or("–".to_owned(), |r| format!("{} lines", r.lines));
         let _ = write!(
             s,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{fuzz_only}</td></tr>",
-            esc(name),
-            pct(&c["lines"]),
-            pct(&c["regions"]),
-            pct(&c["functions"]),
-            v["policy"]["minimums"][name]
-                .as_f64()
+            esc(&c.name),
+            pct(&c.metrics.lines),
+            pct(&c.metrics.regions),
+            pct(&c.metrics.functions),
+            v.policy
+                .minimums
+                .get(&c.name)
                 .map_or("–".to_owned(), |m| format!("{m} %"))
         );
     }

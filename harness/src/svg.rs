@@ -103,7 +103,7 @@ pub fn percentile_ladders(title: &str, rows: &[(String, Vec<(String, f64)>)]) ->
             r##"<line x1="{x:.1}" y1="24" x2="{x:.1}" y2="{}" stroke="#ddd"/><text x="{x:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"##,
             h - 12.0,
             h - 2.0,
-            gauntlet_bench::fmt_ns(10f64.powf(decade))
+            gauntlet_records::bench::fmt_ns(10f64.powf(decade))
         );
         decade += 1.0;
     }
@@ -130,7 +130,7 @@ pub fn percentile_ladders(title: &str, rows: &[(String, Vec<(String, f64)>)]) ->
                 r#"<circle cx="{:.1}" cy="{y:.1}" r="4" fill="{color}"><title>{} {}</title></circle>"#,
                 sx(*v),
                 esc(label),
-                gauntlet_bench::fmt_ns(*v)
+                gauntlet_records::bench::fmt_ns(*v)
             );
         }
     }

@@ -48,7 +48,9 @@ pub fn ensure_cargo_tool(sub: &str, krate: &str) -> Result<()> {
     if has_cargo_subcommand(sub) {
         return Ok(());
     }
-    eprintln!("gauntlet: {krate} is missing; installing it (cargo install --locked {krate}, a few minutes)");
+    eprintln!(
+        "gauntlet: {krate} is missing; installing it (cargo install --locked {krate}, a few minutes)"
+    );
     run_checked(Command::new("cargo").args(["install", "--locked", krate]))
         .with_context(|| format!("cannot install {krate}; install it yourself and run again"))
 }

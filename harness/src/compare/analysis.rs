@@ -3,208 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use gauntlet_bench::BenchRecord;
-use serde::{Deserialize, Serialize};
+use gauntlet_records::bench::BenchRecord;
+pub use gauntlet_records::compare::{
+    BenchComparison, Change, Comparison, Curve, GATED, Policy, SCHEMA, SHOWN, SideInfo,
+    StatComparison,
+};
 
 use super::stats;
-
-/// The schema tag of a comparison file.
-pub const SCHEMA: &str = "gauntlet-compare/1";
-
-/// Statistics that decide the verdict.
-pub const GATED: [&str; 3] = ["p50", "p90", "p99"];
-/// Statistics that are shown but never gated (too few samples per run to be stable).
-pub const SHOWN: [&str; 2] = ["p99.9", "max"];
-
-/// How a comparison is judged.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct Policy {
-    /// A gated statistic regresses only if head ÷ base is at least `1 + threshold_pct / 100`.
-    pub threshold_pct: f64,
-    /// Family-wise error rate over every gated test of the comparison (Holm).
-    pub alpha: f64,
-    /// Coverage of the reported confidence intervals.
-    pub confidence: f64,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            threshold_pct: 5.0,
-            alpha: 0.05,
-            confidence: 0.95,
-        }
-    }
-}
-
-/// What one statistic (or bench, or comparison) did.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// The confidence interval lies within ± the threshold.
-    Unchanged,
-    /// Neither a significant change beyond the threshold nor ruled out: more runs would tell.
-    Inconclusive,
-    /// Significantly faster by more than the threshold.
-    Improved,
-    /// Significantly slower by more than the threshold.
-    Regressed,
-}
-
-impl Verdict {
-    /// The word shown in tables.
-    pub fn word(self) -> &'static str {
-        match self {
-            Verdict::Unchanged => "unchanged",
-            Verdict::Inconclusive => "inconclusive",
-            Verdict::Improved => "improved",
-            Verdict::Regressed => "regressed",
-        }
-    }
-}
-
-/// One statistic of one bench across the process runs of both sides.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StatComparison {
-    /// `p50`, `p90`, `p99`, `p99.9` or `max`.
-    pub stat: String,
-    /// Whether it takes part in the verdict.
-    pub gated: bool,
-    /// The statistic of each base process run, ns per op, in run order.
-    pub base_runs: Vec<f64>,
-    /// The same for head.
-    pub head_runs: Vec<f64>,
-    /// Median over the base runs.
-    pub base_median: f64,
-    /// Median over the head runs.
-    pub head_median: f64,
-    /// Hodges–Lehmann estimate of head ÷ base.
-    pub ratio: f64,
-    /// Confidence interval of the ratio (`None`: unbounded, too few runs).
-    pub ratio_lo: Option<f64>,
-    /// Upper end of the interval.
-    pub ratio_hi: Option<f64>,
-    /// One-sided rank-sum p-value for "head is slower".
-    pub p_slower: f64,
-    /// One-sided rank-sum p-value for "head is faster".
-    pub p_faster: f64,
-    /// `p_slower` after Holm's adjustment over every gated test (gated statistics only).
-    pub p_slower_adjusted: Option<f64>,
-    /// `p_faster` after Holm's adjustment.
-    pub p_faster_adjusted: Option<f64>,
-    /// Whether the p-values are exact.
-    pub exact: bool,
-    /// The verdict (shown statistics get one too, for information).
-    pub verdict: Verdict,
-}
-
-/// A percentile curve: `(quantile, ns per op)` points from the merged histogram of all runs.
-pub type Curve = Vec<(f64, f64)>;
-
-/// One bench of the comparison.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct BenchComparison {
-    /// `crate/name`.
-    pub id: String,
-    /// Gated statistics first, then the shown ones.
-    pub stats: Vec<StatComparison>,
-    /// The worst verdict of the gated statistics.
-    pub verdict: Verdict,
-    /// Allocations per op: base, head (deterministic, so any change is real; not gated).
-    pub allocs_per_op: (f64, f64),
-    /// Bytes allocated per op: base, head.
-    pub bytes_per_op: (f64, f64),
-    /// Timed samples over all runs: base, head.
-    pub samples: (u64, u64),
-    /// Percentile curve of the base, all runs merged.
-    pub base_curve: Curve,
-    /// Percentile curve of the head.
-    pub head_curve: Curve,
-}
-
-/// One side of the comparison.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
-pub struct SideInfo {
-    /// What the user asked for (`main`, `HEAD~1`, `WORKTREE`).
-    pub spec: String,
-    /// The full commit hash (of HEAD, for the working tree).
-    pub commit: String,
-    /// Short label: 12 hex digits, or `worktree`.
-    pub label: String,
-    /// Built from uncommitted files.
-    pub dirty: bool,
-    /// Extra environment of this side's process runs (calibration: an injected slowdown).
-    pub env: Vec<String>,
-    /// Process runs.
-    pub runs: usize,
-    /// Mean 1-minute load average at the start of this side's recordings.
-    pub loadavg: f64,
-}
-
-/// The whole comparison.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Comparison {
-    /// Always [`SCHEMA`].
-    pub schema: String,
-    /// UTC time, RFC 3339.
-    pub date: String,
-    /// CPU model.
-    pub cpu: String,
-    /// `rustc --version` of the runs.
-    pub rustc: String,
-    /// The baseline.
-    pub base: SideInfo,
-    /// The side under test.
-    pub head: SideInfo,
-    /// Recording time per bench per process run, ms.
-    pub time_ms: u64,
-    /// How the runs were ordered.
-    pub order: String,
-    /// The judging policy.
-    pub policy: Policy,
-    /// Whether the sample sizes let any gated test reach significance at all.
-    pub significance_reachable: bool,
-    /// Benches in both sides.
-    pub benches: Vec<BenchComparison>,
-    /// Bench ids only the base has.
-    pub only_in_base: Vec<String>,
-    /// Bench ids only the head has.
-    pub only_in_head: Vec<String>,
-    /// Gated statistics that regressed.
-    pub regressions: usize,
-    /// Gated statistics that improved.
-    pub improvements: usize,
-}
-
-impl Comparison {
-    /// Whether the comparison could not decide: no gated statistic can reach significance with
-    /// these runs, or some bench's change is neither ruled out nor shown. A regression decides.
-    pub fn inconclusive(&self) -> bool {
-        self.regressions == 0
-            && (!self.significance_reachable
-                || self.benches.iter().any(|b| b.verdict == Verdict::Inconclusive))
-    }
-
-    /// The exit code: regressed 1, inconclusive 3, else 0.
-    pub fn exit_code(&self) -> u8 {
-        if self.regressions > 0 {
-            crate::exit::FAILED
-        } else if self.inconclusive() {
-            crate::exit::INCONCLUSIVE
-        } else {
-            crate::exit::OK
-        }
-    }
-
-    /// The worst verdict over all benches.
-    pub fn verdict(&self) -> Verdict {
-        self.benches
-            .iter()
-            .map(|b| b.verdict)
-            .max()
-            .unwrap_or(Verdict::Unchanged)
-    }
-}
 
 /// The statistic `stat` of a record.
 fn stat_of(r: &BenchRecord, stat: &str) -> f64 {
@@ -286,16 +91,16 @@ pub fn analyse(
             .filter(|s| s.gated)
             .map(|s| s.verdict)
             .max()
-            .unwrap_or(Verdict::Unchanged);
+            .unwrap_or(Change::Unchanged);
     }
-    let count = |v: Verdict| {
+    let count = |v: Change| {
         benches
             .iter()
             .flat_map(|b| &b.stats)
             .filter(|s| s.gated && s.verdict == v)
             .count()
     };
-    let (regressions, improvements) = (count(Verdict::Regressed), count(Verdict::Improved));
+    let (regressions, improvements) = (count(Change::Regressed), count(Change::Improved));
     let min_runs = base.runs.min(head.runs);
     let significance_reachable = !gated.is_empty()
         && min_runs > 0
@@ -303,8 +108,8 @@ pub fn analyse(
     let first = base_runs.iter().chain(head_runs).flatten().next();
     Comparison {
         schema: SCHEMA.to_owned(),
-        date: gauntlet_bench::rfc3339_now(),
-        cpu: first.map_or_else(gauntlet_bench::cpu_model, |r| r.meta.cpu.clone()),
+        date: gauntlet_records::bench::rfc3339_now(),
+        cpu: first.map_or_else(gauntlet_records::bench::cpu_model, |r| r.meta.cpu.clone()),
         rustc: first.map(|r| r.meta.rustc.clone()).unwrap_or_default(),
         only_in_base: b.keys().filter(|k| !h.contains_key(*k)).cloned().collect(),
         only_in_head: h.keys().filter(|k| !b.contains_key(*k)).cloned().collect(),
@@ -356,7 +161,7 @@ fn compare_bench(
     BenchComparison {
         id: id.to_owned(),
         stats,
-        verdict: Verdict::Unchanged,
+        verdict: Change::Unchanged,
         allocs_per_op: (
             mean(base, |r| r.allocs_per_op),
             mean(head, |r| r.allocs_per_op),
@@ -406,26 +211,26 @@ pub fn compare_stat(
         p_slower_adjusted: None,
         p_faster_adjusted: None,
         exact: test.exact,
-        verdict: Verdict::Inconclusive,
+        verdict: Change::Inconclusive,
     }
 }
 
 /// The verdict of one statistic: a change counts only if it is significant after adjustment
 /// (when there is one) *and* larger than the threshold.
-pub fn judge(s: &StatComparison, policy: Policy) -> Verdict {
+pub fn judge(s: &StatComparison, policy: Policy) -> Change {
     let limit = 1.0 + policy.threshold_pct / 100.0;
     let p_slower = s.p_slower_adjusted.unwrap_or(s.p_slower);
     let p_faster = s.p_faster_adjusted.unwrap_or(s.p_faster);
     if p_slower < policy.alpha && s.ratio >= limit {
-        Verdict::Regressed
+        Change::Regressed
     } else if p_faster < policy.alpha && s.ratio <= 1.0 / limit {
-        Verdict::Improved
+        Change::Improved
     } else if s.ratio_lo.is_some_and(|lo| lo > 1.0 / limit)
         && s.ratio_hi.is_some_and(|hi| hi < limit)
     {
-        Verdict::Unchanged
+        Change::Unchanged
     } else {
-        Verdict::Inconclusive
+        Change::Inconclusive
     }
 }
 
@@ -532,7 +337,7 @@ pub(crate) mod tests {
                 BenchComparison {
                     id: format!("synthetic/{i}"),
                     stats,
-                    verdict: Verdict::Unchanged,
+                    verdict: Change::Unchanged,
                     allocs_per_op: (0.0, 0.0),
                     bytes_per_op: (0.0, 0.0),
                     samples: (0, 0),
@@ -573,7 +378,7 @@ pub(crate) mod tests {
                 .filter(|s| s.gated)
                 .map(|s| s.verdict)
                 .max()
-                .unwrap_or(Verdict::Unchanged);
+                .unwrap_or(Change::Unchanged);
         }
     }
 
@@ -584,7 +389,7 @@ pub(crate) mod tests {
         let quiet = (0..trials)
             .filter(|_| {
                 let c = synthetic_trial(&mut rng, 10, 3, 0.0, Policy::default());
-                c.verdict() != Verdict::Regressed
+                c.change() != Change::Regressed
             })
             .count();
         let rate = quiet as f64 / trials as f64;
@@ -601,7 +406,7 @@ pub(crate) mod tests {
                 let c = synthetic_trial(&mut rng, 10, 3, 0.10, Policy::default());
                 c.benches
                     .iter()
-                    .all(|b| b.stats[0].verdict == Verdict::Regressed)
+                    .all(|b| b.stats[0].verdict == Change::Regressed)
             })
             .count();
         let rate = caught as f64 / trials as f64;
@@ -619,10 +424,10 @@ pub(crate) mod tests {
         let head: Vec<f64> = base.iter().map(|v| v * 1.03).collect();
         let s = compare_stat("p50", true, base.clone(), head, policy);
         assert!(s.p_slower < 0.001, "{s:?}");
-        assert_eq!(judge(&s, policy), Verdict::Unchanged);
+        assert_eq!(judge(&s, policy), Change::Unchanged);
         let faster: Vec<f64> = base.iter().map(|v| v * 0.8).collect();
         let s = compare_stat("p50", true, base, faster, policy);
-        assert_eq!(judge(&s, policy), Verdict::Improved);
+        assert_eq!(judge(&s, policy), Change::Improved);
         assert!((s.ratio - 0.8).abs() < 1e-9);
     }
 
@@ -631,7 +436,7 @@ pub(crate) mod tests {
         let policy = Policy::default();
         let s = compare_stat("p50", true, vec![100.0, 101.0], vec![150.0, 151.0], policy);
         assert_eq!(s.ratio_lo, None);
-        assert_eq!(judge(&s, policy), Verdict::Inconclusive);
+        assert_eq!(judge(&s, policy), Change::Inconclusive);
     }
 
     #[test]

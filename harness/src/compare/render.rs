@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use gauntlet_bench::fmt_ns;
+use gauntlet_records::bench::fmt_ns;
 
-use super::analysis::{BenchComparison, Comparison, Curve, StatComparison, Verdict};
+use super::analysis::{BenchComparison, Change, Comparison, Curve, StatComparison};
 use crate::svg::esc;
 
 /// `+10.0%`, `-3.2%`.
@@ -66,7 +66,7 @@ pub fn headline(c: &Comparison) -> String {
 fn cell(s: &StatComparison) -> String {
     let change = pct(s.ratio);
     let change = match s.verdict {
-        Verdict::Regressed | Verdict::Improved if s.gated => format!("**{change}**"),
+        Change::Regressed | Change::Improved if s.gated => format!("**{change}**"),
         _ => change,
     };
     if s.gated {
@@ -81,9 +81,9 @@ fn cell(s: &StatComparison) -> String {
     }
 }
 
-fn verdict_md(v: Verdict) -> String {
+fn verdict_md(v: Change) -> String {
     match v {
-        Verdict::Regressed => "**REGRESSED**".to_owned(),
+        Change::Regressed => "**REGRESSED**".to_owned(),
         v => v.word().to_owned(),
     }
 }
@@ -349,11 +349,11 @@ pub fn runs_svg(b: &BenchComparison) -> String {
     s
 }
 
-fn verdict_class(v: Verdict) -> &'static str {
+fn verdict_class(v: Change) -> &'static str {
     match v {
-        Verdict::Regressed => "fail",
-        Verdict::Improved | Verdict::Unchanged => "ok",
-        Verdict::Inconclusive => "warn",
+        Change::Regressed => "fail",
+        Change::Improved | Change::Unchanged => "ok",
+        Change::Inconclusive => "warn",
     }
 }
 
@@ -380,7 +380,7 @@ pub fn html(c: &Comparison) -> String {
         c.time_ms,
         c.base.loadavg,
         c.head.loadavg,
-        verdict_class(c.verdict()),
+        verdict_class(c.change()),
         bold(&headline(c))
     );
     if !c.significance_reachable {
@@ -447,11 +447,13 @@ mod tests {
         };
         let c = analyse(side.clone(), side, &[], &[], 100, Policy::default());
         let md = markdown(&c);
-        assert!(md.contains("**No regression**"), "{md}");
+        // Nothing measured cannot show the absence of a regression: inconclusive, not a pass.
+        assert!(md.contains("**Inconclusive**"), "{md}");
+        assert!(!md.contains("**No regression**"), "{md}");
         assert!(md.contains("Too few runs"), "{md}");
         let h = html(&c);
         assert!(
-            h.contains("<b>No regression</b>") && !h.contains("**"),
+            h.contains("<b>Inconclusive</b>") && !h.contains("**"),
             "{h}"
         );
     }

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use gauntlet_bench::BenchRecord;
+use gauntlet_records::bench::BenchRecord;
 
 use cargo_metadata::{Message, TargetKind};
 
@@ -143,13 +143,17 @@ impl Worktree {
             if self.path.exists() {
                 // Left over from a run that was killed: start clean.
                 let _ = git(
-                    &["worktree", "remove", "--force", &self.path.to_string_lossy()],
+                    &[
+                        "worktree",
+                        "remove",
+                        "--force",
+                        &self.path.to_string_lossy(),
+                    ],
                     &self.repo,
                 );
                 if self.path.exists() {
-                    std::fs::remove_dir_all(&self.path).with_context(|| {
-                        format!("cannot remove stale {}", self.path.display())
-                    })?;
+                    std::fs::remove_dir_all(&self.path)
+                        .with_context(|| format!("cannot remove stale {}", self.path.display()))?;
                 }
             }
             git(&["worktree", "prune"], &self.repo)?;
@@ -157,13 +161,23 @@ impl Worktree {
                 std::fs::create_dir_all(parent)?;
             }
             git(
-                &["worktree", "add", "--quiet", "--detach", &self.path.to_string_lossy(), commit],
+                &[
+                    "worktree",
+                    "add",
+                    "--quiet",
+                    "--detach",
+                    &self.path.to_string_lossy(),
+                    commit,
+                ],
                 &self.repo,
             )?;
             self.created = true;
         } else {
             // Only the files that differ get new timestamps, so cargo rebuilds only what changed.
-            git(&["checkout", "--quiet", "--force", "--detach", commit], &self.path)?;
+            git(
+                &["checkout", "--quiet", "--force", "--detach", commit],
+                &self.path,
+            )?;
             git(&["clean", "-ffdq"], &self.path)?;
         }
         let dir = self.path.join(&self.prefix);
@@ -181,7 +195,12 @@ impl Drop for Worktree {
     fn drop(&mut self) {
         if self.created {
             let _ = git(
-                &["worktree", "remove", "--force", &self.path.to_string_lossy()],
+                &[
+                    "worktree",
+                    "remove",
+                    "--force",
+                    &self.path.to_string_lossy(),
+                ],
                 &self.repo,
             );
             let _ = std::fs::remove_dir_all(&self.path);

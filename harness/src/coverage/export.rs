@@ -4,37 +4,9 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// Covered out of instrumented (lines, regions, functions or branches).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    pub covered: u64,
-    pub count: u64,
-}
-
-impl Counts {
-    pub fn new(covered: u64, count: u64) -> Self {
-        Self { covered, count }
-    }
-
-    /// Percent covered; 0 when nothing is instrumented (a crate with no measured code is a fault,
-    /// not a success).
-    pub fn percent(self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.covered as f64 * 100.0 / self.count as f64
-        }
-    }
-}
-
-impl std::ops::AddAssign for Counts {
-    fn add_assign(&mut self, o: Self) {
-        self.covered += o.covered;
-        self.count += o.count;
-    }
-}
+pub use gauntlet_records::coverage::Counts;
 
 /// One source file's summary in an export.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,67 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use super::export::Counts;
-use super::summary::CrateSummary;
-
-/// One run.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    pub unix_time: u64,
-    pub date: String,
-    pub commit: String,
-    /// The run's directory name under `target/gauntlet/coverage/`.
-    pub run: String,
-    #[serde(default)]
-    pub toolchain: String,
-    pub crates: BTreeMap<String, CrateEntry>,
-}
-
-/// One crate's line counts, in total and per file (paths relative to the workspace root).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct CrateEntry {
-    pub lines: Counts,
-    pub files: BTreeMap<String, Counts>,
-}
-
-impl Entry {
-    /// The history line of a run.
-    pub fn of_run(
-        unix_time: u64,
-        date: &str,
-        commit: &str,
-        run: &str,
-        toolchain: &str,
-        crates: &[CrateSummary],
-    ) -> Self {
-        Self {
-            unix_time,
-            date: date.to_owned(),
-            commit: commit.to_owned(),
-            run: run.to_owned(),
-            toolchain: toolchain.to_owned(),
-            crates: crates
-                .iter()
-                .map(|c| {
-                    let files = c
-                        .files
-                        .iter()
-                        .map(|f| (f.path.clone(), f.metrics.lines.counts()))
-                        .collect();
-                    (
-                        c.name.clone(),
-                        CrateEntry {
-                            lines: c.metrics.lines.counts(),
-                            files,
-                        },
-                    )
-                })
-                .collect(),
-        }
-    }
-}
+#[cfg(test)]
+use gauntlet_records::coverage::CrateEntry;
+pub use gauntlet_records::coverage::Entry;
 
 /// Parse a history file; lines that do not parse are skipped and reported as warnings (the history
 /// is a record, and one damaged line must not stop every later run).

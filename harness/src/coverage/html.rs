@@ -62,7 +62,7 @@ fn verdict(h: &mut String, s: &Summary) {
             esc(&s.failed_suites.join(", "))
         );
     }
-    if s.policy.passed {
+    if s.policy.verdict == gauntlet_records::Verdict::Pass {
         let _ = write!(
             h,
             "<p class=pass>Policy passed: every crate meets its minimum and none fell more than {} points.</p>",

@@ -2,11 +2,12 @@
 //! minimum line coverage, and the largest drop against the previous run.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 #[cfg(test)]
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub use gauntlet_records::coverage::{Failure, FileDelta};
 
 use super::export::Counts;
 use super::history::Entry;
@@ -110,94 +111,6 @@ impl Policy {
             })
             .map(String::as_str)
             .collect()
-    }
-}
-
-/// Why a run fails the policy.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Failure {
-    /// Line coverage under the crate's minimum; `files` are those under it, most uncovered first.
-    BelowMinimum {
-        crate_name: String,
-        percent: f64,
-        minimum: f64,
-        files: Vec<FileDelta>,
-    },
-    /// Line coverage fell by more than the allowed points; `files` are those that lost coverage.
-    Dropped {
-        crate_name: String,
-        previous: f64,
-        current: f64,
-        max_drop: f64,
-        previous_run: String,
-        files: Vec<FileDelta>,
-    },
-}
-
-/// A file's line coverage now (and before, for a drop), with its uncovered lines.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FileDelta {
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous: Option<f64>,
-    pub percent: f64,
-    pub uncovered_lines: u64,
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::BelowMinimum {
-                crate_name,
-                percent,
-                minimum,
-                files,
-            } => {
-                write!(
-                    f,
-                    "{crate_name}: line coverage {percent:.2} % is below the minimum {minimum} %"
-                )?;
-                if !files.is_empty() {
-                    write!(f, "; files under it:")?;
-                }
-                for d in files {
-                    write!(
-                        f,
-                        " {} ({:.1} %, {} lines uncovered)",
-                        d.path, d.percent, d.uncovered_lines
-                    )?;
-                }
-                Ok(())
-            }
-            Failure::Dropped {
-                crate_name,
-                previous,
-                current,
-                max_drop,
-                previous_run,
-                files,
-            } => {
-                write!(
-                    f,
-                    "{crate_name}: line coverage fell {:.2} points ({previous:.2} % → {current:.2} %) since {previous_run}, more than the allowed {max_drop}",
-                    previous - current
-                )?;
-                if !files.is_empty() {
-                    write!(f, "; files that lost coverage:")?;
-                }
-                for d in files {
-                    write!(
-                        f,
-                        " {} ({:.1} % → {:.1} %)",
-                        d.path,
-                        d.previous.unwrap_or(0.0),
-                        d.percent
-                    )?;
-                }
-                Ok(())
-            }
-        }
     }
 }
 

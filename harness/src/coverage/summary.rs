@@ -3,74 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
 use super::export::{Counts, Export, LineHits, RegionKey};
-
-/// Everything one run measured and decided: the contents of `summary.json`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Bumped when a field changes meaning.
-    pub schema: u32,
-    /// The run's directory name under `target/gauntlet/coverage/` (`<date>-<commit>`).
-    pub run: String,
-    pub date: String,
-    pub unix_time: u64,
-    pub commit: String,
-    pub toolchain: String,
-    /// The packages measured (all workspace members unless `-p` was given).
-    pub packages: Vec<String>,
-    /// What ran instrumented, e.g. `tests`, `fuzz corpus replay`, `doc tests`.
-    pub suites: Vec<String>,
-    /// Suites with a failing test: their coverage is incomplete, so the run is not a baseline.
-    #[serde(default)]
-    pub failed_suites: Vec<String>,
-    /// Wall time of the whole run, build included.
-    pub elapsed_s: f64,
-    /// Wall time of each phase: `build`, `tests` (all suites), `reports`.
-    pub phases_s: BTreeMap<String, f64>,
-    pub totals: Metrics,
-    pub crates: Vec<CrateSummary>,
-    /// Lines and regions that only the fuzz corpus replays reach (where fuzzing earns its keep).
-    pub fuzz_only: Vec<Reach>,
-    /// Lines and regions that only the other tests reach (where fuzzing is blind).
-    pub tests_only: Vec<Reach>,
-    pub policy: Verdict,
-}
-
-/// The policy as applied to this run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub passed: bool,
-    /// Crate → the minimum line coverage that applied to it.
-    pub minimums: BTreeMap<String, f64>,
-    pub max_line_drop_points: f64,
-    pub failures: Vec<super::policy::Failure>,
-}
-
-/// Covered / instrumented with the percentage spelled out, as written to `summary.json`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Metric {
-    pub covered: u64,
-    pub count: u64,
-    pub percent: f64,
-}
-
-impl From<Counts> for Metric {
-    fn from(c: Counts) -> Self {
-        Self {
-            covered: c.covered,
-            count: c.count,
-            percent: (c.percent() * 100.0).round() / 100.0,
-        }
-    }
-}
-
-impl Metric {
-    pub fn counts(self) -> Counts {
-        Counts::new(self.covered, self.count)
-    }
-}
+pub use gauntlet_records::coverage::{
+    CrateSummary, FileReach, FileSummary, Metric, Metrics, PolicyResult, Reach, Summary,
+};
 
 /// A measured crate: where it lives, and whether a fuzz replay test feeds it.
 #[derive(Clone, Debug)]
@@ -81,55 +17,6 @@ pub struct CrateInfo {
     /// The directory relative to the workspace root (`targets/retry-counter`).
     pub rel_dir: String,
     pub fuzz_replay: bool,
-}
-
-/// The counts of one kind of code unit; branches only when the toolchain measured them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    pub lines: Metric,
-    pub regions: Metric,
-    pub functions: Metric,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branches: Option<Metric>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FileSummary {
-    /// Relative to the workspace root.
-    pub path: String,
-    #[serde(flatten)]
-    pub metrics: Metrics,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CrateSummary {
-    pub name: String,
-    pub dir: String,
-    /// Whether a `tests/fuzz_replay.rs` replays this crate's fuzz corpora.
-    pub fuzz_replay: bool,
-    #[serde(flatten)]
-    pub metrics: Metrics,
-    pub files: Vec<FileSummary>,
-}
-
-/// Lines and regions of one file reached by one side only.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct FileReach {
-    pub path: String,
-    pub lines: Vec<u64>,
-    /// `12-15, 20`: the same lines, compact, for people.
-    pub line_ranges: String,
-    /// `[[start line, start column], [end line, end column]]` per region.
-    pub regions: Vec<[[u64; 2]; 2]>,
-}
-
-/// What one side alone reaches, per crate (only crates with a fuzz replay are compared).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Reach {
-    pub crate_name: String,
-    pub lines: u64,
-    pub regions: u64,
-    pub files: Vec<FileReach>,
 }
 
 /// Build the per-crate summaries from the merged export. Files outside the crates are dropped.

@@ -7,37 +7,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
+pub use gauntlet_records::fuzz::Crash;
 
 use super::process;
-
-/// One failing input a run produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Crash {
-    /// `crash` (panic, abort, oracle mismatch), `leak`, `timeout` or `oom`.
-    pub kind: String,
-    /// The file libFuzzer wrote.
-    pub artifact: String,
-    /// Stable name of the bug: a hash of the kind, the panic message with its numbers blanked,
-    /// and the top frames. Two findings of one bug share it.
-    pub signature: String,
-    /// `file:line:col` of the panic.
-    pub location: Option<String>,
-    /// The panic message.
-    pub message: Option<String>,
-    /// The innermost frames in the code under test (std, core and libFuzzer frames skipped).
-    pub frames: Vec<String>,
-    /// Whether running the input again failed again.
-    pub reproduced: bool,
-    /// Size of the input libFuzzer wrote.
-    pub bytes: u64,
-    /// Size after minimisation, if that worked and still fails the same way.
-    pub minimized_bytes: Option<u64>,
-    /// Where it was kept under `fuzz/regressions/<target>/`.
-    pub kept_as: Option<String>,
-    /// An input already in `fuzz/regressions/<target>/` with the same signature.
-    pub duplicate_of: Option<String>,
-}
 
 /// The kind of a libFuzzer artifact from its file name, if it is a failure (`slow-unit-*` is not).
 pub fn failure_kind(path: &str) -> Option<&'static str> {
