@@ -31,6 +31,38 @@ pub struct Args {
     /// Recording time per bench in milliseconds (default 2000, or 100 with --quick).
     #[arg(long)]
     pub time_ms: Option<u64>,
+    /// What to print: a Markdown table, or Bencher Metric Format JSON (`bmf`) for
+    /// `bencher run --adapter json`; the records are written under target/gauntlet/bench/ either way.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The output format of `cargo gauntlet bench`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A Markdown table of percentiles.
+    Table,
+    /// Bencher Metric Format JSON.
+    Bmf,
+}
+
+/// Bencher Metric Format: per bench id, `latency` (ns: the median, with the fastest sample and
+/// p99 as its bounds) and, when the bench declares bytes per op, `throughput` (MB/s at p50).
+pub fn bmf(records: &[BenchRecord]) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for r in records {
+        let p = &r.percentiles_ns;
+        let mut measures = serde_json::Map::new();
+        measures.insert(
+            "latency".into(),
+            serde_json::json!({"value": p.p50, "lower_value": p.min, "upper_value": p.p99}),
+        );
+        if let Some(mb) = r.mb_per_s_p50 {
+            measures.insert("throughput".into(), serde_json::json!({"value": mb}));
+        }
+        out.insert(r.id.clone(), serde_json::Value::Object(measures));
+    }
+    serde_json::Value::Object(out)
 }
 
 /// The bench targets `--bench` selects (all when it is not given).
@@ -104,7 +136,10 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         );
     }
     records.sort_by(|a, b| a.id.cmp(&b.id));
-    print!("{}", table(&records));
+    match args.format {
+        Format::Table => print!("{}", table(&records)),
+        Format::Bmf => println!("{}", serde_json::to_string_pretty(&bmf(&records))?),
+    }
     eprintln!(
         "{} bench records: {}  (compare commits with `cargo harness compare BASE HEAD`)",
         records.len(),
@@ -183,6 +218,47 @@ mod tests {
             name: name.into(),
             native: false,
         }
+    }
+
+    #[test]
+    fn bmf_gives_latency_and_throughput_per_bench() {
+        let r = BenchRecord {
+            schema: gauntlet_records::bench::SCHEMA.into(),
+            id: "parse/short".into(),
+            krate: "parse".into(),
+            name: "short".into(),
+            unit: "ns".into(),
+            percentiles_ns: gauntlet_records::bench::Percentiles {
+                p50: 120.0,
+                p90: 130.0,
+                p99: 180.0,
+                p999: 300.0,
+                max: 900.0,
+                min: 110.0,
+            },
+            mean_ns: 125.0,
+            stdev_ns: 9.0,
+            samples: 1000,
+            batch: 16,
+            timer_overhead_ns: 20.0,
+            allocs_per_op: 0.0,
+            bytes_per_op: 0.0,
+            throughput_bytes: Some(64),
+            mb_per_s_p50: Some(533.3),
+            anchor: false,
+            vs_anchor: None,
+            histogram_v2_base64: String::new(),
+            meta: Default::default(),
+        };
+        let v = bmf(&[r.clone()]);
+        let l = &v["parse/short"]["latency"];
+        assert_eq!(l["value"].as_f64(), Some(r.percentiles_ns.p50));
+        assert_eq!(l["lower_value"].as_f64(), Some(r.percentiles_ns.min));
+        assert_eq!(l["upper_value"].as_f64(), Some(r.percentiles_ns.p99));
+        assert_eq!(
+            v["parse/short"]["throughput"]["value"].as_f64(),
+            r.mb_per_s_p50
+        );
     }
 
     #[test]

@@ -135,8 +135,11 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let root = project.root.clone();
     let gauntlet = project.gauntlet_dir();
     let compare_dir = gauntlet.join("compare");
-    let base = runner::resolve(&root, "base", &args.base, &args.base_env)?;
-    let head = runner::resolve(&root, "head", &args.head, &args.head_env)?;
+    crate::bench::select(&project.benches(), args.bench.as_deref())?;
+    let base = runner::resolve(&root, "base", &args.base, &args.base_env)
+        .map_err(|e| exit::usage(e.to_string()))?;
+    let head = runner::resolve(&root, "head", &args.head, &args.head_env)
+        .map_err(|e| exit::usage(e.to_string()))?;
     let shared_build = base.source == head.source;
 
     // Both sides build in the project's own target directory (its dependencies are usually

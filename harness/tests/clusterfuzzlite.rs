@@ -2,7 +2,7 @@
 //! ClusterFuzzLite runs it, here on the fixture package with `$OUT` a temporary folder. Needs
 //! nightly and cargo-fuzz, so it is ignored by plain `cargo test`; `scripts/ci-fuzz` runs it:
 //!
-//! `cargo test -p gauntlet-harness --test clusterfuzzlite -- --ignored`
+//! `cargo test -p cargo-gauntlet --test clusterfuzzlite -- --ignored`
 
 use std::path::Path;
 use std::process::Command;

@@ -25,7 +25,7 @@ fn one_line_error(args: &[&str]) -> (i32, String) {
 #[test]
 fn an_unknown_ref_is_named() {
     let (code, line) = one_line_error(&["compare", "no-such-branch-4242", "HEAD"]);
-    assert_ne!(code, 0);
+    assert_eq!(code, 64, "a user's mistake is a usage error");
     assert!(
         line.contains("\"no-such-branch-4242\" is not a commit or ref"),
         "{line}"
@@ -37,7 +37,7 @@ fn an_unknown_ref_is_named() {
 #[test]
 fn too_few_runs_are_refused() {
     let (code, line) = one_line_error(&["compare", "HEAD", "HEAD", "--runs", "3"]);
-    assert_ne!(code, 0);
+    assert_eq!(code, 64);
     assert!(line.contains("--runs 3 is too few"), "{line}");
 }
 
@@ -49,18 +49,38 @@ fn nonsense_settings_are_refused() {
     assert!(line.contains("--threshold"), "{line}");
     let (_, line) = one_line_error(&["compare", "HEAD", "HEAD", "--time-ms", "1"]);
     assert!(line.contains("--time-ms"), "{line}");
-    let (code, line) = one_line_error(&["compare", "HEAD", "HEAD", "--head-env", "NOEQUALS"]);
-    assert_eq!(code, 64, "usage errors exit 64");
-    assert!(line.contains("KEY=VALUE"), "{line}");
+    // clap's own errors keep their whole message: what is wrong, the usage, the help hint.
+    let out = harness(&["compare", "HEAD", "HEAD", "--head-env", "NOEQUALS"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "usage errors exit 64");
+    assert!(
+        err.starts_with("error: ") && err.contains("KEY=VALUE"),
+        "{err}"
+    );
+    assert!(err.contains("try '--help'"), "{err}");
+    let out = harness(&["compare"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        err.contains("<BASE>") && err.contains("<HEAD>"),
+        "the missing arguments are named: {err}"
+    );
+    let out = harness(&["compar", "HEAD", "HEAD"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("similar subcommand") || err.contains("'compare'"),
+        "clap's tip is kept: {err}"
+    );
 }
 
 #[test]
 fn a_bench_filter_that_matches_nothing_lists_the_bench_files() {
     let (_, line) = one_line_error(&["compare", "WORKTREE", "WORKTREE", "--bench", "zzz_none"]);
     assert!(
-        line.contains("no bench file matches \"zzz_none\"") && line.contains("fixture"),
+        line.contains("no bench target matches --bench \"zzz_none\"") && line.contains("fixture"),
         "{line}"
     );
-    let (_, line) = one_line_error(&["bench", "--bench", "zzz_none"]);
-    assert!(line.contains("no bench file matches"), "{line}");
+    let (code, line) = one_line_error(&["bench", "--bench", "zzz_none"]);
+    assert_eq!(code, 64);
+    assert!(line.contains("no bench target matches"), "{line}");
 }

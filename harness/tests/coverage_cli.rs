@@ -1,6 +1,6 @@
 //! `cargo harness coverage` as a user runs it. The error paths are fast (they fail before any
 //! build); the end-to-end run instruments and tests retry-counter, which takes minutes, so it is
-//! `#[ignore]`d: `cargo test -p gauntlet-harness --test coverage_cli -- --ignored`.
+//! `#[ignore]`d: `cargo test -p cargo-gauntlet --test coverage_cli -- --ignored`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,33 +40,39 @@ fn refused(out: &Output) -> (Option<i32>, String) {
 #[test]
 fn a_broken_policy_is_refused_before_anything_is_built() {
     let dir = scratch("policy");
-    let policy = dir.join("policy.toml");
-    std::fs::write(&policy, "[min_line_coverage]\n\"targets/*\" = 190\n").unwrap();
-    let (code, err) = refused(&harness(&["--policy", policy.to_str().unwrap()], None));
-    assert_eq!(code, Some(70));
+    let config = dir.join("gauntlet.toml");
+    std::fs::write(
+        &config,
+        "[coverage.min_line_coverage]\n\"targets/*\" = 190\n",
+    )
+    .unwrap();
+    let (code, err) = refused(&harness(&["--config", config.to_str().unwrap()], None));
+    assert_eq!(code, Some(64));
     assert!(
         err.starts_with("error: ") && err.contains("is not a percentage"),
         "{err}"
     );
 
-    std::fs::write(&policy, "[min_line_coverage]\nretry-counter = 9 9\n").unwrap();
-    let (code, err) = refused(&harness(&["--policy", policy.to_str().unwrap()], None));
-    assert_eq!(code, Some(70));
-    assert!(
-        err.contains("is not a valid coverage policy (line 2)"),
-        "{err}"
-    );
+    std::fs::write(
+        &config,
+        "[coverage.min_line_coverage]\nretry-counter = 9 9\n",
+    )
+    .unwrap();
+    let (code, err) = refused(&harness(&["--config", config.to_str().unwrap()], None));
+    assert_eq!(code, Some(64));
+    assert!(err.contains("gauntlet.toml line 2"), "{err}");
 
     let missing = dir.join("missing.toml");
-    let (_, err) = refused(&harness(&["--policy", missing.to_str().unwrap()], None));
-    assert!(err.contains("cannot read the coverage policy"), "{err}");
+    let (code, err) = refused(&harness(&["--config", missing.to_str().unwrap()], None));
+    assert_eq!(code, Some(64));
+    assert!(err.contains("no such file"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn an_unknown_package_is_refused_with_the_members_listed() {
     let (code, err) = refused(&harness(&["-p", "no-such-crate"], None));
-    assert_eq!(code, Some(70));
+    assert_eq!(code, Some(64));
     assert!(
         err.contains("no workspace member is called \"no-such-crate\""),
         "{err}"
@@ -83,11 +89,15 @@ fn retry_counter_end_to_end() {
     let target = base.join("coverage-e2e");
     let _ = std::fs::remove_dir_all(target.join("gauntlet"));
     let dir = scratch("e2e");
-    let policy = dir.join("policy.toml");
+    let config = dir.join("gauntlet.toml");
 
-    std::fs::write(&policy, "[min_line_coverage]\n\"targets/*\" = 50\n").unwrap();
+    std::fs::write(
+        &config,
+        "[coverage.min_line_coverage]\n\"targets/*\" = 50\n",
+    )
+    .unwrap();
     let out = harness(
-        &["-p", "retry-counter", "--policy", policy.to_str().unwrap()],
+        &["-p", "retry-counter", "--config", config.to_str().unwrap()],
         Some(&target),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -131,9 +141,13 @@ fn retry_counter_end_to_end() {
 
     // The same code against a minimum it cannot meet: exit 2, the crate and its files named,
     // and a second history line to plot.
-    std::fs::write(&policy, "[min_line_coverage]\nretry-counter = 100\n").unwrap();
+    std::fs::write(
+        &config,
+        "[coverage.min_line_coverage]\nretry-counter = 100\n",
+    )
+    .unwrap();
     let out = harness(
-        &["-p", "retry-counter", "--policy", policy.to_str().unwrap()],
+        &["-p", "retry-counter", "--config", config.to_str().unwrap()],
         Some(&target),
     );
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -3,7 +3,7 @@
 //! The tests that fuzz need nightly and cargo-fuzz and take about a minute and a half, so they are
 //! ignored by plain `cargo test`; `scripts/ci-fuzz` runs them:
 //!
-//! `cargo test -p gauntlet-harness --test fuzz_fixture -- --ignored --test-threads 1`
+//! `cargo test -p cargo-gauntlet --test fuzz_fixture -- --ignored --test-threads 1`
 //!
 //! Each copies the fixture into a fresh temporary folder (crashes are kept under the fuzz
 //! package's `regressions/`) and records into another; builds are cached in the usual target dir.
@@ -44,7 +44,8 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The fixture package copied into `tmp/fuzz` with `monitor` as its thresholds file.
+/// The fixture package copied into `tmp/fuzz` with `monitor` as the `[fuzz.monitor]` table of
+/// its `gauntlet.toml`.
 fn fixture(tmp: &TempDir, monitor: &str) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
     let dst = tmp.0.join("fuzz");
@@ -54,7 +55,11 @@ fn fixture(tmp: &TempDir, monitor: &str) -> PathBuf {
     }
     copy_dir(&src.join("fuzz_targets"), &dst.join("fuzz_targets"));
     copy_dir(&src.join("corpus"), &dst.join("corpus"));
-    std::fs::write(dst.join("monitor.toml"), monitor).unwrap();
+    std::fs::write(
+        dst.join("gauntlet.toml"),
+        format!("[fuzz.monitor]\n{monitor}"),
+    )
+    .unwrap();
     dst
 }
 
@@ -67,8 +72,11 @@ fn harness(args: &[&str]) -> Output {
 }
 
 fn fuzz(fuzz_dir: &Path, out: &Path, time: &str, targets: &[&str]) -> (Option<i32>, Value, String) {
+    let manifest = fuzz_dir.join("Cargo.toml");
     let mut args = vec![
         "fuzz",
+        "--manifest-path",
+        manifest.to_str().unwrap(),
         "--fuzz-dir",
         fuzz_dir.to_str().unwrap(),
         "--out",
@@ -122,7 +130,7 @@ fn a_target_that_returns_early_is_stuck_within_30_s_and_a_healthy_one_is_not() {
 
     let stuck = target(&run, "fixture_stuck");
     assert_eq!(statuses(stuck), ["STUCK"], "{stderr}");
-    assert!(stuck["verdicts"][0]["fails"].as_bool().unwrap());
+    assert_eq!(stuck["verdicts"][0]["verdict"], "fail");
     assert!(
         stuck["verdicts"][0]["why"]
             .as_str()
@@ -149,7 +157,7 @@ fn a_target_that_returns_early_is_stuck_within_30_s_and_a_healthy_one_is_not() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|v| v["fails"] == false)
+            .all(|v| v["verdict"] != "fail")
     );
     assert!(healthy["stopped_early"].is_null());
     assert!(healthy["elapsed_s"].as_f64().unwrap() >= 19.0);
@@ -214,8 +222,9 @@ fn a_crash_is_minimised_kept_once_and_recognised_when_found_again() {
 }
 
 #[test]
-fn bad_input_is_a_one_line_error() {
+fn bad_input_is_a_usage_error() {
     let tmp = TempDir::new("fuzz-errors");
+    // Mistakes found after parsing: one line, exit 64.
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
             vec![
@@ -230,10 +239,8 @@ fn bad_input_is_a_one_line_error() {
                 fixture(&tmp, "").display().to_string(),
                 "no_such_target".into(),
             ],
-            "no fuzz target \"no_such_target\"; targets are: fixture_stuck, fixture_healthy, fixture_crash",
+            "no fuzz target \"no_such_target\"; targets are: fixture_crash, fixture_healthy, fixture_stuck",
         ),
-        (vec!["--time".into(), "soon".into()], "bad duration"),
-        (vec!["--jobs".into(), "0".into()], "--jobs"),
     ];
     for (args, expect) in cases {
         let mut all = vec!["fuzz".to_owned()];
@@ -241,23 +248,41 @@ fn bad_input_is_a_one_line_error() {
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
         let o = harness(&all);
         let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{args:?} succeeded");
+        assert_eq!(o.status.code(), Some(64), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
         assert!(stderr.contains(expect), "{args:?}: {stderr}");
     }
-    // A thresholds file with a typo is refused before anything is built.
+    // Mistakes clap finds: its whole message (what is wrong, the usage, the help hint), exit 64.
+    for (args, expect) in [
+        (["--time", "soon"], "bad duration"),
+        (["--jobs", "0"], "--jobs"),
+    ] {
+        let o = harness(&["fuzz", args[0], args[1]]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(64), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+        assert!(stderr.contains("try '--help'"), "{stderr}");
+    }
+    // A configuration file with a typo is refused before anything is built.
     let bad = tmp.0.join("bad");
     std::fs::create_dir_all(&bad).unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz/Cargo.toml");
-    std::fs::copy(src, bad.join("Cargo.toml")).unwrap();
-    std::fs::write(bad.join("monitor.toml"), "stuck_after = 5\n").unwrap();
-    let o = harness(&["fuzz", "--fuzz-dir", bad.to_str().unwrap()]);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    std::fs::copy(src.join("Cargo.toml"), bad.join("Cargo.toml")).unwrap();
+    std::fs::copy(src.join("Cargo.lock"), bad.join("Cargo.lock")).unwrap();
+    std::fs::write(
+        bad.join("gauntlet.toml"),
+        "[fuzz.monitor]\nstuck_after = 5\n",
+    )
+    .unwrap();
+    let manifest = bad.join("Cargo.toml");
+    let o = harness(&["fuzz", "--manifest-path", manifest.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(70), "{stderr}");
+    assert_eq!(o.status.code(), Some(64), "{stderr}");
     assert!(
         stderr.starts_with("error: ")
-            && stderr.contains("monitor.toml is invalid")
+            && stderr.contains("gauntlet.toml")
             && stderr.contains("stuck_after"),
         "{stderr}"
     );

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-#[cfg(test)]
-use gauntlet_records::coverage::CrateEntry;
 pub use gauntlet_records::coverage::Entry;
 
 /// Parse a history file; lines that do not parse are skipped and reported as warnings (the history
@@ -48,6 +46,7 @@ pub fn trend(entries: &[Entry]) -> Vec<(String, Vec<(f64, f64)>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gauntlet_records::coverage::{Counts, CrateEntry};
 
     fn entry(run: &str, crates: &[(&str, u64, u64)]) -> Entry {
         Entry {

@@ -182,8 +182,9 @@ mod tests {
 
     use super::super::export::Counts;
     use super::super::policy::Failure;
-    use super::super::summary::{CrateSummary, FileReach, FileSummary, Metrics, Verdict};
+    use super::super::summary::{CrateSummary, FileReach, FileSummary, Metrics, PolicyResult};
     use super::*;
+    use gauntlet_records::Verdict;
 
     fn summary(failures: Vec<Failure>) -> Summary {
         let m: Metric = Counts::new(9, 10).into();
@@ -228,8 +229,12 @@ mod tests {
                 }],
             }],
             tests_only: Vec::new(),
-            policy: Verdict {
-                passed: failures.is_empty(),
+            policy: PolicyResult {
+                verdict: if failures.is_empty() {
+                    Verdict::Pass
+                } else {
+                    Verdict::Fail
+                },
                 minimums: BTreeMap::from([("a<b".to_owned(), 95.0)]),
                 max_line_drop_points: 1.0,
                 failures,

@@ -213,7 +213,7 @@ pub fn check_drops(policy: &Policy, history: &[Entry], crates: &[CrateSummary]) 
 
 #[cfg(test)]
 mod tests {
-    use super::super::history::CrateEntry;
+    use gauntlet_records::coverage::CrateEntry;
     use super::super::summary::{FileSummary, Metrics};
     use super::*;
 
