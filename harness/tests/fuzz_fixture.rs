@@ -64,8 +64,14 @@ fn fixture(tmp: &TempDir, monitor: &str) -> PathBuf {
 }
 
 fn harness(args: &[&str]) -> Output {
+    // The fixture copies share one build cache: the workspace's target directory.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        PathBuf::from,
+    );
     Command::new(env!("CARGO_BIN_EXE_cargo-gauntlet"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", target)
         .args(args)
         .output()
         .expect("the harness binary runs")
