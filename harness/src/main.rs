@@ -8,6 +8,7 @@ mod bench;
 mod compare;
 mod coverage;
 mod fuzz;
+mod init;
 mod libfuzzer;
 mod report;
 mod svg;
@@ -40,6 +41,10 @@ enum Command {
     Compare(compare::Args),
     /// Write one self-contained HTML report from whatever results exist.
     Report(report::Args),
+    /// Write CI for this project: GitHub workflows (pull-request and nightly fuzzing, nightly
+    /// coverage, pull-request bench comparison) and .clusterfuzzlite/. Never overwrites a file
+    /// that differs without --force; exits 1 when one was left alone.
+    Init(init::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Report(a) => report::run(a),
+        Command::Init(a) => init::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
