@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, context};
 
@@ -148,6 +148,14 @@ pub fn gather(root: &Path, fuzz_dir: &Path) -> Result<ProjectFacts> {
             manifest_path.display()
         )
     })?;
+    let fuzz_dir_str = fuzz_dir.to_string_lossy().replace('\\', "/");
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._-/".contains(c);
+    if fuzz_dir.is_absolute() || fuzz_dir_str.is_empty() || !fuzz_dir_str.chars().all(plain) {
+        bail!(
+            "--fuzz-dir {fuzz_dir_str:?} must be a path relative to the project root made of \
+             letters, digits, `.`, `_`, `-` and `/` (the workflows use it unquoted)"
+        );
+    }
     let fuzz_manifest_path = root.join(fuzz_dir).join("Cargo.toml");
     let fuzz_targets = match read_manifest(&fuzz_manifest_path)? {
         Some(fuzz) => bin_names(&fuzz),
@@ -182,7 +190,7 @@ pub fn gather(root: &Path, fuzz_dir: &Path) -> Result<ProjectFacts> {
     let repository = env!("CARGO_PKG_REPOSITORY");
     Ok(ProjectFacts {
         name,
-        fuzz_dir: fuzz_dir.to_string_lossy().replace('\\', "/"),
+        fuzz_dir: fuzz_dir_str.trim_end_matches('/').to_owned(),
         fuzz_targets,
         has_benches,
         gauntlet_git: (!repository.is_empty()).then(|| repository.to_owned()),
@@ -427,4 +435,433 @@ pub fn apply(
         outcomes.push(outcome);
     }
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_norway::Value;
+
+    fn facts() -> ProjectFacts {
+        ProjectFacts {
+            name: "Demo.Lib".to_owned(),
+            fuzz_dir: "fuzz".to_owned(),
+            fuzz_targets: vec!["demo_parse".to_owned(), "demo_roundtrip".to_owned()],
+            has_benches: true,
+            gauntlet_git: Some("https://github.com/example/gauntlet".to_owned()),
+        }
+    }
+
+    fn file<'a>(files: &'a [GeneratedFile], path: &str) -> &'a GeneratedFile {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{path} not planned"))
+    }
+
+    fn yaml(files: &[GeneratedFile], path: &str) -> Value {
+        serde_norway::from_str(&file(files, path).contents)
+            .unwrap_or_else(|e| panic!("{path} is not YAML: {e}"))
+    }
+
+    /// The `run:` scripts and `uses:` actions of a workflow's one job, in order; every step has
+    /// exactly one of the two.
+    fn steps(workflow: &Value, job: &str) -> Vec<String> {
+        let steps = workflow["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("job {job} has no steps"));
+        steps
+            .iter()
+            .map(|s| match (s.get("run"), s.get("uses")) {
+                (Some(run), None) => run.as_str().unwrap().to_owned(),
+                (None, Some(uses)) => format!("uses {}", uses.as_str().unwrap()),
+                _ => panic!("a step needs run or uses, not both or neither: {s:?}"),
+            })
+            .collect()
+    }
+
+    fn step_with<'a>(steps: &'a [String], needle: &str) -> &'a str {
+        steps
+            .iter()
+            .find(|s| s.contains(needle))
+            .unwrap_or_else(|| panic!("no step with {needle:?} in {steps:#?}"))
+    }
+
+    #[test]
+    fn plans_every_file_for_a_project_with_fuzz_targets_and_benches() {
+        let paths: Vec<String> = plan(&facts())
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ".github/workflows/gauntlet-fuzz-pr.yml",
+                ".github/workflows/gauntlet-fuzz-nightly.yml",
+                ".github/workflows/gauntlet-coverage-nightly.yml",
+                ".github/workflows/gauntlet-bench-compare.yml",
+                ".clusterfuzzlite/project.yaml",
+                ".clusterfuzzlite/Dockerfile",
+                ".clusterfuzzlite/build.sh",
+            ]
+        );
+    }
+
+    #[test]
+    fn without_fuzz_targets_or_benches_only_coverage_is_planned_and_notes_say_why() {
+        let bare = ProjectFacts {
+            fuzz_targets: vec![],
+            has_benches: false,
+            ..facts()
+        };
+        let paths: Vec<String> = plan(&bare).unwrap().into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, [".github/workflows/gauntlet-coverage-nightly.yml"]);
+        let notes = notes(&bare).join("\n");
+        assert!(notes.contains("cargo fuzz init"), "{notes}");
+        assert!(notes.contains("bench comparison"), "{notes}");
+        assert!(super::notes(&facts()).is_empty());
+    }
+
+    #[test]
+    fn github_expressions_survive_templating() {
+        let files = plan(&facts()).unwrap();
+        let bench = &file(&files, ".github/workflows/gauntlet-bench-compare.yml").contents;
+        assert!(bench.contains(
+            r#"cargo gauntlet compare "${{ github.event.pull_request.base.sha }}" HEAD"#
+        ));
+        let nightly = &file(&files, ".github/workflows/gauntlet-fuzz-nightly.yml").contents;
+        assert!(nightly.contains("--time \"${{ inputs.time || '10m' }}\""));
+        for f in &files {
+            assert!(
+                !f.contents.contains("<{"),
+                "{} has a template tag left",
+                f.path
+            );
+            assert!(
+                !f.contents.contains("<%"),
+                "{} has a template tag left",
+                f.path
+            );
+        }
+        // Bash's own braces, in the template's comment syntax neighbourhood, are untouched.
+        let build = &file(&files, ".clusterfuzzlite/build.sh").contents;
+        assert!(build.contains("${#seeds[@]}"));
+    }
+
+    #[test]
+    fn every_workflow_installs_gauntlet_from_its_repository_and_keeps_target_gauntlet() {
+        let files = plan(&facts()).unwrap();
+        for f in files.iter().filter(|f| f.path.starts_with(".github/")) {
+            assert!(
+                f.contents
+                    .starts_with("# Generated by `cargo gauntlet init`")
+            );
+            let wf = yaml(&files, &f.path);
+            let job = wf["jobs"].as_mapping().unwrap().keys().next().unwrap();
+            let steps = steps(&wf, job.as_str().unwrap());
+            step_with(
+                &steps,
+                "cargo install --locked --git https://github.com/example/gauntlet cargo-gauntlet",
+            );
+            let upload = wf["jobs"][job]["steps"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .find(|s| s["uses"].as_str() == Some("actions/upload-artifact@v4"))
+                .unwrap_or_else(|| panic!("{} uploads nothing", f.path));
+            assert!(
+                upload["with"]["path"]
+                    .as_str()
+                    .unwrap()
+                    .contains("target/gauntlet/"),
+                "{}",
+                f.path
+            );
+        }
+        let from_crates_io = plan(&ProjectFacts {
+            gauntlet_git: None,
+            ..facts()
+        })
+        .unwrap();
+        let pr = &file(&from_crates_io, ".github/workflows/gauntlet-fuzz-pr.yml").contents;
+        assert!(pr.contains("cargo install --locked cargo-gauntlet\n"));
+        assert!(!pr.contains("--git"));
+    }
+
+    #[test]
+    fn pull_request_fuzz_shares_ten_minutes_between_the_targets() {
+        let files = plan(&facts()).unwrap();
+        let wf = yaml(&files, ".github/workflows/gauntlet-fuzz-pr.yml");
+        assert!(wf["on"]["pull_request"].is_mapping(), "{:?}", wf["on"]);
+        let steps = steps(&wf, "fuzz");
+        assert_eq!(steps[1], "uses dtolnay/rust-toolchain@nightly");
+        step_with(&steps, "cargo install --locked cargo-fuzz");
+        step_with(&steps, "cargo gauntlet fuzz --fuzz-dir fuzz --time 300s");
+
+        let many = ProjectFacts {
+            fuzz_targets: (0..100).map(|i| format!("t{i}")).collect(),
+            ..facts()
+        };
+        let files = plan(&many).unwrap();
+        let pr = &file(&files, ".github/workflows/gauntlet-fuzz-pr.yml").contents;
+        assert!(pr.contains("--time 30s"), "no target gets under 30 s");
+    }
+
+    #[test]
+    fn nightly_fuzz_minimises_and_proposes_the_corpus() {
+        let facts = ProjectFacts {
+            fuzz_dir: "crates/fuzz".to_owned(),
+            ..facts()
+        };
+        let files = plan(&facts).unwrap();
+        let wf = yaml(&files, ".github/workflows/gauntlet-fuzz-nightly.yml");
+        assert_eq!(wf["on"]["schedule"][0]["cron"].as_str(), Some("23 2 * * *"));
+        assert!(wf["on"]["workflow_dispatch"]["inputs"]["time"].is_mapping());
+        assert_eq!(wf["permissions"]["contents"].as_str(), Some("write"));
+        let steps = steps(&wf, "fuzz");
+        step_with(&steps, "cargo gauntlet fuzz --fuzz-dir crates/fuzz --time");
+        let cmin = step_with(&steps, "cargo +nightly fuzz cmin");
+        assert!(cmin.contains("cargo +nightly fuzz list --fuzz-dir crates/fuzz"));
+        assert!(cmin.contains(r#"corpus="crates/fuzz/corpus/$t""#));
+        step_with(&steps, "cargo gauntlet report");
+        let propose = wf["jobs"]["fuzz"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("peter-evans/create-pull-request@v6"))
+            .unwrap();
+        assert_eq!(
+            propose["with"]["add-paths"].as_str(),
+            Some("crates/fuzz/corpus/**\ncrates/fuzz/regressions/**\n")
+        );
+        // The work corpora persist between nights through the cache.
+        let cache = &wf["jobs"]["fuzz"]["steps"][3];
+        assert_eq!(cache["uses"].as_str(), Some("actions/cache@v4"));
+        assert!(cache["with"]["path"].as_str().unwrap().contains("target\n"));
+    }
+
+    #[test]
+    fn nightly_coverage_carries_its_history_between_nights() {
+        let files = plan(&facts()).unwrap();
+        let wf = yaml(&files, ".github/workflows/gauntlet-coverage-nightly.yml");
+        assert!(wf["on"]["schedule"][0]["cron"].is_string());
+        let steps = steps(&wf, "coverage");
+        step_with(&steps, "cargo install --locked cargo-llvm-cov");
+        step_with(&steps, "uses actions/cache/restore@v4");
+        step_with(&steps, "uses actions/cache/save@v4");
+        assert_eq!(
+            step_with(&steps, "cargo gauntlet coverage"),
+            "cargo gauntlet coverage"
+        );
+        let restore = &wf["jobs"]["coverage"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("actions/cache/restore@v4"))
+            .unwrap()["with"];
+        assert_eq!(
+            restore["path"].as_str(),
+            Some("target/gauntlet/coverage/history.jsonl")
+        );
+    }
+
+    #[test]
+    fn bench_compare_runs_on_pull_requests_with_full_history() {
+        let files = plan(&facts()).unwrap();
+        let wf = yaml(&files, ".github/workflows/gauntlet-bench-compare.yml");
+        assert!(wf["on"]["pull_request"].is_mapping());
+        assert_eq!(wf["permissions"]["pull-requests"].as_str(), Some("write"));
+        let checkout = &wf["jobs"]["compare"]["steps"][0];
+        assert_eq!(checkout["with"]["fetch-depth"].as_u64(), Some(0));
+        let steps = steps(&wf, "compare");
+        step_with(&steps, "gh pr comment");
+        step_with(&steps, "cargo gauntlet report");
+    }
+
+    #[test]
+    fn clusterfuzzlite_files_name_the_project_and_its_fuzz_package() {
+        let facts = ProjectFacts {
+            fuzz_dir: "crates/fuzz".to_owned(),
+            ..facts()
+        };
+        let files = plan(&facts).unwrap();
+        let project = yaml(&files, ".clusterfuzzlite/project.yaml");
+        assert_eq!(project["language"].as_str(), Some("rust"));
+        let docker = &file(&files, ".clusterfuzzlite/Dockerfile").contents;
+        assert!(docker.contains("FROM gcr.io/oss-fuzz-base/base-builder-rust\n"));
+        // The name is made safe for a path in the image.
+        assert!(docker.contains("COPY . $SRC/demo-lib\nWORKDIR $SRC/demo-lib\n"));
+        let build = file(&files, ".clusterfuzzlite/build.sh");
+        assert!(build.executable);
+        assert!(build.contents.starts_with("#!/usr/bin/env bash\n"));
+        assert!(
+            build
+                .contents
+                .contains(r#"fuzz_dir="$(cd "${FUZZ_DIR:-$repo/crates/fuzz}""#)
+        );
+        assert!(build.contents.contains(r#"fuzz build "${flags[@]}""#));
+        assert!(build.contents.contains("flags=(-O "));
+        assert!(
+            build
+                .contents
+                .contains(r#"cp "$target_dir/$triple/release/$t" "$OUT/$t""#)
+        );
+        // Targets come from `cargo fuzz list` when it runs, so a new target needs no new init.
+        for t in &facts.fuzz_targets {
+            assert!(!build.contents.contains(t.as_str()));
+        }
+    }
+
+    #[test]
+    fn build_sh_is_valid_bash() {
+        let files = plan(&facts()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("build.sh");
+        std::fs::write(&path, &file(&files, ".clusterfuzzlite/build.sh").contents).unwrap();
+        let status = Command::new("bash").arg("-n").arg(&path).status().unwrap();
+        assert!(status.success());
+    }
+
+    #[test]
+    fn decide_never_replaces_a_differing_file_without_force() {
+        assert_eq!(decide(None, "new", false), Outcome::Created);
+        assert_eq!(decide(Some("new"), "new", false), Outcome::Unchanged);
+        assert_eq!(decide(Some("new"), "new", true), Outcome::Unchanged);
+        assert_eq!(decide(Some("mine"), "new", false), Outcome::Skipped);
+        assert_eq!(decide(Some("mine"), "new", true), Outcome::Overwritten);
+    }
+
+    #[test]
+    fn docker_safe_names() {
+        assert_eq!(docker_safe("my_crate-2"), "my_crate-2");
+        assert_eq!(docker_safe("My Crate"), "my-crate");
+        assert_eq!(docker_safe("ü"), "project");
+    }
+
+    /// A small project: a package with benches and a cargo-fuzz package with two targets.
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n\n[[bench]]\nname = \"speed\"\nharness = false\n",
+        )
+        .unwrap();
+        std::fs::create_dir(root.join("fuzz")).unwrap();
+        std::fs::write(
+            root.join("fuzz/Cargo.toml"),
+            "[package]\nname = \"demo-fuzz\"\n\n[package.metadata]\ncargo-fuzz = true\n\n\
+             [[bin]]\nname = \"demo_parse\"\npath = \"fuzz_targets/demo_parse.rs\"\n\n\
+             [[bin]]\nname = \"demo_roundtrip\"\npath = \"fuzz_targets/demo_roundtrip.rs\"\n",
+        )
+        .unwrap();
+        dir
+    }
+
+    fn args(root: &Path, force: bool, dry_run: bool) -> Args {
+        Args {
+            force,
+            dry_run,
+            project: Some(root.to_path_buf()),
+            fuzz_dir: PathBuf::from("fuzz"),
+        }
+    }
+
+    #[test]
+    fn gather_reads_name_targets_and_benches() {
+        let dir = project();
+        let facts = gather(dir.path(), Path::new("fuzz")).unwrap();
+        assert_eq!(facts.name, "demo");
+        assert_eq!(facts.fuzz_dir, "fuzz");
+        assert_eq!(facts.fuzz_targets, ["demo_parse", "demo_roundtrip"]);
+        assert!(facts.has_benches);
+
+        // A virtual workspace: benches found in a member, the name from the folder.
+        let ws = tempfile::tempdir().unwrap();
+        let root = ws.path().join("my-ws");
+        std::fs::create_dir_all(root.join("crates/a/benches")).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"crates/*\"]\n",
+        )
+        .unwrap();
+        let facts = gather(&root, Path::new("fuzz")).unwrap();
+        assert_eq!(facts.name, "my-ws");
+        assert!(facts.fuzz_targets.is_empty());
+        assert!(facts.has_benches);
+    }
+
+    #[test]
+    fn gather_errors_tell_what_to_do() {
+        let empty = tempfile::tempdir().unwrap();
+        let e = format!("{:#}", gather(empty.path(), Path::new("fuzz")).unwrap_err());
+        assert!(e.contains("pass --project"), "{e}");
+
+        let dir = project();
+        std::fs::write(dir.path().join("fuzz/Cargo.toml"), "[[bin]\n").unwrap();
+        let e = format!("{:#}", gather(dir.path(), Path::new("fuzz")).unwrap_err());
+        assert!(e.contains("fuzz/Cargo.toml is not valid TOML"), "{e}");
+
+        let e = format!(
+            "{:#}",
+            gather(dir.path(), Path::new("my fuzz")).unwrap_err()
+        );
+        assert!(e.contains("must be a path relative"), "{e}");
+    }
+
+    #[test]
+    fn init_writes_then_skips_differing_files_until_forced() {
+        let dir = project();
+        let root = dir.path();
+        let planned = plan(&gather(root, Path::new("fuzz")).unwrap()).unwrap();
+        assert_eq!(planned.len(), 7);
+
+        // A dry run writes nothing.
+        assert_eq!(run(args(root, false, true)).unwrap(), 0);
+        assert!(!root.join(".github").exists());
+        assert!(!root.join(".clusterfuzzlite").exists());
+
+        assert_eq!(run(args(root, false, false)).unwrap(), 0);
+        for f in &planned {
+            let written = std::fs::read_to_string(root.join(&f.path)).unwrap();
+            assert_eq!(written, f.contents, "{}", f.path);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(root.join(".clusterfuzzlite/build.sh"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o111, 0o111, "build.sh is executable");
+        }
+        // Again: everything is unchanged, which is success.
+        assert_eq!(run(args(root, false, false)).unwrap(), 0);
+
+        // A file the user edited is left alone, the rest still written, and the exit says so.
+        let edited = root.join(".github/workflows/gauntlet-fuzz-pr.yml");
+        std::fs::write(&edited, "# mine\n").unwrap();
+        std::fs::remove_file(root.join(".clusterfuzzlite/project.yaml")).unwrap();
+        let files = plan(&gather(root, Path::new("fuzz")).unwrap()).unwrap();
+        let outcomes = apply(root, &files, false, false).unwrap();
+        assert_eq!(outcomes[0], Outcome::Skipped);
+        assert_eq!(outcomes[4], Outcome::Created);
+        assert_eq!(outcomes[1], Outcome::Unchanged);
+        assert_eq!(std::fs::read_to_string(&edited).unwrap(), "# mine\n");
+        assert_eq!(run(args(root, false, false)).unwrap(), 1);
+        assert_eq!(
+            run(args(root, false, true)).unwrap(),
+            1,
+            "a dry run exits alike"
+        );
+        assert_eq!(std::fs::read_to_string(&edited).unwrap(), "# mine\n");
+
+        // --force overwrites it.
+        assert_eq!(run(args(root, true, false)).unwrap(), 0);
+        assert_eq!(
+            std::fs::read_to_string(&edited).unwrap(),
+            planned[0].contents
+        );
+    }
 }
