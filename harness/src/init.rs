@@ -88,6 +88,16 @@ pub fn run(args: Args) -> Result<u8> {
     for note in notes(&facts) {
         eprintln!("note: {note}");
     }
+    if let Some(top) = git_toplevel(&root)
+        && top.canonicalize().ok() != root.canonicalize().ok()
+    {
+        eprintln!(
+            "note: the project is not at the root of its git repository ({}); GitHub reads \
+             workflows only from the repository's .github/workflows/, and they run there: move \
+             them and add `working-directory:` to their steps",
+            top.display()
+        );
+    }
     let files = plan(&facts)?;
     let outcomes = apply(&root, &files, args.force, args.dry_run)?;
     for (file, outcome) in files.iter().zip(&outcomes) {
@@ -137,6 +147,16 @@ fn project_root() -> Result<PathBuf> {
     Ok(Path::new(&manifest)
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+}
+
+/// The root of the git work tree holding `dir`, if any.
+fn git_toplevel(dir: &Path) -> Option<PathBuf> {
+    sys::output(
+        Command::new("git")
+            .args(["rev-parse", "--show-toplevel"])
+            .current_dir(dir),
+    )
+    .map(PathBuf::from)
 }
 
 /// Read the facts [`plan`] needs from the project at `root`.
