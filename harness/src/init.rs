@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, context};
 
@@ -168,14 +168,13 @@ pub fn gather(root: &Path, fuzz_dir: &Path) -> Result<ProjectFacts> {
             manifest_path.display()
         )
     })?;
-    let fuzz_dir_str = fuzz_dir.to_string_lossy().replace('\\', "/");
-    let plain = |c: char| c.is_ascii_alphanumeric() || "._-/".contains(c);
-    if fuzz_dir.is_absolute() || fuzz_dir_str.is_empty() || !fuzz_dir_str.chars().all(plain) {
-        bail!(
-            "--fuzz-dir {fuzz_dir_str:?} must be a path relative to the project root made of \
-             letters, digits, `.`, `_`, `-` and `/` (the workflows use it unquoted)"
-        );
-    }
+    let fuzz_dir_str = relative_path(fuzz_dir).with_context(|| {
+        format!(
+            "--fuzz-dir {:?} must be a folder inside the project, relative to its root and made \
+             of letters, digits, `.`, `_`, `-` and `/` (the workflows use it unquoted)",
+            fuzz_dir.display().to_string()
+        )
+    })?;
     let fuzz_manifest_path = root.join(fuzz_dir).join("Cargo.toml");
     let fuzz_targets = match read_manifest(&fuzz_manifest_path)? {
         Some(fuzz) => bin_names(&fuzz),
@@ -210,7 +209,7 @@ pub fn gather(root: &Path, fuzz_dir: &Path) -> Result<ProjectFacts> {
     let repository = env!("CARGO_PKG_REPOSITORY");
     Ok(ProjectFacts {
         name,
-        fuzz_dir: fuzz_dir_str.trim_end_matches('/').to_owned(),
+        fuzz_dir: fuzz_dir_str,
         fuzz_targets,
         has_benches,
         gauntlet_git: (!repository.is_empty()).then(|| repository.to_owned()),
@@ -228,6 +227,21 @@ fn read_manifest(path: &Path) -> Result<Option<toml::Table>> {
         .parse::<toml::Table>()
         .with_context(|| format!("{} is not valid TOML: fix it first", path.display()))?;
     Ok(Some(table))
+}
+
+/// `dir` as a `/`-separated path below the root (`./fuzz/` → `fuzz`), or `None` when it leaves
+/// the root, is empty, or has characters a workflow would need to quote.
+fn relative_path(dir: &Path) -> Option<String> {
+    let mut parts = Vec::new();
+    for c in dir.components() {
+        match c {
+            std::path::Component::Normal(part) => parts.push(part.to_str()?),
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+    (!parts.is_empty() && parts.iter().all(|p| p.chars().all(plain))).then(|| parts.join("/"))
 }
 
 /// The `[[bin]]` names of a cargo-fuzz manifest, in declaration order.
@@ -823,11 +837,23 @@ mod tests {
         let e = format!("{:#}", gather(dir.path(), Path::new("fuzz")).unwrap_err());
         assert!(e.contains("fuzz/Cargo.toml is not valid TOML"), "{e}");
 
-        let e = format!(
-            "{:#}",
-            gather(dir.path(), Path::new("my fuzz")).unwrap_err()
+        for bad in ["my fuzz", "../fuzz", "/fuzz", "", "."] {
+            let e = format!("{:#}", gather(dir.path(), Path::new(bad)).unwrap_err());
+            assert!(
+                e.contains("must be a folder inside the project"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn fuzz_dir_is_normalised() {
+        assert_eq!(relative_path(Path::new("./fuzz/")).as_deref(), Some("fuzz"));
+        assert_eq!(
+            relative_path(Path::new("crates/my-fuzz")).as_deref(),
+            Some("crates/my-fuzz")
         );
-        assert!(e.contains("must be a path relative"), "{e}");
+        assert_eq!(relative_path(Path::new("a/../fuzz")), None);
     }
 
     #[test]
