@@ -180,6 +180,32 @@ pub fn gather(root: &Path, fuzz_dir: &Path) -> Result<ProjectFacts> {
         Some(fuzz) => bin_names(&fuzz),
         None => Vec::new(),
     };
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    Ok(ProjectFacts {
+        name: project_name(root, &manifest),
+        fuzz_dir: fuzz_dir_str,
+        fuzz_targets,
+        has_benches: has_benches(root, &manifest)?,
+        gauntlet_git: (!repository.is_empty()).then(|| repository.to_owned()),
+    })
+}
+
+/// The root package's name, else the root folder's.
+fn project_name(root: &Path, manifest: &toml::Table) -> String {
+    manifest
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| {
+            let root = root.canonicalize().ok()?;
+            Some(root.file_name()?.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "project".to_owned())
+}
+
+/// Whether the root package or a workspace member has a `benches/` folder or `[[bench]]`.
+fn has_benches(root: &Path, manifest: &toml::Table) -> Result<bool> {
     let members = manifest
         .get("workspace")
         .and_then(|w| w.get("members"))
@@ -190,30 +216,17 @@ pub fn gather(root: &Path, fuzz_dir: &Path) -> Result<ProjectFacts> {
     for member in members {
         package_dirs.extend(expand_member(root, member));
     }
-    let mut has_benches = false;
     for dir in &package_dirs {
+        if dir.join("benches").is_dir() {
+            return Ok(true);
+        }
         let declares = read_manifest(&dir.join("Cargo.toml"))?
             .is_some_and(|m| m.get("bench").is_some_and(toml::Value::is_array));
-        has_benches |= declares || dir.join("benches").is_dir();
+        if declares {
+            return Ok(true);
+        }
     }
-    let name = manifest
-        .get("package")
-        .and_then(|p| p.get("name"))
-        .and_then(toml::Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| {
-            let root = root.canonicalize().ok()?;
-            Some(root.file_name()?.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "project".to_owned());
-    let repository = env!("CARGO_PKG_REPOSITORY");
-    Ok(ProjectFacts {
-        name,
-        fuzz_dir: fuzz_dir_str,
-        fuzz_targets,
-        has_benches,
-        gauntlet_git: (!repository.is_empty()).then(|| repository.to_owned()),
-    })
+    Ok(false)
 }
 
 /// A parsed manifest, `None` when the file does not exist.
