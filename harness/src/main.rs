@@ -13,6 +13,7 @@ mod config;
 mod coverage;
 mod exit;
 mod fuzz;
+mod init;
 mod libfuzzer;
 mod project;
 mod report;
@@ -63,6 +64,10 @@ enum Command {
     Compare(compare::Args),
     /// Write one self-contained HTML report (target/gauntlet/report.html) from the records.
     Report(report::Args),
+    /// Write CI for this project: GitHub workflows (pull-request and nightly fuzzing, nightly
+    /// coverage, pull-request bench comparison) and .clusterfuzzlite/. Never overwrites a file
+    /// that differs without --force; exits 1 when one was left alone.
+    Init(init::Args),
 }
 
 /// The arguments without the `gauntlet` cargo inserts when it runs `cargo-gauntlet`.
@@ -95,6 +100,7 @@ fn main() -> ExitCode {
             Command::Bench(a) => bench::run(a, &project),
             Command::Compare(a) => compare::run(a, &project),
             Command::Report(a) => report::run(a, &project),
+            Command::Init(a) => init::run(a, &project),
         });
     match result {
         Ok(code) => ExitCode::from(code),

@@ -213,9 +213,9 @@ pub fn check_drops(policy: &Policy, history: &[Entry], crates: &[CrateSummary]) 
 
 #[cfg(test)]
 mod tests {
-    use gauntlet_records::coverage::CrateEntry;
     use super::super::summary::{FileSummary, Metrics};
     use super::*;
+    use gauntlet_records::coverage::CrateEntry;
 
     fn metrics(covered: u64, count: u64) -> Metrics {
         let m = Counts::new(covered, count).into();
