@@ -198,7 +198,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     sys::write(&out.join("lcov.info"), &all_lcov)?;
     cov.html(&all_prof, &html_dir, args.nightly)?;
 
-    let infos: Vec<CrateInfo> = selected
+    let mut infos: Vec<CrateInfo> = selected
         .iter()
         .map(|p| CrateInfo {
             name: p.name.clone(),
@@ -207,7 +207,6 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             fuzz_replay: p.fuzz_replay,
         })
         .collect();
-    let crates = summary::crates(&all, &infos, &root, args.nightly);
     let (fuzz_only, tests_only) = match (&fuzz_prof, &tests_prof) {
         (Some(f), Some(t)) => {
             let (fj, fl) = (
@@ -218,6 +217,14 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
                 Export::parse(&cov.export(t, "text")?)?,
                 export::parse_lcov(&cov.export(t, "lcov")?)?,
             );
+            // A crate is fed by fuzzing when its replay test or any fuzz target reaches its code.
+            for (path, hits) in &fl {
+                if let Some(i) = summary::owner(&infos, path)
+                    && hits.values().any(|&n| n > 0)
+                {
+                    infos[i].fuzz_replay = true;
+                }
+            }
             let fuzz = Side {
                 lines: &fl,
                 regions: &fj.regions,
@@ -233,6 +240,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         }
         _ => (Vec::new(), Vec::new()),
     };
+    let crates = summary::crates(&all, &infos, &root, args.nightly);
     lap("reports", &mut phases);
 
     let history_path = coverage_dir.join("history.jsonl");

@@ -582,16 +582,83 @@ fn print_summary(ctx: &Ctx, s: &RunSummary) {
         .map(|r| r.target.as_str())
         .collect();
     eprintln!("fuzz results: {}", ctx.run_dir.display());
+    eprintln!("{}", summary_line(s, &stuck, &crashed));
+}
+
+/// The last line of a run: it says what the exit status says. Warnings (PLATEAU, COLLAPSE, LEAK,
+/// FEW-COMPARE) pass the run but are named, so "healthy" is only ever said of a clean run.
+fn summary_line(s: &RunSummary, stuck: &[&str], crashed: &[&str]) -> String {
+    let warned: Vec<String> = s
+        .targets
+        .iter()
+        .filter(|r| r.verdict() == gauntlet_records::Verdict::Warn)
+        .map(|r| {
+            let codes: Vec<&str> = r
+                .verdicts
+                .iter()
+                .filter(|f| f.verdict == gauntlet_records::Verdict::Warn)
+                .map(|f| f.status.as_str())
+                .collect();
+            format!("{} ({})", r.target, codes.join(", "))
+        })
+        .collect();
     match s.exit_status {
-        0 => eprintln!("fuzz: {} target(s) healthy", s.targets.len()),
-        1 => eprintln!(
+        0 if warned.is_empty() => format!("fuzz: {} target(s) healthy", s.targets.len()),
+        0 => format!(
+            "fuzz: passed with warnings (exit 0): {} of {} target(s) warned: {}",
+            warned.len(),
+            s.targets.len(),
+            warned.join("; ")
+        ),
+        1 => format!(
             "fuzz: FAILED: crash or oracle mismatch in {}",
             crashed.join(", ")
         ),
-        _ => eprintln!(
+        _ => format!(
             "fuzz: FAILED: {} explore(s) nothing or check(s) nothing (see the verdicts above)",
             stuck.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+    use gauntlet_records::{Finding, Verdict};
+
+    #[test]
+    fn a_run_with_warnings_is_never_called_healthy() {
+        let target = |name: &str, status: &str, verdict: Verdict| {
+            let mut r = TargetRun::new(name, 1.0);
+            r.exit_code = Some(0);
+            r.verdicts = vec![Finding {
+                status: status.into(),
+                verdict,
+                why: String::new(),
+            }];
+            r
+        };
+        let mut s = RunSummary {
+            id: "x".into(),
+            commit: String::new(),
+            toolchain: (String::new(), String::new()),
+            cpu: String::new(),
+            date: String::new(),
+            fuzz_dir: String::new(),
+            exit_status: 0,
+            targets: vec![
+                target("a", "HEALTHY", Verdict::Pass),
+                target("b", "COLLAPSE", Verdict::Warn),
+            ],
+        };
+        let line = summary_line(&s, &[], &[]);
+        assert!(!line.contains("healthy"), "{line}");
+        assert!(
+            line.contains("b (COLLAPSE)") && line.contains("1 of 2"),
+            "{line}"
+        );
+        s.targets.pop();
+        assert_eq!(summary_line(&s, &[], &[]), "fuzz: 1 target(s) healthy");
     }
 }
 

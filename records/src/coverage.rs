@@ -126,7 +126,8 @@ pub struct FileSummary {
 pub struct CrateSummary {
     pub name: String,
     pub dir: String,
-    /// Whether a `tests/fuzz_replay.rs` replays this crate's fuzz corpora.
+    /// Whether a fuzz corpus replay (a fuzz target over its corpus, or a `tests/fuzz_replay.rs`)
+    /// reaches this crate's code.
     pub fuzz_replay: bool,
     #[serde(flatten)]
     pub metrics: Metrics,

@@ -148,7 +148,7 @@ fn crates(h: &mut String, s: &Summary, root: &str) {
 fn reach(h: &mut String, title: &str, what: &str, rows: &[Reach]) {
     let _ = write!(h, "<h2>{}</h2><p class=meta>{}.</p>", esc(title), esc(what));
     if rows.is_empty() {
-        h.push_str("<p>No crate in this run has a fuzz corpus replay (<code>tests/fuzz_replay.rs</code>), so nothing is compared.</p>");
+        h.push_str("<p>No fuzz corpus reached any crate in this run (no inputs under <code>fuzz/corpus/&lt;target&gt;/</code> and no <code>tests/fuzz_replay.rs</code>), so nothing is compared.</p>");
         return;
     }
     h.push_str(
