@@ -725,11 +725,20 @@ mod tests {
         std::fs::create_dir(root.join("fuzz")).unwrap();
         std::fs::write(
             root.join("fuzz/Cargo.toml"),
-            "[package]\nname = \"demo-fuzz\"\n\n[package.metadata]\ncargo-fuzz = true\n\n\
+            "[package]\nname = \"demo-fuzz\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+             [package.metadata]\ncargo-fuzz = true\n\n[workspace]\nmembers = [\".\"]\n\n\
              [[bin]]\nname = \"demo_parse\"\npath = \"fuzz_targets/demo_parse.rs\"\n\n\
              [[bin]]\nname = \"demo_roundtrip\"\npath = \"fuzz_targets/demo_roundtrip.rs\"\n",
         )
         .unwrap();
+        std::fs::create_dir_all(root.join("fuzz/fuzz_targets")).unwrap();
+        for t in ["demo_parse", "demo_roundtrip"] {
+            std::fs::write(
+                root.join(format!("fuzz/fuzz_targets/{t}.rs")),
+                "fn main() {}\n",
+            )
+            .unwrap();
+        }
         dir
     }
 
