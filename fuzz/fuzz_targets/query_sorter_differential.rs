@@ -6,6 +6,5 @@
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     query_sorter::fuzzing::check_differential(data);
-    let (compared, rejected) = query_sorter::fuzzing::oracle_counts();
-    gauntlet_fuzz::oracle_tick(compared, rejected);
+    query_sorter::fuzzing::ORACLE.tick();
 });

@@ -6,6 +6,5 @@
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     retry_counter::fuzzing::check_differential(data);
-    let (compared, rejected) = retry_counter::fuzzing::oracle_counts();
-    gauntlet_fuzz::oracle_tick(compared, rejected);
+    retry_counter::fuzzing::ORACLE.tick();
 });

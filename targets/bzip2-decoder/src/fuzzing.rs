@@ -6,31 +6,19 @@
 //! magic after the first stream is trailing garbage.
 
 use std::io::{Read, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use arbitrary::{Arbitrary, Unstructured};
 
 use crate::{Decoder, Error, Options, decompress};
 
-static COMPARED: AtomicU64 = AtomicU64::new(0);
-static REJECTED: AtomicU64 = AtomicU64::new(0);
-
-/// Counts an input both sides decoded and compared byte for byte.
-pub fn note_compared() {
-    COMPARED.fetch_add(1, Ordering::Relaxed);
-}
-
-/// Counts an input both sides rejected (or too large to compare).
-pub fn note_rejected() {
-    REJECTED.fetch_add(1, Ordering::Relaxed);
-}
+/// Inputs both sides decoded (or both rejected) and compared, and inputs not compared (too large,
+/// or not a valid structured input). The fuzz targets call `ORACLE.tick()` after each input to
+/// report the counts.
+pub static ORACLE: gauntlet_oracle::Oracle = gauntlet_oracle::Oracle::new();
 
 /// `(compared, rejected)` so far in this process.
 pub fn oracle_counts() -> (u64, u64) {
-    (
-        COMPARED.load(Ordering::Relaxed),
-        REJECTED.load(Ordering::Relaxed),
-    )
+    ORACLE.counts()
 }
 
 /// Output cap for the comparisons: a few kilobytes of input can describe gigabytes.
@@ -165,11 +153,12 @@ pub fn check_robust(data: &[u8]) {
 /// Target `bzip2_decoder_differential`: ours and both libbz2s agree on success vs failure and, on
 /// success, on every byte.
 pub fn check_differential(data: &[u8]) {
+    let oracle = ORACLE.input();
     let c = c_libbz2(data, CAP);
     let ours = ours(data, CAP);
     match (&c, &ours) {
         (Verdict::TooBig, _) => {
-            note_rejected();
+            oracle.rejected();
             return;
         }
         (Verdict::Ok(expected), Ok(got)) => {
@@ -179,10 +168,10 @@ pub fn check_differential(data: &[u8]) {
                 expected.len(),
                 got.len()
             );
-            note_compared();
+            oracle.compared();
         }
         // Both refusing the input is an agreement the oracle checked, not a skipped input.
-        (Verdict::Rejected(_), Err(_)) => note_compared(),
+        (Verdict::Rejected(_), Err(_)) => oracle.compared(),
         (Verdict::Ok(expected), Err(err)) => {
             panic!(
                 "C libbz2 decoded {} bytes, ours failed: {err}",
@@ -208,8 +197,9 @@ pub fn check_differential(data: &[u8]) {
 /// Target `bzip2_decoder_roundtrip`: arbitrary data, level and stream count → C compresses → ours (one
 /// shot, streaming and parallel) returns the data.
 pub fn check_roundtrip(data: &[u8]) {
+    let oracle = ORACLE.input();
     let Some((&knobs, payload)) = data.split_first() else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     let level = u32::from(knobs % 9) + 1;
@@ -242,7 +232,7 @@ pub fn check_roundtrip(data: &[u8]) {
         .decompress(&compressed)
         .expect("parallel round trip");
     assert!(parallel.data == expected && parallel.trailing_garbage.is_none());
-    note_compared();
+    oracle.compared();
 }
 
 /// One edit of a valid stream, at a bit or byte position taken modulo the stream's length.
@@ -320,8 +310,9 @@ pub fn mutate(stream: &mut Vec<u8>, mutations: &[Mutation]) {
 /// Target `bzip2_decoder_mutate`: valid streams from the C encoder, edited at the bit level, then the
 /// differential check (and the parallel decoder against the serial one).
 pub fn check_mutate(data: &[u8]) {
+    let oracle = ORACLE.input();
     let Ok(input) = MutateInput::arbitrary_take_rest(Unstructured::new(data)) else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     let level = u32::from(input.level % 9) + 1;
@@ -377,17 +368,18 @@ fn check_parallel_agrees(input: &[u8]) {
 /// streams. The first byte picks the input: the raw bytes themselves, or the rest expanded to several
 /// 100k blocks, compressed at level 1, then a few bits flipped.
 pub fn check_parallel(data: &[u8]) {
+    let oracle = ORACLE.input();
     let Some((&mode, rest)) = data.split_first() else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     if mode % 2 == 0 {
         check_parallel_agrees(rest);
-        note_compared();
+        oracle.compared();
         return;
     }
     let Ok(input) = MutateInput::arbitrary_take_rest(Unstructured::new(rest)) else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     // Expand the payload to 2..4 blocks at level 1; a counter keeps the copies distinct.
@@ -418,5 +410,5 @@ pub fn check_parallel(data: &[u8]) {
             "parallel decoder changed a valid multi-block stream"
         );
     }
-    note_compared();
+    oracle.compared();
 }

@@ -8,24 +8,7 @@ use bzip2_decoder::fuzzing;
 
 fn replay(target: &str, check: fn(&[u8])) {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut count = 0;
-    for kind in ["corpus", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(kind).join(target)) else {
-            continue;
-        };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.is_file())
-            .collect();
-        paths.sort();
-        for path in paths {
-            let data = std::fs::read(&path).unwrap();
-            eprintln!("{target}: {}", path.display());
-            check(&data);
-            count += 1;
-        }
-    }
+    let count = gauntlet_oracle::replay_corpus(&fuzz, target, check);
     assert!(
         count > 0,
         "{target}: no corpus found under {}",

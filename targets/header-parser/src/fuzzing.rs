@@ -10,27 +10,15 @@ use crate::{
     EMPTY_HEADER, Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status,
     parse_chunk_size,
 };
-use std::sync::atomic::{AtomicU64, Ordering};
 
-static COMPARED: AtomicU64 = AtomicU64::new(0);
-static REJECTED: AtomicU64 = AtomicU64::new(0);
+/// Inputs on which the oracle and this parser both completed and were compared field by field, and
+/// inputs that gave no such comparison (an error or `Partial` on either side). The fuzz targets call
+/// `ORACLE.tick()` after each input to report the counts.
+pub static ORACLE: gauntlet_oracle::Oracle = gauntlet_oracle::Oracle::new();
 
-/// Counts an input on which the oracle and this parser both completed and were compared field by field.
-pub fn note_compared() {
-    COMPARED.fetch_add(1, Ordering::Relaxed);
-}
-
-/// Counts an input that gave no field-by-field comparison (an error or `Partial` on either side).
-pub fn note_rejected() {
-    REJECTED.fetch_add(1, Ordering::Relaxed);
-}
-
-/// `(compared, rejected)` so far in this process, for the coverage monitor.
+/// `(compared, rejected)` so far in this process.
 pub fn oracle_counts() -> (u64, u64) {
-    (
-        COMPARED.load(Ordering::Relaxed),
-        REJECTED.load(Ordering::Relaxed),
-    )
+    ORACLE.counts()
 }
 
 const HEADERS: usize = 32;
@@ -473,10 +461,11 @@ fn compare<T: core::fmt::Debug>(
     parser: &Parser,
     fields_equal: impl FnOnce(&T) -> usize,
 ) {
+    let oracle = ORACLE.input();
     match (ours, theirs) {
         (Ok(Status::Complete(ours)), Ok(httparse::Status::Complete(theirs_len))) => {
             assert_eq!(fields_equal(ours), *theirs_len, "head_len");
-            note_compared();
+            oracle.compared();
         }
         (Err(error), Ok(_)) => {
             let rule = explain(error, buf, response, parser);
@@ -484,9 +473,11 @@ fn compare<T: core::fmt::Debug>(
                 rule.is_some(),
                 "we reject ({error}) where httparse gives {theirs:?}: no documented rule"
             );
-            note_rejected();
+            oracle.rejected();
         }
-        (Err(_), Err(_)) | (Ok(Status::Partial), Ok(httparse::Status::Partial)) => note_rejected(),
+        (Err(_), Err(_)) | (Ok(Status::Partial), Ok(httparse::Status::Partial)) => {
+            oracle.rejected()
+        }
         _ => panic!("undocumented difference: ours {ours:?}, httparse {theirs:?}"),
     }
 }

@@ -7,29 +7,7 @@ use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut count = 0;
-    for folder in ["corpus", "regressions"] {
-        let dir = fuzz.join(folder).join(target);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut paths: Vec<_> = entries
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file())
-            .collect();
-        paths.sort();
-        for path in paths {
-            let data = std::fs::read(&path).unwrap();
-            let outcome = std::panic::catch_unwind(|| check(&data));
-            assert!(
-                outcome.is_ok(),
-                "{target}: {} fails its check",
-                path.display()
-            );
-            count += 1;
-        }
-    }
-    count
+    gauntlet_oracle::replay_corpus(&fuzz, target, check)
 }
 
 #[test]

@@ -3,29 +3,15 @@
 //! Input layout shared by both targets: byte 0 picks the mode and flags, then optional length-prefixed globs,
 //! then the URL (see [`split_input`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use crate::{EmptyQuery, Mode, Options, Sorter, naive, sort_query};
 
-static COMPARED: AtomicU64 = AtomicU64::new(0);
-static REJECTED: AtomicU64 = AtomicU64::new(0);
+/// Inputs compared against the naive model, and inputs the model could not judge (an invalid
+/// glob). The fuzz targets call `ORACLE.tick()` after each input to report the counts.
+pub static ORACLE: gauntlet_oracle::Oracle = gauntlet_oracle::Oracle::new();
 
-/// Counts one input compared against an oracle.
-pub fn note_compared() {
-    COMPARED.fetch_add(1, Ordering::Relaxed);
-}
-
-/// Counts one input the oracle could not judge.
-pub fn note_rejected() {
-    REJECTED.fetch_add(1, Ordering::Relaxed);
-}
-
-/// `(compared, rejected)` since the process started.
+/// `(compared, rejected)` so far in this process.
 pub fn oracle_counts() -> (u64, u64) {
-    (
-        COMPARED.load(Ordering::Relaxed),
-        REJECTED.load(Ordering::Relaxed),
-    )
+    ORACLE.counts()
 }
 
 /// Decodes options and URL from fuzz bytes.
@@ -122,8 +108,9 @@ pub fn check_robust(data: &[u8]) {
 /// Differential: [`Sorter`] against [`naive::sort`] in the mode and options encoded in `data`, and in Varnish mode
 /// with default options also against [`naive::varnish_querysort`] wherever Varnish's output is order-independent.
 pub fn check_differential(data: &[u8]) {
+    let oracle = ORACLE.input();
     let Some((options, url)) = split_input(data) else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     let mut sorter = Sorter::new(options.clone());
@@ -135,18 +122,16 @@ pub fn check_differential(data: &[u8]) {
         fast, model,
         "Sorter and naive model differ for {url:?} with {options:?}"
     );
-    note_compared();
+    // The input is counted once, as compared; where Varnish's output depends on the order the second
+    // comparison below is skipped, which does not make the input a rejected one.
+    oracle.compared();
 
     let mut varnish = Sorter::new(Options::new(Mode::Varnish));
     varnish.sort_into(url, &mut fast);
-    match naive::varnish_querysort(url) {
-        Some(expected) => {
-            assert_eq!(
-                fast, expected,
-                "Varnish mode differs from std.querysort for {url:?}"
-            );
-            note_compared();
-        }
-        None => note_rejected(),
+    if let Some(expected) = naive::varnish_querysort(url) {
+        assert_eq!(
+            fast, expected,
+            "Varnish mode differs from std.querysort for {url:?}"
+        );
     }
 }

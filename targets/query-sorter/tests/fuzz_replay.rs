@@ -3,30 +3,17 @@
 
 use std::path::Path;
 
-use query_sorter::fuzzing::{check_differential, check_robust};
+use query_sorter::fuzzing::{check_differential, check_robust, oracle_counts};
 
-fn replay(target: &str, check: fn(&[u8])) {
-    let fuzz = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz");
-    let mut replayed = 0;
-    for kind in ["corpus", "regressions"] {
-        let dir = Path::new(fuzz).join(kind).join(target);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("read fuzz directory entry").path();
-            if path.is_file() {
-                let data = std::fs::read(&path).expect("read fuzz input");
-                let outcome = std::panic::catch_unwind(|| check(&data));
-                assert!(outcome.is_ok(), "{target}: {} fails", path.display());
-                replayed += 1;
-            }
-        }
-    }
+fn replay(target: &str, check: fn(&[u8])) -> u64 {
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let replayed = gauntlet_oracle::replay_corpus(&fuzz, target, check);
     assert!(
         replayed > 0,
-        "{target}: no corpus or regression inputs found under {fuzz}"
+        "{target}: no corpus or regression inputs found under {}",
+        fuzz.display()
     );
+    replayed as u64
 }
 
 #[test]
@@ -36,5 +23,14 @@ fn robust_corpus_and_regressions() {
 
 #[test]
 fn differential_corpus_and_regressions() {
-    replay("query_sorter_differential", check_differential);
+    // Only this test counts (the robust check does not), so the counts' growth is this replay's.
+    let (compared, rejected) = oracle_counts();
+    let inputs = replay("query_sorter_differential", check_differential);
+    let (compared_after, rejected_after) = oracle_counts();
+    assert_eq!(
+        (compared_after - compared) + (rejected_after - rejected),
+        inputs,
+        "each input must count as exactly one of compared or rejected"
+    );
+    assert!(compared_after > compared, "no seed reached the comparison");
 }

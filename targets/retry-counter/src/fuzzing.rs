@@ -6,32 +6,20 @@
 //! code with the crate's arithmetic. The checks panic with a description on any disagreement; the
 //! fuzz targets and the stable regression replay (`tests/fuzz_replay.rs`) call them.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
 
 use crate::{Clock, Jitter, ManualClock, Retrier, RetryBudget, RetryConfig, RetryError};
 
-static COMPARED: AtomicU64 = AtomicU64::new(0);
-static REJECTED: AtomicU64 = AtomicU64::new(0);
-
-/// Count an input that reached the oracle comparison.
-pub fn note_compared() {
-    COMPARED.fetch_add(1, Ordering::Relaxed);
-}
-
-/// Count an input rejected before the comparison (e.g. too few bytes for `Arbitrary`).
-pub fn note_rejected() {
-    REJECTED.fetch_add(1, Ordering::Relaxed);
-}
+/// Inputs that reached the comparison with the model, and inputs rejected before it (e.g. too few
+/// bytes for `Arbitrary`, or the model declined). The fuzz targets call `ORACLE.tick()` after each
+/// input to report the counts.
+pub static ORACLE: gauntlet_oracle::Oracle = gauntlet_oracle::Oracle::new();
 
 /// `(compared, rejected)` so far in this process.
 pub fn oracle_counts() -> (u64, u64) {
-    (
-        COMPARED.load(Ordering::Relaxed),
-        REJECTED.load(Ordering::Relaxed),
-    )
+    ORACLE.counts()
 }
 
 /// Non-negative big integer, little-endian 32-bit limbs. Only what the model needs.
@@ -357,8 +345,9 @@ impl Expect {
 /// Differential check: every delay an arbitrary configuration produces, through every operation,
 /// against the exact model; plus determinism (same seed, same schedule) and the deadline bound.
 pub fn check_differential(data: &[u8]) {
+    let oracle = ORACLE.input();
     let Ok(scenario) = Scenario::arbitrary_take_rest(Unstructured::new(data)) else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     let m = scenario.multiplier.get();
@@ -368,7 +357,7 @@ pub fn check_differential(data: &[u8]) {
             let jitter_bad = matches!(scenario.jitter.get(), Jitter::Additive(f) if !(f.is_finite() && f >= 0.0));
             let m_bad = !(m.is_finite() && m >= 1.0);
             assert!(m_bad || jitter_bad, "valid config refused: {e}");
-            note_compared();
+            oracle.compared();
             return;
         }
     };
@@ -384,7 +373,7 @@ pub fn check_differential(data: &[u8]) {
     let run = || run_ops(&scenario, &config, &expect, jitter);
     let first = run();
     let Some(first) = first else {
-        note_rejected();
+        oracle.rejected();
         return;
     };
     // Same seed, same operations: the same delays, to the nanosecond.
@@ -393,7 +382,7 @@ pub fn check_differential(data: &[u8]) {
         run().as_ref(),
         "same seed gave a different schedule"
     );
-    note_compared();
+    oracle.compared();
 }
 
 /// Runs the scenario's operations on a fresh counter; returns every delay seen, or `None` when

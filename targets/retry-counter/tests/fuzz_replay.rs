@@ -6,20 +6,7 @@ use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-    let mut n = 0;
-    for dir in ["corpus", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
-            continue;
-        };
-        for e in entries {
-            let path = e.unwrap().path();
-            if path.is_file() {
-                check(&std::fs::read(&path).unwrap());
-                n += 1;
-            }
-        }
-    }
-    n
+    gauntlet_oracle::replay_corpus(&fuzz, target, check)
 }
 
 #[test]
