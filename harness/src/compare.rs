@@ -142,14 +142,15 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         .map_err(|e| exit::usage(e.to_string()))?;
     let shared_build = base.source == head.source;
 
-    // Both sides build in the project's own target directory (its dependencies are usually
-    // built already); committed sides share one worktree, checked out in turn, so the second
-    // build only recompiles what differs. Executables are copied aside before it moves on.
-    let mut worktree = runner::Worktree::new(&root, compare_dir.join("worktree"))?;
-    let mut prepare = |side: &Side| -> Result<Built> {
+    // Both sides build in the project's own target directory, so the dependencies (usually built
+    // already) are built once and only the project's own crates per side; each committed side
+    // has a worktree, removed when the comparison ends. The same commit twice is built once.
+    let mut base_tree = runner::Worktree::new(&root, compare_dir.join("worktrees/base"))?;
+    let mut head_tree = runner::Worktree::new(&root, compare_dir.join("worktrees/head"))?;
+    let prepare = |side: &Side, tree: &mut runner::Worktree| -> Result<Built> {
         let dir = match &side.source {
             Source::WorkingTree => root.clone(),
-            Source::Commit(c) => worktree.checkout(c)?,
+            Source::Commit(c) => tree.checkout(c)?,
         };
         let all = project::benches_in(&dir)
             .with_context(|| format!("cannot read the benches of {} {}", side.role, side.spec))?;
@@ -174,7 +175,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             &compare_dir.join("bin").join(side.role),
         )
     };
-    let base_built = prepare(&base)?;
+    let base_built = prepare(&base, &mut base_tree)?;
     let head_built = if shared_build {
         eprintln!(
             "base and head are the same build ({}): an A/A comparison",
@@ -182,9 +183,8 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         );
         base_built.clone()
     } else {
-        prepare(&head)?
+        prepare(&head, &mut head_tree)?
     };
-    drop(worktree);
     let mut names: Vec<&String> = base_built
         .executables
         .keys()

@@ -95,8 +95,8 @@ pub struct Built {
     pub executables: BTreeMap<String, (BenchTarget, PathBuf)>,
 }
 
-/// The one git worktree both committed sides are checked out in, one after the other, so that
-/// the second build in the shared target directory is incremental. Removed when dropped.
+/// A git worktree a committed side is checked out in (created on first checkout, removed when
+/// dropped), so that its benches can be built and run while the user's checkout stays as it is.
 #[derive(Debug)]
 pub struct Worktree {
     /// The repository's top level (where `git worktree` runs).
