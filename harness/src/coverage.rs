@@ -128,6 +128,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         let replayed = replay_fuzz_corpora(
             &toolchain,
             &fuzz_dir,
+            &project.gauntlet_dir().join("fuzz/corpus"),
             &build_dir.join("fuzz-replay"),
             &profiles.join("fuzz"),
         )?;
@@ -357,22 +358,28 @@ struct Replayed {
 }
 
 /// Build the cargo-fuzz package's targets with coverage instrumentation (plain cargo with
-/// `--cfg fuzzing`, no sanitizer, so stable works) and run each once over its corpus and
-/// regression inputs (`-runs=0`): the targets' own `fuzz_target!` code replays them, so no replay
+/// `--cfg fuzzing`, no sanitizer, so stable works) and run each once over its corpus, its
+/// regression inputs and the corpus `cargo gauntlet fuzz` grew (`-runs=0`): the targets' own `fuzz_target!` code replays them, so no replay
 /// test has to exist. Profiles land in `profile_dir`.
 fn replay_fuzz_corpora(
     toolchain: &Toolchain,
     fuzz_dir: &Path,
+    work_corpora: &Path,
     target_dir: &Path,
     profile_dir: &Path,
 ) -> Result<Replayed> {
     let targets = crate::project::fuzz_targets(fuzz_dir)?;
+    // The committed seeds and regressions (cargo-fuzz's layout) and what `cargo gauntlet fuzz`
+    // has grown from them.
     let inputs = |t: &str| -> Vec<PathBuf> {
-        ["corpus", "regressions"]
-            .iter()
-            .map(|d| fuzz_dir.join(d).join(t))
-            .filter(|d| !sys::files_in(d).is_empty())
-            .collect()
+        [
+            fuzz_dir.join("corpus").join(t),
+            fuzz_dir.join("regressions").join(t),
+            work_corpora.join(t),
+        ]
+        .into_iter()
+        .filter(|d| !sys::files_in(d).is_empty())
+        .collect()
     };
     let with_inputs: Vec<String> = targets
         .iter()
