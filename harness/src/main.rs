@@ -7,6 +7,7 @@
 mod bench;
 mod compare;
 mod coverage;
+mod criterion;
 mod fuzz;
 mod libfuzzer;
 mod report;
