@@ -58,12 +58,18 @@ pub struct Timing {
 
 impl Default for Timing {
     /// About half a second per benchmark function with criterion 0.4+ (two with 0.3, which
-    /// rounds both times up to whole seconds).
+    /// rounds both times up to whole seconds); more for a function slower than about 50 µs, of
+    /// which criterion times at least one iteration per sample.
+    ///
+    /// Criterion's sample `k` (of `n`) runs `k·d` iterations, `d` chosen to fill the
+    /// measurement time, so with 100 samples the shortest last about 60 µs: short enough that a
+    /// busy machine's scheduler rarely lands in them, and the lower half of the distribution
+    /// stays stable where 20 samples of several milliseconds each would measure the load.
     fn default() -> Self {
         Timing {
             warm_up: Duration::from_millis(100),
             measurement: Duration::from_millis(300),
-            sample_size: 20,
+            sample_size: 100,
             nresamples: 1000,
         }
     }
@@ -568,7 +574,7 @@ mod tests {
         );
         assert_eq!(
             args.join(" "),
-            "parse/ --warm-up-time 0.100 --measurement-time 0.300 --sample-size 20 --nresamples 1000"
+            "parse/ --warm-up-time 0.100 --measurement-time 0.300 --sample-size 100 --nresamples 1000"
         );
         assert!(check_filter(Some("--list")).is_err());
     }
