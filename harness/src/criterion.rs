@@ -512,6 +512,9 @@ mod tests {
     const MESSAGES: &str = include_str!("../tests/fixtures/criterion/messages-0.5.jsonl");
     /// Captured from `cargo criterion --bench parse -- --list` on the same bench.
     const LIST: &str = include_str!("../tests/fixtures/criterion/list-0.5.txt");
+    /// The same two on a criterion 0.3.6 bench; see `tests/fixtures/criterion/README.md`.
+    const MESSAGES_0_3: &str = include_str!("../tests/fixtures/criterion/messages-0.3.jsonl");
+    const LIST_0_3: &str = include_str!("../tests/fixtures/criterion/list-0.3.txt");
 
     #[test]
     fn reads_benchmark_complete_messages() {
@@ -528,6 +531,15 @@ mod tests {
         assert_eq!(short.per_iteration()[0], 630718.0 / 1594.0);
         assert_eq!(short.throughput_bytes, Some(87));
         assert_eq!(all[2].throughput_bytes, None);
+    }
+
+    #[test]
+    fn reads_criterion_0_3_the_same_way() {
+        let all = parse_messages(MESSAGES_0_3).unwrap();
+        let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["sum/small", "big"]);
+        assert!(all.iter().all(|s| s.len() == 10 && s.unit == "ns"));
+        assert_eq!(parse_list(LIST_0_3), ["sum/small", "big"]);
     }
 
     #[test]
