@@ -14,8 +14,6 @@
 //! sample size asked for, which [`Run::overridden`] reports.
 //!
 //! Self-contained (no `crate::` paths) so that `tests/criterion_fixture.rs` can include it.
-// No verb calls it yet: `cargo gauntlet bench`/`compare` will.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

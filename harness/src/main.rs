@@ -7,6 +7,7 @@
 mod bench;
 mod compare;
 mod coverage;
+#[allow(dead_code)] // until `bench`/`compare` call it
 mod criterion;
 mod fuzz;
 mod libfuzzer;
