@@ -15,8 +15,10 @@
 //!
 //! Self-contained (no `crate::` paths) so that `tests/criterion_fixture.rs` can include it.
 
+use std::io::Read;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -52,6 +54,9 @@ pub struct Timing {
     pub sample_size: u32,
     /// `--nresamples` for cargo-criterion's own bootstrap, which gauntlet does not use.
     pub nresamples: u32,
+    /// Wall-clock limit of one process run (build check included): past it the run is killed
+    /// and fails. A safety net for benches whose groups set their own, longer, times.
+    pub limit: Option<Duration>,
 }
 
 impl Default for Timing {
@@ -69,6 +74,7 @@ impl Default for Timing {
             measurement: Duration::from_millis(300),
             sample_size: 100,
             nresamples: 1000,
+            limit: None,
         }
     }
 }
@@ -283,22 +289,59 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-/// Run `cmd` to completion; its stdout, or an error with the tail of its stderr.
-fn stdout_of(cmd: &mut Command, what: &str) -> Result<String> {
-    let out = cmd
-        .output()
+/// Run `cmd` to completion within `limit`; its stdout, or an error with the tail of its stderr.
+///
+/// The command gets a process group of its own, so that on timeout cargo, cargo-criterion and
+/// the bench all go (a Ctrl-C to the harness then leaves the bench to finish on its own).
+fn stdout_of(cmd: &mut Command, what: &str, limit: Option<Duration>) -> Result<String> {
+    cmd.stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
         .with_context(|| format!("cannot start {}", describe(cmd)))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut text);
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().context("cannot wait for cargo")? {
+            break status;
+        }
+        if let Some(limit) = limit.filter(|&l| started.elapsed() >= l) {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "{what} ran longer than {:.1} s and was stopped: `{}`; if its groups set their own \
+                 measurement time or sample size, select fewer functions with a filter or allow \
+                 more time",
+                limit.as_secs_f64(),
+                describe(cmd)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
+    if !status.success() {
         let lines: Vec<&str> = err.lines().collect();
         let tail = lines[lines.len().saturating_sub(15)..].join("\n  ");
-        bail!(
-            "{what} failed ({}): `{}`\n  {tail}",
-            out.status,
-            describe(cmd)
-        );
+        bail!("{what} failed ({status}): `{}`\n  {tail}", describe(cmd));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(out)
 }
 
 /// One process run of `target` (built first if needed): criterion's samples per benchmark
@@ -324,7 +367,11 @@ pub fn run(
         cmd.env(k, v);
     }
     let started = Instant::now();
-    let stdout = stdout_of(&mut cmd, &format!("criterion bench {}", target.bench))?;
+    let stdout = stdout_of(
+        &mut cmd,
+        &format!("criterion bench {}", target.bench),
+        timing.limit,
+    )?;
     let wall = started.elapsed();
     let samples = parse_messages(&stdout)?;
     let wanted = timing.sample_size.max(10) as usize;
@@ -352,6 +399,7 @@ pub fn list(target: &BenchTarget, filter: Option<&str>) -> Result<Vec<String>> {
     let stdout = stdout_of(
         &mut cmd,
         &format!("listing criterion bench {}", target.bench),
+        None,
     )?;
     Ok(parse_list(&stdout))
 }
