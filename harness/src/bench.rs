@@ -11,6 +11,8 @@ use std::time::SystemTime;
 use anyhow::{Result, bail};
 use gauntlet_records::bench::{BenchRecord, fmt_ns};
 
+use std::path::Path;
+
 use crate::project::{BenchTarget, Project};
 use crate::{exit, sys};
 
@@ -100,24 +102,14 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     warn_if_loaded();
     let out = project.gauntlet_dir().join("bench");
     let started = SystemTime::now();
-    let mut cmd = project.cargo("bench");
-    cmd.env("GAUNTLET_BENCH_OUT", &out);
-    for b in &selected {
-        cmd.args(["--package", &b.package, "--bench", &b.name]);
+    let (native, foreign): (Vec<&BenchTarget>, Vec<&BenchTarget>) =
+        selected.iter().partition(|b| b.native);
+    if !foreign.is_empty() {
+        run_criterion(project, &foreign, &args, &out)?;
     }
-    if args.quick {
-        cmd.env("GAUNTLET_BENCH_QUICK", "1");
+    if !native.is_empty() {
+        run_native(project, &native, &args, &out)?;
     }
-    if args.no_criterion {
-        cmd.env("GAUNTLET_SKIP_CRITERION", "1");
-    }
-    if let Some(ms) = args.time_ms {
-        cmd.env("GAUNTLET_BENCH_TIME_MS", ms.to_string());
-    }
-    if let Some(f) = &args.filter {
-        cmd.args(["--", f]);
-    }
-    sys::run_checked(&mut cmd)?;
     let mut records: Vec<BenchRecord> = sys::files_in(&out)
         .iter()
         .filter(|p| {
@@ -146,6 +138,86 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         out.display()
     );
     Ok(0)
+}
+
+/// `gauntlet-bench` benches: one `cargo bench` that writes the records itself.
+fn run_native(project: &Project, benches: &[&BenchTarget], args: &Args, out: &Path) -> Result<()> {
+    let mut cmd = project.cargo("bench");
+    cmd.env("GAUNTLET_BENCH_OUT", out);
+    for b in benches {
+        cmd.args(["--package", &b.package, "--bench", &b.name]);
+    }
+    if args.quick {
+        cmd.env("GAUNTLET_BENCH_QUICK", "1");
+    }
+    if args.no_criterion {
+        cmd.env("GAUNTLET_SKIP_CRITERION", "1");
+    }
+    if let Some(ms) = args.time_ms {
+        cmd.env("GAUNTLET_BENCH_TIME_MS", ms.to_string());
+    }
+    if let Some(f) = &args.filter {
+        cmd.args(["--", f]);
+    }
+    sys::run_checked(&mut cmd)
+}
+
+/// Ordinary criterion benches: run through cargo-criterion's JSON messages, one record per
+/// benchmark function (`<package>/<criterion id>`).
+fn run_criterion(
+    project: &Project,
+    benches: &[&BenchTarget],
+    args: &Args,
+    out: &Path,
+) -> Result<()> {
+    crate::criterion::ensure_cargo_criterion()?;
+    let time_ms = args.time_ms.unwrap_or(if args.quick { 100 } else { 1000 });
+    for b in benches {
+        let target = crate::criterion::BenchTarget {
+            dir: project.root.clone(),
+            package: Some(b.package.clone()),
+            bench: b.name.clone(),
+            target_dir: Some(project.target_dir.clone()),
+        };
+        let ids = crate::criterion::list(&target, args.filter.as_deref())?;
+        if ids.is_empty() {
+            eprintln!(
+                "note: no function of criterion bench {} matches {:?}",
+                b.name,
+                args.filter.as_deref().unwrap_or("")
+            );
+            continue;
+        }
+        eprintln!(
+            "bench {}: {} function(s), {time_ms} ms each",
+            b.name,
+            ids.len()
+        );
+        let format =
+            crate::criterion::SecondsFormat::of(crate::criterion::criterion_version(&target)?);
+        let run = crate::criterion::run(
+            &target,
+            args.filter.as_deref(),
+            &crate::compare::criterion_timing(time_ms),
+            format,
+            &[],
+        )?;
+        eprintln!("bench {}: {:.1} s", b.name, run.wall.as_secs_f64());
+        let meta = gauntlet_records::bench::Meta {
+            commit: sys::commit_stamp(&project.root),
+            dirty: false,
+            rustc: String::new(),
+            cpu: gauntlet_records::bench::cpu_model(),
+            date: gauntlet_records::bench::rfc3339_now(),
+            loadavg: sys::loadavg(),
+        };
+        for s in run.samples.iter().filter(|s| !s.is_empty()) {
+            let r = crate::criterion::to_record(&b.package, s, meta.clone())?;
+            let json = serde_json::to_string_pretty(&r)?;
+            sys::write(&out.join(gauntlet_records::bench::file_name(&r.id)), json)?;
+        }
+    }
+    Ok(())
 }
 
 /// The Markdown table of `records`.
@@ -250,7 +322,7 @@ mod tests {
             histogram_v2_base64: String::new(),
             meta: Default::default(),
         };
-        let v = bmf(&[r.clone()]);
+        let v = bmf(std::slice::from_ref(&r));
         let l = &v["parse/short"]["latency"];
         assert_eq!(l["value"].as_f64(), Some(r.percentiles_ns.p50));
         assert_eq!(l["lower_value"].as_f64(), Some(r.percentiles_ns.min));

@@ -27,6 +27,7 @@ use crate::project::{self, BenchTarget, Project};
 use crate::{exit, sys};
 use analysis::{Comparison, Policy, SideInfo};
 use gauntlet_records::Verdict;
+pub use runner::criterion_timing;
 use runner::{Built, RunPlan, Side, Source};
 
 /// Options of `cargo harness compare`.

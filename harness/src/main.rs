@@ -11,6 +11,7 @@ mod bench;
 mod compare;
 mod config;
 mod coverage;
+mod criterion;
 mod exit;
 mod fuzz;
 mod init;

@@ -205,7 +205,7 @@ pub fn fuzz_targets(fuzz_dir: &Path) -> Result<Vec<String>> {
     Ok(pkg
         .targets
         .iter()
-        .filter(|t| t.kind.iter().any(|k| *k == TargetKind::Bin))
+        .filter(|t| t.kind.contains(&TargetKind::Bin))
         .map(|t| t.name.clone())
         .collect())
 }

@@ -119,6 +119,17 @@ pub fn dirs_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The 1, 5 and 15 minute load averages (zeros where `/proc/loadavg` does not exist).
+pub fn loadavg() -> [f64; 3] {
+    let s = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let mut it = s.split_whitespace().map(|v| v.parse().unwrap_or(0.0));
+    [
+        it.next().unwrap_or(0.0),
+        it.next().unwrap_or(0.0),
+        it.next().unwrap_or(0.0),
+    ]
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
     std::time::SystemTime::now()

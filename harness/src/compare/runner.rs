@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use gauntlet_records::bench::BenchRecord;
+use gauntlet_records::bench::{BenchRecord, Meta};
 
 use cargo_metadata::{Message, TargetKind};
 
@@ -91,6 +91,10 @@ pub fn resolve(
 pub struct Built {
     /// The project root the benches run in.
     pub dir: PathBuf,
+    /// The target directory it was built in (criterion benches are run through cargo there).
+    pub target_dir: PathBuf,
+    /// How the side's criterion reads durations, when it has criterion benches.
+    pub criterion: Option<crate::criterion::SecondsFormat>,
     /// Bench name → (its target, the executable copied aside).
     pub executables: BTreeMap<String, (BenchTarget, PathBuf)>,
 }
@@ -219,11 +223,19 @@ pub fn build(
     aside: &Path,
 ) -> Result<Built> {
     let mut executables = BTreeMap::new();
+    let mut built = Built {
+        dir: dir.to_path_buf(),
+        target_dir: target_dir.to_path_buf(),
+        criterion: None,
+        executables: BTreeMap::new(),
+    };
     if benches.is_empty() {
-        return Ok(Built {
-            dir: dir.to_path_buf(),
-            executables,
-        });
+        return Ok(built);
+    }
+    if let Some(b) = benches.iter().find(|b| !b.native) {
+        crate::criterion::ensure_cargo_criterion()?;
+        let version = crate::criterion::criterion_version(&criterion_target(b, &built))?;
+        built.criterion = Some(crate::criterion::SecondsFormat::of(version));
     }
     eprintln!(
         "building {} {} ({}) in {}",
@@ -283,10 +295,30 @@ pub fn build(
             .with_context(|| format!("cannot copy {} to {}", exe.display(), copy.display()))?;
         executables.insert(b.name.clone(), (b.clone(), copy));
     }
-    Ok(Built {
-        dir: dir.to_path_buf(),
-        executables,
-    })
+    built.executables = executables;
+    Ok(built)
+}
+
+/// The adapter's view of a criterion bench of a built side.
+fn criterion_target(b: &BenchTarget, built: &Built) -> crate::criterion::BenchTarget {
+    crate::criterion::BenchTarget {
+        dir: built.dir.clone(),
+        package: Some(b.package.clone()),
+        bench: b.name.clone(),
+        target_dir: Some(built.target_dir.clone()),
+    }
+}
+
+/// How long criterion measures each function in one process run: `time_ms` of measurement
+/// after a fifth of it of warm-up; a run that takes far longer (a bench whose groups set their
+/// own times) is stopped.
+pub fn criterion_timing(time_ms: u64) -> crate::criterion::Timing {
+    crate::criterion::Timing {
+        warm_up: Duration::from_millis((time_ms / 5).max(20)),
+        measurement: Duration::from_millis(time_ms),
+        limit: Some(Duration::from_secs(600)),
+        ..crate::criterion::Timing::default()
+    }
 }
 
 /// `(bench name, executable)` from one line of cargo's JSON messages, if it is a built bench.
@@ -375,7 +407,7 @@ fn run_once(
     for name in &plan.benches {
         let (target, exe) = &built.executables[name];
         if !target.native {
-            foreign.extend(run_criterion(side, target, exe, &built.dir, plan)?);
+            foreign.extend(run_criterion(side, target, built, plan)?);
             continue;
         }
         let mut cmd = Command::new(exe);
@@ -442,20 +474,42 @@ fn run_once(
     Ok(records)
 }
 
-/// One process run of a criterion bench, as records.
+/// One process run of a criterion bench, as records (`<package>/<criterion id>`).
 fn run_criterion(
     side: &Side,
     target: &BenchTarget,
-    _exe: &Path,
-    _dir: &Path,
-    _plan: &RunPlan,
+    built: &Built,
+    plan: &RunPlan,
 ) -> Result<Vec<BenchRecord>> {
-    bail!(
-        "bench {} of {} {} is a criterion bench; criterion support is not built yet",
-        target.name,
-        side.role,
-        side.label
+    let format = built
+        .criterion
+        .context("criterion bench without a criterion version")?;
+    let run = crate::criterion::run(
+        &criterion_target(target, built),
+        plan.filter.as_deref(),
+        &criterion_timing(plan.time_ms),
+        format,
+        &side.env,
     )
+    .with_context(|| format!("bench {} of {} {}", target.name, side.role, side.label))?;
+    let meta = Meta {
+        commit: side.commit.clone(),
+        dirty: false,
+        rustc: String::new(),
+        cpu: gauntlet_records::bench::cpu_model(),
+        date: gauntlet_records::bench::rfc3339_now(),
+        loadavg: sys::loadavg(),
+    };
+    for id in &run.overridden {
+        eprintln!(
+            "note: criterion bench {id} sets its own sample size or times; its runs may be longer"
+        );
+    }
+    run.samples
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::criterion::to_record(&target.package, s, meta.clone()))
+        .collect()
 }
 
 #[cfg(test)]
