@@ -227,13 +227,34 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Canonical mode with default options; borrows `url` when it is already canonical.
+///
+/// Allocates only the returned key (none when borrowing): the scratch space is a [`Sorter`] kept per thread, which
+/// gives back whatever a URL of more than 1024 parameters made it grow to.
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
-    if sorter::is_canonical(url) {
-        Cow::Borrowed(url)
-    } else {
-        // `sort_into` reserves what it needs in one allocation.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
+    }
+    let sorted = SCRATCH.try_with(|scratch| {
+        let (sorter, out) = &mut *scratch.try_borrow_mut().ok()?;
+        sorter.sort_into(url, out);
+        let sorted = if *out == url {
+            Cow::Borrowed(url)
+        } else {
+            Cow::Owned(out.to_vec())
+        };
+        if sorter.release_if_large() {
+            *out = Vec::new();
+        }
+        Some(sorted)
+    });
+    // Only while the thread is being torn down.
+    sorted.ok().flatten().unwrap_or_else(|| {
         let mut out = Vec::new();
         Sorter::default().sort_into(url, &mut out);
-        Cow::Owned(out)
-    }
+        if out == url {
+            Cow::Borrowed(url)
+        } else {
+            Cow::Owned(out)
+        }
+    })
 }

@@ -19,6 +19,8 @@ pub struct Sorter {
     work: Vec<(Range<usize>, usize)>,
     /// Scratch of the packed sort of small canonical queries.
     packed: Packed,
+    /// Scratch of the wide sort of large canonical queries.
+    wide: Wide,
 }
 
 /// One non-empty parameter as offsets into the query (or into the normalised copy of it).
@@ -41,37 +43,6 @@ impl Param {
 
     fn name(self) -> Range<usize> {
         self.start..self.name_end
-    }
-}
-
-/// Where the query sits in a URL.
-struct Layout {
-    /// Index of the `?` that opens the query, if there is a query.
-    question_mark: Option<usize>,
-    /// Index of the `#` that opens the fragment, or the URL length.
-    fragment: usize,
-}
-
-fn layout(url: &[u8], mode: Mode) -> Layout {
-    if mode == Mode::Varnish {
-        return Layout {
-            question_mark: memchr::memchr(b'?', url),
-            fragment: url.len(),
-        };
-    }
-    match memchr::memchr2(b'?', b'#', url) {
-        Some(q) if url[q] == b'?' => Layout {
-            question_mark: Some(q),
-            fragment: memchr::memchr(b'#', &url[q..]).map_or(url.len(), |f| q + f),
-        },
-        Some(f) => Layout {
-            question_mark: None,
-            fragment: f,
-        },
-        None => Layout {
-            question_mark: None,
-            fragment: url.len(),
-        },
     }
 }
 
@@ -116,13 +87,28 @@ impl Sorter {
             && options.drop.is_empty()
             && options.keep.is_empty()
         {
-            let sorted = if options.mode == Mode::ByKey {
+            let by_key = options.mode == Mode::ByKey;
+            // More than `PACKED_MAX` pieces take the wide sort. A long query is checked up front (at least that
+            // many `&`, found without scanning past them); a shorter one is left to the packed sort, which stops
+            // early and writes nothing when there are too many, so realistic URLs pay no extra pass.
+            let query = || &rest[..memchr::memchr(b'#', rest).unwrap_or(rest.len())];
+            let many = rest.len() >= WIDE_FIRST_LEN
+                && memchr::memchr_iter(b'&', query())
+                    .nth(PACKED_MAX - 1)
+                    .is_some();
+            let packed = if many {
+                None
+            } else if by_key {
                 self.packed
                     .sort::<true>(url, question_mark + 1, options, out)
             } else {
                 self.packed
                     .sort::<false>(url, question_mark + 1, options, out)
             };
+            let sorted = packed.or_else(|| {
+                self.wide
+                    .sort(url, question_mark + 1, query(), by_key, options, out)
+            });
             if let Some(query_len) = sorted {
                 if keep_fragment {
                     out.extend_from_slice(&rest[query_len..]);
@@ -146,6 +132,21 @@ impl Sorter {
         if keep_fragment {
             out.extend_from_slice(&url[fragment..]);
         }
+    }
+
+    /// Drops the scratch buffers once a large query has grown them, so that a long-lived sorter does not hold on to
+    /// what one outlier needed. Small queries keep theirs (the packed sort's fixed 8 KiB included).
+    /// Returns whether it did.
+    pub(crate) fn release_if_large(&mut self) -> bool {
+        const KEEP_PARAMS: usize = 1024;
+        let large = self.params.capacity() > KEEP_PARAMS
+            || self.wide.keys.capacity() > KEEP_PARAMS
+            || self.normalized.capacity() > 64 * KEEP_PARAMS
+            || self.packed.scratch.capacity() > 64 * KEEP_PARAMS;
+        if large {
+            *self = Sorter::new(std::mem::take(&mut self.options));
+        }
+        large
     }
 
     /// The sorted `url`, borrowed when sorting changes nothing.
@@ -413,6 +414,206 @@ impl Packed {
         copy_block(out, block);
         out.pop();
         Some(query_len)
+    }
+}
+
+/// From this query length on, [`Sorter::sort_into`] counts `&` before choosing between the packed and wide sorts.
+const WIDE_FIRST_LEN: usize = 4096;
+
+/// Bytes of a parameter in a [`Wide`] key.
+const WIDE_CHUNK: usize = 11;
+
+/// Scratch of [`Wide::sort`], reused between calls.
+#[derive(Clone, Debug, Default)]
+struct Wide {
+    /// Each non-empty piece in input order: `(start, end of the sort field, end)` in the query.
+    fields: Vec<(u32, u32, u32)>,
+    /// One key per piece: [`WIDE_CHUNK`] bytes of its sort field from the current depth (big-endian, zero-padded),
+    /// how many of them are real (8 bits), and the piece's index in `fields` (32 bits).
+    keys: Vec<u128>,
+    /// Pending `(keys range, byte depth)` refinements.
+    work: Vec<(Range<usize>, usize)>,
+}
+
+/// The real bytes of a [`Wide`] key: its `WIDE_CHUNK` bytes and their count, without the index.
+fn wide_prefix(key: u128) -> u128 {
+    key >> 32
+}
+
+/// How many bytes of a [`Wide`] key are real.
+fn wide_present(key: u128) -> usize {
+    usize::from((key >> 32) as u8)
+}
+
+/// The piece index of a [`Wide`] key.
+fn wide_index(key: u128) -> usize {
+    key as u32 as usize
+}
+
+impl Wide {
+    /// Like [`Packed::sort`], for queries of any number of pieces (`query` is the query without its fragment, which
+    /// starts at `query_start` in `url`). Returns `None`, having written nothing, when offsets do not fit in `u32`.
+    ///
+    /// A most-significant-digit sort on integer keys: each key holds eleven bytes of the sort field, how many are
+    /// real, and the piece index, so one unstable sort of `u128`s orders everything except runs that share eleven
+    /// real bytes, and equal fields (equal names in by-key mode) stay in input order. Each such run skips whatever
+    /// all its fields share (one linear pass), is keyed on the next eleven bytes and sorted again.
+    #[inline(never)]
+    fn sort(
+        &mut self,
+        url: &[u8],
+        query_start: usize,
+        query: &[u8],
+        by_key: bool,
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        if query.len() >= u32::MAX as usize {
+            return None;
+        }
+        self.fields.clear();
+        self.keys.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'&', query).chain([query.len()]) {
+            if end > start {
+                let field_end = if by_key {
+                    memchr::memchr(b'=', &query[start..end]).map_or(end, |eq| start + eq)
+                } else {
+                    end
+                };
+                let index = self.fields.len() as u128;
+                self.fields
+                    .push((start as u32, field_end as u32, end as u32));
+                self.keys.push(wide_chunk(query, start, field_end) | index);
+            }
+            start = end + 1;
+        }
+        self.keys.sort_unstable();
+        self.refine(query);
+        self.emit(url, query_start, query, options, out);
+        Some(query.len())
+    }
+
+    /// Orders the runs of keys that tie on eleven real bytes, deepest first, until no run ties.
+    fn refine(&mut self, query: &[u8]) {
+        let Wide { fields, keys, work } = self;
+        let field = |key: u128| {
+            let (start, end, _) = fields[wide_index(key)];
+            &query[start as usize..end as usize]
+        };
+        work.clear();
+        push_wide_ties(keys, 0, 0, work);
+        while let Some((range, depth)) = work.pop() {
+            let run = &mut keys[range.clone()];
+            let first = field(run[0]);
+            let shared = run[1..].iter().fold(first.len(), |shared, &key| {
+                shared.min(common_prefix(&first[depth..shared], &field(key)[depth..]) + depth)
+            });
+            let depth = shared.max(depth);
+            for key in run.iter_mut() {
+                let (start, end, _) = fields[wide_index(*key)];
+                *key = wide_chunk(query, start as usize + depth, end as usize)
+                    | wide_index(*key) as u128;
+            }
+            run.sort_unstable();
+            push_wide_ties(run, range.start, depth, work);
+        }
+    }
+
+    /// Writes the head (without the `?` when nothing is left and [`EmptyQuery::Remove`] says so) and the sorted
+    /// pieces, dropping repeats if asked; pieces that were neighbours in the input are copied as one block.
+    fn emit(
+        &self,
+        url: &[u8],
+        query_start: usize,
+        query: &[u8],
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) {
+        let keep_question_mark =
+            !(self.keys.is_empty() && options.empty_query == EmptyQuery::Remove);
+        out.extend_from_slice(&url[..query_start - usize::from(!keep_question_mark)]);
+        let span = |key: u128| {
+            let (start, _, end) = self.fields[wide_index(key)];
+            (start as usize, end as usize)
+        };
+        let Some((&first, others)) = self.keys.split_first() else {
+            return;
+        };
+        let copy_block = |out: &mut Vec<u8>, (start, end): (usize, usize)| {
+            // A fixed-size copy cut to size is a few vector moves; `out` has the spare capacity.
+            match query.get(start..start + 32) {
+                Some(chunk) if end - start < 32 => {
+                    let at = out.len();
+                    out.extend_from_slice(chunk);
+                    out.truncate(at + end - start);
+                }
+                _ => out.extend_from_slice(&query[start..end]),
+            }
+            out.push(b'&');
+        };
+        let (mut previous, mut block) = (first, span(first));
+        for &key in others {
+            let (start, end) = span(key);
+            if options.dedupe && wide_prefix(key) == wide_prefix(previous) && {
+                let (p_start, p_end) = span(previous);
+                query[start..end] == query[p_start..p_end]
+            } {
+                continue;
+            }
+            previous = key;
+            if start == block.1 + 1 {
+                block.1 = end;
+            } else {
+                copy_block(out, block);
+                block = (start, end);
+            }
+        }
+        copy_block(out, block);
+        out.pop();
+    }
+}
+
+/// The key bits of `query[from..end]` at its start, without the index: up to [`WIDE_CHUNK`] bytes big-endian and
+/// zero-padded above their count.
+fn wide_chunk(query: &[u8], from: usize, end: usize) -> u128 {
+    let present = end.saturating_sub(from).min(WIDE_CHUNK);
+    let bytes = match query.get(from..from + 16) {
+        Some(chunk) => u128::from_be_bytes(chunk.try_into().unwrap_or_default()),
+        None => query[from.min(end)..end]
+            .iter()
+            .take(WIDE_CHUNK)
+            .enumerate()
+            .fold(0, |key, (i, &b)| key | u128::from(b) << (120 - 8 * i)),
+    };
+    bytes & KEEP_BYTES[present] | (present as u128) << 32
+}
+
+/// Pushes every run of `keys` (which start at `offset` in the whole key array) that ties on [`WIDE_CHUNK`] real
+/// bytes at `depth`, to be refined at `depth + WIDE_CHUNK`.
+fn push_wide_ties(
+    keys: &[u128],
+    offset: usize,
+    depth: usize,
+    work: &mut Vec<(Range<usize>, usize)>,
+) {
+    let mut lo = 0;
+    while lo + 1 < keys.len() {
+        let prefix = wide_prefix(keys[lo]);
+        if prefix != wide_prefix(keys[lo + 1]) {
+            lo += 1;
+            continue;
+        }
+        let hi = lo
+            + keys[lo..]
+                .iter()
+                .position(|&k| wide_prefix(k) != prefix)
+                .unwrap_or(keys.len() - lo);
+        // Fewer real bytes: the fields are equal (names in by-key mode) and stay in input order.
+        if wide_present(keys[lo]) == WIDE_CHUNK {
+            work.push((offset + lo..offset + hi, depth + WIDE_CHUNK));
+        }
+        lo = hi;
     }
 }
 
@@ -738,25 +939,6 @@ fn dedupe_within_names(params: &mut Vec<Param>, source: &[u8]) {
         group.sort_unstable_by_key(|p| p.start);
     }
     params.retain(|p| p.end > p.start);
-}
-
-/// True when canonical mode with default options would return `url` unchanged; allocation-free.
-pub(crate) fn is_canonical(url: &[u8]) -> bool {
-    let layout = layout(url, Mode::Canonical);
-    let Some(question_mark) = layout.question_mark else {
-        return true;
-    };
-    let query = &url[question_mark + 1..layout.fragment];
-    if query.is_empty() {
-        return true;
-    }
-    let mut params = query.split(|&b| b == b'&');
-    let mut previous: &[u8] = b"";
-    params.all(|param| {
-        let in_order = !param.is_empty() && previous <= param;
-        previous = param;
-        in_order
-    })
 }
 
 #[cfg(test)]
