@@ -238,6 +238,8 @@ enum FuzzJitter {
     Full,
     Equal,
     Decorrelated,
+    /// `k/200`: 0 to 1.275, so factors above 1 (refused) come up too.
+    Grpc(u8),
 }
 
 impl FuzzJitter {
@@ -249,6 +251,7 @@ impl FuzzJitter {
             FuzzJitter::Full => Jitter::Full,
             FuzzJitter::Equal => Jitter::Equal,
             FuzzJitter::Decorrelated => Jitter::Decorrelated,
+            FuzzJitter::Grpc(k) => Jitter::Grpc(f64::from(k) / 200.0),
         }
     }
 }
@@ -315,11 +318,12 @@ impl Expect {
         };
         let v = uncapped.min(self.cap);
         let tol = tolerance(self.multiplier, v);
-        assert!(
-            got <= self.cap,
-            "{ctx}: delay {got} above the cap {}",
-            self.cap
-        );
+        // gRPC jitters after the cap.
+        let ceiling = match jitter {
+            Jitter::Grpc(f) => self.cap.saturating_add((self.cap as f64 * f) as u128),
+            _ => self.cap,
+        };
+        assert!(got <= ceiling, "{ctx}: delay {got} above the cap {ceiling}");
         let (lo, hi) = match jitter {
             Jitter::None => (v, v),
             Jitter::Full => (0, v),
@@ -338,6 +342,18 @@ impl Expect {
                     );
                     Some(())
                 };
+            }
+            // Retry 0 is the spec's INITIAL_BACKOFF, unjittered.
+            Jitter::Grpc(_) if n == 0 => (v, v),
+            Jitter::Grpc(f) => {
+                // An independent reading of the spec: v·(1 − f) ≤ sleep ≤ v·(1 + f), at most Duration::MAX.
+                let spread = (v as f64 * f) as u128;
+                let max = nanos(Duration::MAX);
+                let slack = (v >> 40) + 1;
+                (
+                    v.saturating_sub(spread + slack),
+                    (v + spread + slack).min(max),
+                )
             }
         };
         // Additive jitter multiplies in f64 on both sides: allow a relative 2^-40 there too.
@@ -365,9 +381,14 @@ pub fn check_differential(data: &[u8]) {
     let config = match scenario.config() {
         Ok(c) => c,
         Err(e) => {
-            let jitter_bad = matches!(scenario.jitter.get(), Jitter::Additive(f) if !(f.is_finite() && f >= 0.0));
+            let jitter_bad = match scenario.jitter.get() {
+                Jitter::Additive(f) => !(f.is_finite() && f >= 0.0),
+                Jitter::Grpc(f) => !(0.0..=1.0).contains(&f),
+                _ => false,
+            };
             let m_bad = !(m.is_finite() && m >= 1.0);
-            assert!(m_bad || jitter_bad, "valid config refused: {e}");
+            let cap_zero = scenario.max_delay.is_some_and(|c| c.get().is_zero());
+            assert!(m_bad || jitter_bad || cap_zero, "valid config refused: {e}");
             note_compared();
             return;
         }
