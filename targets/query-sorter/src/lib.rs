@@ -232,7 +232,7 @@ impl std::error::Error for Error {}
 /// Canonical mode with default options; borrows `url` when it is already canonical.
 ///
 /// Allocates only the returned key (none when borrowing): the scratch space is a [`Sorter`] kept per thread, which
-/// gives back whatever a URL of more than 1024 parameters made it grow to.
+/// gives its buffers back when a URL made them grow past 4 MiB (about 100 000 parameters).
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
     thread_local! {
         static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
@@ -245,7 +245,7 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         } else {
             Cow::Owned(out.to_vec())
         };
-        if sorter.release_if_large() {
+        if sorter.release_if_large() || out.capacity() > 4 << 20 {
             *out = Vec::new();
         }
         Some(sorted)

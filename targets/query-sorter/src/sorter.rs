@@ -138,11 +138,13 @@ impl Sorter {
     /// what one outlier needed. Small queries keep theirs (the packed sort's fixed 8 KiB included).
     /// Returns whether it did.
     pub(crate) fn release_if_large(&mut self) -> bool {
-        const KEEP_PARAMS: usize = 1024;
-        let large = self.params.capacity() > KEEP_PARAMS
-            || self.wide.keys.capacity() > KEEP_PARAMS
-            || self.normalized.capacity() > 64 * KEEP_PARAMS
-            || self.packed.scratch.capacity() > 64 * KEEP_PARAMS;
+        const KEEP_BYTES: usize = 4 << 20;
+        let bytes = self.params.capacity() * size_of::<Param>()
+            + self.wide.keys.capacity() * size_of::<u128>()
+            + self.wide.fields.capacity() * size_of::<(u32, u32, u32)>()
+            + self.normalized.capacity()
+            + self.packed.scratch.capacity();
+        let large = bytes > KEEP_BYTES;
         if large {
             *self = Sorter::new(std::mem::take(&mut self.options));
         }
@@ -473,23 +475,48 @@ impl Wide {
         }
         self.fields.clear();
         self.keys.clear();
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'&', query).chain([query.len()]) {
-            if end > start {
-                let field_end = if by_key {
-                    memchr::memchr(b'=', &query[start..end]).map_or(end, |eq| start + eq)
-                } else {
-                    end
-                };
-                let index = self.fields.len() as u128;
-                self.fields
-                    .push((start as u32, field_end as u32, end as u32));
-                self.keys.push(wide_chunk(query, start, field_end) | index);
-            }
-            start = end + 1;
+        // An already sorted query (the common case, and what `sort_query` borrows) is copied as it is, after one
+        // pass that compares neighbours and builds nothing.
+        if !by_key && is_sorted_without_empties(query, options.dedupe) {
+            out.extend_from_slice(&url[..query_start]);
+            out.extend_from_slice(query);
+            return Some(query.len());
         }
-        self.keys.sort_unstable();
-        self.refine(query);
+        let (fields, keys) = (&mut self.fields, &mut self.keys);
+        // Whether every key's real bytes are above (below) the previous one's: the common sorted and reversed
+        // inputs then need neither the sort nor the search for ties.
+        let (mut ascending, mut descending) = (true, true);
+        let mut previous = None;
+        let mut add = |start: usize, field_end: usize, end: usize| {
+            if end > start {
+                let index = fields.len() as u128;
+                fields.push((start as u32, field_end as u32, end as u32));
+                let key = wide_chunk(query, start, field_end) | index;
+                if let Some(previous) = previous {
+                    ascending &= wide_prefix(key) > wide_prefix(previous);
+                    descending &= wide_prefix(key) < wide_prefix(previous);
+                }
+                previous = Some(key);
+                keys.push(key);
+            }
+        };
+        // Eight bytes per step; a `memchr` call per piece would cost more than the piece.
+        if by_key {
+            split_params(query, false, |start, end, name_end| {
+                add(start, name_end, end)
+            });
+        } else {
+            split_ampersands(query, |start, end| {
+                add(start, end, end);
+                true
+            });
+        }
+        if descending {
+            self.keys.reverse();
+        } else if !ascending {
+            self.keys.sort_unstable();
+            self.refine(query);
+        }
         self.emit(url, query_start, query, options, out);
         Some(query.len())
     }
@@ -540,17 +567,21 @@ impl Wide {
         let Some((&first, others)) = self.keys.split_first() else {
             return;
         };
-        let copy_block = |out: &mut Vec<u8>, (start, end): (usize, usize)| {
-            // A fixed-size copy cut to size is a few vector moves; `out` has the spare capacity.
+        // Written into a zeroed slice with room for every piece, its `&` and the overshoot of a 32-byte copy (the
+        // capacity `sort_into` reserved): no capacity check per piece.
+        let at = out.len();
+        out.resize(at + query.len() + 33, 0);
+        let buf = &mut out[at..];
+        let mut written = 0;
+        let mut copy_block = |(start, end): (usize, usize)| {
+            let len = end - start;
             match query.get(start..start + 32) {
-                Some(chunk) if end - start < 32 => {
-                    let at = out.len();
-                    out.extend_from_slice(chunk);
-                    out.truncate(at + end - start);
-                }
-                _ => out.extend_from_slice(&query[start..end]),
+                // A fixed-size copy cut to size is a few vector moves.
+                Some(chunk) if len < 32 => buf[written..written + 32].copy_from_slice(chunk),
+                _ => buf[written..written + len].copy_from_slice(&query[start..end]),
             }
-            out.push(b'&');
+            buf[written + len] = b'&';
+            written += len + 1;
         };
         let (mut previous, mut block) = (first, span(first));
         for &key in others {
@@ -565,12 +596,13 @@ impl Wide {
             if start == block.1 + 1 {
                 block.1 = end;
             } else {
-                copy_block(out, block);
+                copy_block(block);
                 block = (start, end);
             }
         }
-        copy_block(out, block);
-        out.pop();
+        copy_block(block);
+        // Without the last `&`.
+        out.truncate(at + written - 1);
     }
 }
 
@@ -634,6 +666,62 @@ fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
         keys[lo..hi].sort_unstable_by(|&a, &b| compare(a, b));
         lo = hi;
     }
+}
+
+/// Whether the pieces of `query` are non-empty and in canonical order (strictly, with `dedupe`), so that sorting
+/// gives `query` itself. Stops at the first piece out of order.
+fn is_sorted_without_empties(query: &[u8], dedupe: bool) -> bool {
+    let mut previous: Option<(usize, usize, u128)> = None;
+    let mut sorted = true;
+    split_ampersands(query, |start, end| {
+        let key = wide_chunk(query, start, end);
+        sorted = end > start
+            && previous.is_none_or(|(p_start, p_end, p_key)| match p_key.cmp(&key) {
+                Ordering::Less => true,
+                Ordering::Greater => false,
+                // Eleven equal real bytes: compare the rest. Fewer: the pieces are equal.
+                Ordering::Equal if wide_present(key) == WIDE_CHUNK => {
+                    let order = query[p_start..p_end].cmp(&query[start..end]);
+                    order.is_lt() || (order.is_eq() && !dedupe)
+                }
+                Ordering::Equal => !dedupe,
+            });
+        previous = Some((start, end, key));
+        sorted
+    });
+    sorted
+}
+
+/// Calls `visit(start, end)` for every piece of `query` between `&`s, empty pieces included, until it returns
+/// false; eight bytes per step.
+fn split_ampersands(query: &[u8], mut visit: impl FnMut(usize, usize) -> bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut start = 0;
+    let mut chunks = query.chunks_exact(8);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'&'));
+        // The high bit of each byte that is `&` (a zero byte of `x`), without carries between bytes.
+        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+        while found != 0 {
+            let at = 8 * i + found.trailing_zeros() as usize / 8;
+            if !visit(start, at) {
+                return;
+            }
+            start = at + 1;
+            found &= found - 1;
+        }
+    }
+    let offset = query.len() - chunks.remainder().len();
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'&' {
+            if !visit(start, offset + i) {
+                return;
+            }
+            start = offset + i + 1;
+        }
+    }
+    visit(start, query.len());
 }
 
 /// Calls `visit(start, end, name_end)` for every piece of the query between `&`s, empty pieces included, where

@@ -354,6 +354,32 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The wide sort copies a sorted query whole after one pass over neighbours: sorted and reversed queries must
+    /// equal the model, with equal neighbours (dedupe or not), 11-byte ties, long pieces, an empty piece or not.
+    #[test]
+    fn wide_sort_of_sorted_and_reversed_queries(
+        mut params in prop::collection::vec(packed_param().prop_filter("non-empty", |p| !p.is_empty()), 257..700),
+        dedupe in any::<bool>(),
+        empty_at in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        params.sort();
+        let options = Options::default().with_dedupe(dedupe);
+        let mut reversed = params.clone();
+        reversed.reverse();
+        for mut list in [params, reversed] {
+            if let Some(at) = empty_at {
+                list.insert(at.index(list.len()), Vec::new());
+            }
+            let url = join(b"/p", &list, b"#f");
+            prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
+            prop_assert_eq!(&*sort_query(&url), &naive::sort(&url, &Options::default())[..]);
+        }
+    }
+}
+
 /// Ties of the packed and wide sorts at their boundaries: 7, 11, 15 and 22 shared bytes, padding against real `\0`
 /// bytes, and parameters of 31 to 34 bytes (a block copy of 32 bytes with its `&`).
 #[test]
