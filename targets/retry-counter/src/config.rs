@@ -627,6 +627,24 @@ mod tests {
         assert_eq!(s.next_delay(&c, 200), Duration::MAX);
     }
 
+    /// Integer multipliers below 2^64 are exact in integers; 2^64 itself (exactly representable) must go
+    /// through `f64`, since it does not fit in `u64`.
+    #[test]
+    fn multiplier_at_two_to_the_64_is_exact() {
+        let below = 18_446_744_073_709_549_568.0; // 2^64 - 2048, the next f64 down
+        for (m, nanos) in [
+            (below, 18_446_744_073_709_549_568u128),
+            (18_446_744_073_709_551_616.0, 18_446_744_073_709_551_616),
+        ] {
+            let c = RetryConfig::exponential(Duration::from_nanos(1))
+                .multiplier(m)
+                .build()
+                .unwrap();
+            assert_eq!(duration_to_nanos(c.delay(1)), nanos, "{m}");
+            assert_eq!(c.delay(2), Duration::MAX, "{m}");
+        }
+    }
+
     #[test]
     fn zero_base_stays_zero() {
         let c = RetryConfig::exponential(Duration::ZERO).build().unwrap();

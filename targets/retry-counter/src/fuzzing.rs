@@ -166,7 +166,7 @@ pub fn model_delay(base: u128, multiplier: f64, n: u32, cap: u128) -> ModelDelay
         shift += shift_per_step;
         // Once value / 2^shift has more bits than the cap, it is above the cap for good
         // (multiplier >= 1 never shrinks it).
-        if value.bits() > shift + cap_bits + 1 {
+        if value.bits() >= shift + cap_bits + 1 {
             return ModelDelay::Exact(cap);
         }
     }
@@ -586,6 +586,94 @@ mod tests {
         assert_eq!(
             model_delay(1, 1.0 + 1e-9, 1000, u128::MAX),
             ModelDelay::TooExpensive
+        );
+    }
+
+    /// The early exit fires as soon as the value has more bits than the cap: with a multiplier this close to 1
+    /// the value would otherwise sit one bit above the cap for every step, until the step limit declines it.
+    #[test]
+    fn model_caps_as_soon_as_the_value_outgrows_the_cap() {
+        // 1024 × (1 + 2^-52)^n stays in [1024, 2048) for n ≤ 700; the cap 1000 has 10 bits.
+        assert_eq!(
+            model_delay(1024, 1.0 + f64::EPSILON, 700, 1000),
+            ModelDelay::Exact(1000)
+        );
+        assert_eq!(
+            model_delay(1024, 1.0 + f64::EPSILON, 700, 1024),
+            ModelDelay::TooExpensive
+        );
+    }
+
+    #[test]
+    fn big_add_and_multiply_carry_by_hand() {
+        let sum = Big::from_u128(u128::from(u32::MAX)).add(&Big::from_u128(1));
+        assert_eq!(sum, Big(vec![0, 1]));
+        let sum = Big::from_u128(u128::MAX).add(&Big::from_u128(1));
+        assert_eq!(sum, Big(vec![0, 0, 0, 0, 1]));
+        assert_eq!(sum.bits(), 129);
+        assert_eq!(sum.shr_to_u128(1), Some(1 << 127));
+        // No carry: no extra limb.
+        assert_eq!(
+            Big::from_u128(5).add(&Big::from_u128(7)),
+            Big::from_u128(12)
+        );
+        // (2^64 − 1)² = 2^128 − 2^65 + 1.
+        let mut square = Big::from_u128(u128::from(u64::MAX));
+        square.mul_small(u64::MAX);
+        assert_eq!(square, Big::from_u128(u128::MAX - (1 << 65) + 2));
+        // 3 × (2^96 + 2^32 + 7), across limbs.
+        let mut v = Big::from_u128((1 << 96) + (1 << 32) + 7);
+        v.mul_small(3);
+        assert_eq!(v, Big::from_u128(3 * ((1 << 96) + (1 << 32) + 7)));
+    }
+
+    /// The oracle must notice a wrong delay: a known-bad value for each mode makes `Expect::check` panic, and the
+    /// right one passes.
+    #[test]
+    fn oracle_rejects_wrong_delays() {
+        let expect = Expect {
+            base: 1000,
+            cap: 5000,
+            multiplier: 2.0,
+        };
+        let fails = |jitter: Jitter, n: u32, got: u128, prev: u128| {
+            std::panic::catch_unwind(|| expect.check(jitter, n, got, prev, "test")).is_err()
+        };
+        // n = 2: 4000 before the cap; n = 3: 8000, capped to 5000.
+        assert!(!fails(Jitter::None, 2, 4000, 0));
+        assert!(fails(Jitter::None, 2, 4001, 0));
+        assert!(fails(Jitter::None, 2, 3999, 0));
+        assert!(!fails(Jitter::None, 3, 5000, 0));
+        assert!(fails(Jitter::None, 3, 8000, 0), "uncapped value accepted");
+        assert!(fails(Jitter::Full, 2, 4001, 0));
+        assert!(!fails(Jitter::Full, 2, 0, 0));
+        assert!(fails(Jitter::Equal, 2, 1999, 0));
+        assert!(!fails(Jitter::Equal, 2, 2000, 0));
+        assert!(fails(Jitter::Additive(0.5), 2, 3999, 0));
+        assert!(!fails(Jitter::Additive(0.5), 2, 5000, 0));
+        assert!(fails(Jitter::Decorrelated, 2, 999, 2000));
+        assert!(fails(Jitter::Decorrelated, 2, 5001, 2000));
+        assert!(!fails(Jitter::Decorrelated, 2, 5000, 2000));
+        // gRPC: retry 0 exact; later ones v ± 20 %, even above the cap.
+        assert!(fails(Jitter::Grpc(0.2), 0, 1001, 0));
+        assert!(!fails(Jitter::Grpc(0.2), 3, 6000, 0));
+        assert!(fails(Jitter::Grpc(0.2), 3, 6002, 0));
+        assert!(fails(Jitter::Grpc(0.2), 2, 3198, 0));
+        assert!(!fails(Jitter::Grpc(0.2), 2, 3200, 0));
+    }
+
+    /// Every input is counted, as compared or as rejected; an all-zero scenario reaches the comparison.
+    #[test]
+    fn oracle_counts_what_it_judges() {
+        let (compared, rejected) = oracle_counts();
+        check_differential(&[]);
+        check_differential(&[0u8; 64]);
+        let (compared_after, rejected_after) = oracle_counts();
+        // Each input is counted one way or the other; other tests running at the same time only add more.
+        assert!((compared_after - compared) + (rejected_after - rejected) >= 2);
+        assert!(
+            compared_after > compared,
+            "an all-zero scenario was not compared"
         );
     }
 

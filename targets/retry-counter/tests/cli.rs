@@ -80,6 +80,25 @@ fn seeded_jitter_is_reproducible_and_bounded() {
     }
 }
 
+/// `--seed` gives the same schedule in every version: full jitter from seed 0, computed by an independent model
+/// of SplitMix64 and the rejection sampler (`U[0, v]` over nanoseconds, then whole milliseconds).
+#[test]
+fn seeded_full_jitter_is_pinned() {
+    let (code, out, _) = run(&[
+        "schedule",
+        "--base-ms",
+        "1000",
+        "--max-attempts",
+        "5",
+        "--jitter",
+        "full",
+        "--seed",
+        "0",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "991\n565\n2148\n1917\n9959\n");
+}
+
 #[test]
 fn huge_values_do_not_overflow() {
     let (code, out, _) = run(&[
