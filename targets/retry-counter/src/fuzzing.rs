@@ -166,7 +166,7 @@ pub fn model_delay(base: u128, multiplier: f64, n: u32, cap: u128) -> ModelDelay
         shift += shift_per_step;
         // Once value / 2^shift has more bits than the cap, it is above the cap for good
         // (multiplier >= 1 never shrinks it).
-        if value.bits() >= shift + cap_bits + 1 {
+        if value.bits() > shift + cap_bits {
             return ModelDelay::Exact(cap);
         }
     }
