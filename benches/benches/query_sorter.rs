@@ -1,12 +1,24 @@
 //! Query sorting in ns per URL against the naive split-filter-sort-join model (the anchor), on realistic URLs
-//! (5 to 30 parameters) and on adversarial ones (32 768 parameters: sorted, reversed, identical, shared prefix).
+//! (5 to 30 parameters) and on adversarial ones (32 768 parameters: sorted, reversed, random, identical, shared
+//! prefix).
 //!
-//! `cargo bench -p gauntlet-bench --bench query_sorter`
+//! `GAUNTLET_SKIP_CRITERION=1 GAUNTLET_BENCH_TIME_MS=2000 cargo bench -p gauntlet-bench --bench query_sorter`
 //!
-//! Goals: at least 5x the naive model at p50 on realistic URLs, 0 allocations per op with a reused buffer, every
-//! 32 768-parameter case under 5 ms.
+//! First come the goal ratios, each timed in alternation in the same run ([`gauntlet_bench::paired_speedup`]: the
+//! median of per-round ratios with its 95 % interval), with allocations per call from the counting allocator:
+//! - `sort_into/naive`, canonical: at least 5x on 5 to 15 parameters, at least 2x on 32 768 parameters in every
+//!   order (sorted, reversed, random);
+//! - `sort_query/sort_into`: the one-shot call at most 1.3x the reused sorter on realistic URLs, with at most one
+//!   allocation per call (the returned key) and none when the query is already sorted;
+//! - `sort_into/plain`: against a hand-written split/sort/join on borrowed slices, for reference (not a goal).
+//!
+//! Then each variant is recorded on its own (percentiles, `cargo harness compare`); `sort_into` allocates nothing
+//! with a reused buffer.
 
-use query_sorter::{Mode, Options, Sorter, naive};
+use std::time::Duration;
+
+use gauntlet_bench::PairedSpeedup;
+use query_sorter::{Mode, Options, Sorter, naive, sort_query};
 
 gauntlet_bench::counting_allocator!();
 
@@ -75,13 +87,15 @@ fn realistic_url(rng: &mut Rng, params: usize) -> Vec<u8> {
     url
 }
 
-/// 32 768 parameters in the four adversarial shapes.
+/// 32 768 parameters in the five adversarial shapes.
 fn adversarial_url(shape: &str) -> Vec<u8> {
     const N: usize = 32_768;
     let param = |i: usize| -> String {
         match shape {
             "sorted" => format!("p{i:05}=v"),
             "reversed" => format!("p{:05}=v", N - 1 - i),
+            // A fixed permutation (multiplication by an odd number modulo a power of two).
+            "random" => format!("p{:05}=v", (i * 20_021 + 7_717) % N),
             "identical" => "same=value".to_owned(),
             // 48 shared bytes before the distinguishing digits, in scrambled order.
             "shared_prefix" => format!(
@@ -140,7 +154,152 @@ fn compare(c: &mut gauntlet_bench::Criterion, group: &str, options: &Options, ur
         });
 }
 
+/// A hand-written canonicaliser: split on `&`, drop empties, sort the borrowed slices, join. Ignores fragments, so
+/// it is only timed on URLs without one.
+fn plain_split_sort_join(url: &[u8]) -> Vec<u8> {
+    let Some(q) = url.iter().position(|&b| b == b'?') else {
+        return url.to_vec();
+    };
+    let mut params: Vec<&[u8]> = url[q + 1..]
+        .split(|&b| b == b'&')
+        .filter(|p| !p.is_empty())
+        .collect();
+    params.sort_unstable();
+    let mut out = url[..=q].to_vec();
+    out.extend_from_slice(&params.join(&b'&'));
+    out
+}
+
+/// True unless a command-line filter (the first non-flag argument) excludes `id`, as for the recorded benches.
+fn wanted(id: &str) -> bool {
+    std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .is_none_or(|filter| id.contains(&filter))
+}
+
+/// Enough passes over `urls` that one timed call lasts about 50 µs or more (what `paired_speedup` wants).
+fn passes(urls: &[Vec<u8>]) -> usize {
+    let bytes: usize = urls.iter().map(Vec::len).sum();
+    (200_000 / bytes.max(1)).clamp(1, 64)
+}
+
+/// Heap allocations per call of `op`, over `calls` calls after one warm-up call.
+fn allocs_per_call<R>(calls: u64, mut op: impl FnMut() -> R) -> f64 {
+    std::hint::black_box(op());
+    let (before, _) = gauntlet_bench::alloc_counts();
+    for _ in 0..calls {
+        std::hint::black_box(op());
+    }
+    let (after, _) = gauntlet_bench::alloc_counts();
+    (after - before) as f64 / calls as f64
+}
+
+fn ratio(r: PairedSpeedup) -> String {
+    format!(
+        "{:.2}x (95% CI {:.2}-{:.2}, {} rounds)",
+        r.median, r.low, r.high, r.rounds
+    )
+}
+
+/// The goal ratios of canonical mode on `urls`, each timed in alternation, and allocations per call.
+fn paired_canonical(group: &str, urls: &[Vec<u8>], time: Duration) {
+    let id = format!("query_sorter/paired/canonical/{group}");
+    if !wanted(&id) {
+        return;
+    }
+    let canonical = Options::default();
+    let expected: Vec<Vec<u8>> = urls.iter().map(|u| naive::sort(u, &canonical)).collect();
+    for (url, want) in urls.iter().zip(&expected) {
+        assert_eq!(
+            *sort_query(url),
+            **want,
+            "sort_query disagrees with the model"
+        );
+        assert_eq!(
+            plain_split_sort_join(url),
+            *want,
+            "plain disagrees with the model"
+        );
+    }
+    let passes = passes(urls);
+    let check_all = |sort: &mut dyn FnMut(&[u8]) -> usize| {
+        let mut total = 0;
+        for _ in 0..passes {
+            for (url, want) in urls.iter().zip(&expected) {
+                let len = sort(url);
+                assert_eq!(len, want.len());
+                total += len;
+            }
+        }
+        total
+    };
+    let mut sorter = Sorter::new(canonical.clone());
+    let mut out = Vec::new();
+    let mut fast = |url: &[u8]| {
+        sorter.sort_into(url, &mut out);
+        out.len()
+    };
+    let naive_vs_fast = gauntlet_bench::paired_speedup(
+        time,
+        || check_all(&mut |url| naive::sort(url, &canonical).len()),
+        || check_all(&mut fast),
+    );
+    let plain_vs_fast = gauntlet_bench::paired_speedup(
+        time,
+        || check_all(&mut |url| plain_split_sort_join(url).len()),
+        || check_all(&mut fast),
+    );
+    // time(sort_query) / time(sort_into): how much slower the one-shot call is.
+    let query_vs_fast = gauntlet_bench::paired_speedup(
+        time,
+        || check_all(&mut |url| sort_query(url).len()),
+        || check_all(&mut fast),
+    );
+    let calls = (1000 / urls.len()).max(1) as u64;
+    let per_url = |allocs: f64| allocs / urls.len() as f64;
+    let query_allocs = per_url(allocs_per_call(calls, || {
+        urls.iter().map(|u| sort_query(u).len()).sum::<usize>()
+    }));
+    let sorted_allocs = per_url(allocs_per_call(calls, || {
+        expected.iter().map(|u| sort_query(u).len()).sum::<usize>()
+    }));
+    let into_allocs = per_url(allocs_per_call(calls, || {
+        urls.iter()
+            .map(|u| {
+                sorter.sort_into(u, &mut out);
+                out.len()
+            })
+            .sum::<usize>()
+    }));
+    let naive_allocs = per_url(allocs_per_call(calls, || {
+        urls.iter()
+            .map(|u| naive::sort(u, &canonical).len())
+            .sum::<usize>()
+    }));
+    println!(
+        "{id}: sort_into/naive {}; sort_into/plain {}; sort_query/sort_into {}",
+        ratio(naive_vs_fast),
+        ratio(plain_vs_fast),
+        ratio(query_vs_fast),
+    );
+    println!(
+        "{id}: allocations per URL: sort_query {query_allocs:.2} (already sorted: {sorted_allocs:.2}), sort_into \
+         {into_allocs:.2}, naive {naive_allocs:.2}"
+    );
+}
+
 fn main() {
+    let time = gauntlet_bench::record_time();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for params in [5, 10, 15] {
+        let urls: Vec<Vec<u8>> = (0..64).map(|_| realistic_url(&mut rng, params)).collect();
+        paired_canonical(&format!("realistic_{params}"), &urls, time);
+    }
+    for shape in ["sorted", "reversed", "random"] {
+        paired_canonical(&format!("32768_{shape}"), &[adversarial_url(shape)], time);
+    }
+
     let mut c = gauntlet_bench::criterion();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let canonical = Options::new(Mode::Canonical);
@@ -180,7 +339,7 @@ fn main() {
         &urls,
     );
 
-    for shape in ["sorted", "reversed", "identical", "shared_prefix"] {
+    for shape in ["sorted", "reversed", "random", "identical", "shared_prefix"] {
         let urls = vec![adversarial_url(shape)];
         compare(
             &mut c,

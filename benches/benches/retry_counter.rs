@@ -18,6 +18,7 @@ fn main() {
         ("full", Jitter::Full),
         ("equal", Jitter::Equal),
         ("decorrelated", Jitter::Decorrelated),
+        ("grpc", Jitter::Grpc(0.2)),
     ];
     for (mult_name, multiplier) in [("x2", 2.0), ("x1.6", 1.6)] {
         for (jitter_name, jitter) in modes {
@@ -31,7 +32,11 @@ fn main() {
                 .expect("valid config");
             let clock = ManualClock::new();
             let mut counter = config.counter_with(clock.clone(), clock.clone());
-            let cap = config.max_delay();
+            // gRPC's jitter comes after the cap.
+            let cap = match jitter {
+                Jitter::Grpc(f) => config.max_delay().mul_f64(1.0 + f),
+                _ => config.max_delay(),
+            };
             // Cycle through attempts 0..64 so both the growing and the capped regime are measured.
             let mut n = 0u32;
             Bench::new(

@@ -135,3 +135,59 @@ pub fn check_differential(data: &[u8]) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options_of(data: &[u8]) -> Option<(String, Vec<u8>)> {
+        split_input(data).map(|(options, url)| (format!("{options:?}"), url.to_vec()))
+    }
+
+    /// Every bit of byte 0 decodes to its own option, and the globs are read where the layout says.
+    #[test]
+    fn split_input_decodes_each_flag() {
+        let expect = |options: Options, url: &[u8]| Some((format!("{options:?}"), url.to_vec()));
+        assert_eq!(options_of(b""), expect(Options::default(), b""));
+        assert_eq!(options_of(b"\x00/p"), expect(Options::default(), b"/p"));
+        assert_eq!(
+            options_of(b"\x01/p"),
+            expect(Options::new(Mode::ByKey), b"/p")
+        );
+        assert_eq!(
+            options_of(b"\x02/p"),
+            expect(Options::new(Mode::Varnish), b"/p")
+        );
+        assert_eq!(
+            options_of(b"\x03/p"),
+            expect(Options::new(Mode::Canonical), b"/p")
+        );
+        let base = Options::new(Mode::Canonical);
+        assert_eq!(
+            options_of(b"\x04/p"),
+            expect(base.clone().with_dedupe(true), b"/p")
+        );
+        assert_eq!(
+            options_of(b"\x08/p"),
+            expect(base.clone().with_decode_unreserved(true), b"/p")
+        );
+        assert_eq!(
+            options_of(b"\x10/p"),
+            expect(base.clone().with_strip_fragment(true), b"/p")
+        );
+        assert_eq!(
+            options_of(b"\x20/p"),
+            expect(base.clone().with_empty_query(EmptyQuery::Remove), b"/p")
+        );
+        // A drop glob of 2 bytes, then a keep glob of 9 % 8 = 1 byte, then the URL.
+        let both = base.clone().drop("a*").unwrap().keep("b").unwrap();
+        assert_eq!(options_of(b"\xc0\x02a*\x09b/p?x"), expect(both, b"/p?x"));
+        // A glob longer than what is left takes what is left.
+        assert_eq!(
+            options_of(b"\x40\x07ab"),
+            expect(base.clone().drop("ab").unwrap(), b"")
+        );
+        // A dangling escape is not a valid glob.
+        assert_eq!(options_of(b"\x40\x01\\/p"), None);
+    }
+}

@@ -67,23 +67,26 @@
 //!
 //! # Cost
 //! One pass splits the query (eight or sixteen bytes at a time). In canonical mode without decoding or name globs (and
-//! in by-key mode without `dedupe`, keyed on the name), a query of up to 256 pieces is sorted as integers: each
+//! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. Up to 256 pieces, each
 //! parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
 //! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
-//! whole parameter (or name) compared only within runs that share all 15. Otherwise up to 32
-//! parameters are ordered by one comparison sort on their first 8 bytes, falling back to the whole field on a tie.
-//! Above that, an MSD sort on 8-byte chunks: the parameters are sorted by their first chunk, and each group that
-//! shares a full chunk is sorted again on the next one after skipping whatever the whole group shares (one linear
-//! pass), so a long shared prefix is never compared again in each of the O(k log k) steps. Sorted, reversed and all-equal inputs are linear for the underlying
-//! pattern-defeating quicksort; the worst case is O(n log n) comparisons per chunk level, no parameter-count cap, no
-//! recursion. [`Sorter::sort_into`] allocates nothing once its buffers have grown to the largest URL seen. Name globs
-//! cost O(name length × pattern length) per parameter; patterns are capped at 1024 bytes.
+//! whole parameter (or name) compared only within runs that share all 15. Above 256, each gets a `u128` key (11
+//! bytes, how many are real, a 32-bit index); runs that share 11 real bytes skip whatever all their members share and
+//! are keyed and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
+//! their first 8 bytes, falling back to the whole field on a tie; above that, the same MSD scheme on 8-byte chunks
+//! of the parameters themselves. A long shared prefix is thus never compared again in each of the O(k log k) steps.
+//! Sorted, reversed and all-equal inputs are linear for the underlying pattern-defeating quicksort; the worst case is
+//! O(n log n) comparisons per chunk level, no parameter-count cap, no recursion. [`Sorter::sort_into`] allocates
+//! nothing once its buffers have grown to the largest URL seen; [`sort_query`] allocates only the key it returns
+//! (nothing when it borrows). Name globs cost O(name length × pattern length) per parameter; patterns are capped at
+//! 1024 bytes.
 //!
 //! # How it is tested
 //! A table of 70+ vectors in `testdata/vectors.toml` (format in `testdata/README.md`); property tests
 //! (idempotence, permutation invariance, parameter multiset, by-key stability, path and fragment preserved, both
 //! sort paths) checked against [`naive`], a plain split-filter-sort-join model; a Varnish check against a
-//! step-by-step model of the C code wherever its output is order-independent; the CLI end to end; two libFuzzer
+//! step-by-step model of the C code wherever its output is order-independent; the CLI end to end (exit codes in the
+//! crate README); two libFuzzer
 //! targets (`query_sorter_robust`, `query_sorter_differential`) whose check functions live in `fuzzing` (feature
 //! `fuzzing`) and replay their corpus and regressions under `cargo test`. Speed is measured by
 //! `cargo bench -p gauntlet-bench --bench query_sorter`, never by timed tests.
@@ -227,13 +230,34 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Canonical mode with default options; borrows `url` when it is already canonical.
+///
+/// Allocates only the returned key (none when borrowing): the scratch space is a [`Sorter`] kept per thread, which
+/// gives its buffers back when a URL made them grow past 4 MiB (about 100 000 parameters).
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
-    if sorter::is_canonical(url) {
-        Cow::Borrowed(url)
-    } else {
-        // `sort_into` reserves what it needs in one allocation.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
+    }
+    let sorted = SCRATCH.try_with(|scratch| {
+        let (sorter, out) = &mut *scratch.try_borrow_mut().ok()?;
+        sorter.sort_into(url, out);
+        let sorted = if *out == url {
+            Cow::Borrowed(url)
+        } else {
+            Cow::Owned(out.to_vec())
+        };
+        if sorter.release_if_large() || out.capacity() > 4 << 20 {
+            *out = Vec::new();
+        }
+        Some(sorted)
+    });
+    // Only while the thread is being torn down.
+    sorted.ok().flatten().unwrap_or_else(|| {
         let mut out = Vec::new();
         Sorter::default().sort_into(url, &mut out);
-        Cow::Owned(out)
-    }
+        if out == url {
+            Cow::Borrowed(url)
+        } else {
+            Cow::Owned(out)
+        }
+    })
 }

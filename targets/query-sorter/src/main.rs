@@ -5,27 +5,121 @@ use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use clap::{CommandFactory, Parser, ValueEnum};
 use query_sorter::{EmptyQuery, Mode, Options, Sorter};
 
-const USAGE: &str = "\
-usage: query-sorter [--mode canonical|by-key|varnish] [--dedupe] [--drop GLOB]... [--keep GLOB]...
-                    [--decode-unreserved] [--strip-fragment] [--empty-query keep|remove]
+/// What the exit status means; also printed at the end of `--help`.
+const EXIT_CODES: &str = "\
+Exit status:
+  0   every line was sorted and written (also --help and --version)
+  1   stdin was empty (no line at all), or reading stdin or writing stdout failed
+  64  usage error: unknown flag, missing or bad value, bad glob (EX_USAGE); nothing is read";
 
-Reads URLs one per line on stdin and writes each with its query parameters sorted, one per line.
-Bytes are copied exactly; a line's \"\\r\\n\" or \"\\n\" ending is written back as it was.
+/// EX_USAGE from sysexits.h.
+const EXIT_USAGE: u8 = 64;
 
-  --mode MODE           canonical: whole parameter, byte order (default)
-                        by-key: name only, stable for equal names
-                        varnish: what Varnish's std.querysort gives
-  --dedupe              remove exact duplicate parameters (the first stays)
-  --drop GLOB           remove parameters whose name matches GLOB (`*`, `?`, `\\` escapes)
-  --keep GLOB           keep only parameters whose name matches one --keep GLOB
-  --decode-unreserved   decode %XX of A-Z a-z 0-9 - . _ ~ and uppercase other %xx
-  --strip-fragment      remove the #fragment
-  --empty-query POLICY  keep (default): keep the `?` even with no parameter left; remove: drop it";
+/// Reads URLs one per line on stdin and writes each with its query parameters sorted, one per line. Bytes are
+/// copied exactly; a line's "\r\n" or "\n" ending is written back as it was.
+#[derive(Debug, Parser)]
+#[command(name = "query-sorter", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// How parameters are ordered.
+    #[arg(long, value_enum, default_value_t = CliMode::Canonical)]
+    mode: CliMode,
+    /// Remove exact duplicate parameters (the first stays).
+    #[arg(long)]
+    dedupe: bool,
+    /// Remove parameters whose name matches GLOB (`*` any run, `?` one byte, `\` escapes); repeatable.
+    #[arg(long, value_name = "GLOB", value_parser = clap::value_parser!(OsString))]
+    drop: Vec<OsString>,
+    /// Keep only parameters whose name matches one --keep GLOB; repeatable.
+    #[arg(long, value_name = "GLOB", value_parser = clap::value_parser!(OsString))]
+    keep: Vec<OsString>,
+    /// Decode %XX of A-Z a-z 0-9 - . _ ~ and uppercase the hex digits of other %xx.
+    #[arg(long)]
+    decode_unreserved: bool,
+    /// Remove the #fragment.
+    #[arg(long)]
+    strip_fragment: bool,
+    /// What happens to the `?` when no parameter is left.
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = CliEmptyQuery::Keep)]
+    empty_query: CliEmptyQuery,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CliMode {
+    /// The whole parameter, in byte order.
+    Canonical,
+    /// The name only, stable for equal names.
+    ByKey,
+    /// What Varnish's std.querysort gives.
+    Varnish,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CliEmptyQuery {
+    /// Keep the `?` even with no parameter left.
+    Keep,
+    /// Remove the `?` when no parameter is left.
+    Remove,
+}
+
+impl Cli {
+    /// The sorter options, or clap's error for a bad glob (so it reads and exits like any other usage error).
+    fn options(&self) -> Result<Options, clap::Error> {
+        let mode = match self.mode {
+            CliMode::Canonical => Mode::Canonical,
+            CliMode::ByKey => Mode::ByKey,
+            CliMode::Varnish => Mode::Varnish,
+        };
+        let empty_query = match self.empty_query {
+            CliEmptyQuery::Keep => EmptyQuery::Keep,
+            CliEmptyQuery::Remove => EmptyQuery::Remove,
+        };
+        let mut options = Options::new(mode)
+            .with_dedupe(self.dedupe)
+            .with_decode_unreserved(self.decode_unreserved)
+            .with_strip_fragment(self.strip_fragment)
+            .with_empty_query(empty_query);
+        let globs = (self.drop.iter().map(|g| ("--drop", g)))
+            .chain(self.keep.iter().map(|g| ("--keep", g)));
+        for (flag, glob) in globs {
+            let bytes = glob.as_encoded_bytes();
+            let added = if flag == "--drop" {
+                options.drop(bytes)
+            } else {
+                options.keep(bytes)
+            };
+            options = added.map_err(|error| {
+                Cli::command().error(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!(
+                        "invalid value '{}' for '{flag} <GLOB>': {error}",
+                        glob.to_string_lossy()
+                    ),
+                )
+            })?;
+        }
+        Ok(options)
+    }
+}
 
 fn main() -> ExitCode {
-    match run() {
+    let options = match Cli::try_parse().and_then(|cli| cli.options()) {
+        Ok(options) => options,
+        Err(error) => {
+            // clap's whole message: what is wrong, the usage line and its tip. --help and --version go to stdout.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let stdin = io::stdin().lock();
+    let stdout = io::stdout().lock();
+    match sort_lines(Sorter::new(options), stdin, stdout) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let message = format!("{error:#}").replace('\n', " ");
@@ -35,82 +129,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<()> {
-    let Some(options) = parse_args(std::env::args_os().skip(1))? else {
-        println!("{USAGE}");
-        return Ok(());
-    };
-    let stdin = io::stdin().lock();
-    let stdout = io::stdout().lock();
-    sort_lines(Sorter::new(options), stdin, stdout)
-}
-
-/// `None` when help was asked for.
-fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>> {
-    let mut args = args.into_iter();
-    let mut mode = Mode::Canonical;
-    let (mut dedupe, mut decode, mut strip) = (false, false, false);
-    let mut empty_query = EmptyQuery::Keep;
-    let mut globs: Vec<(bool, Vec<u8>)> = Vec::new();
-    while let Some(arg) = args.next() {
-        let arg = arg.into_encoded_bytes();
-        let mut value = |flag: &str| {
-            args.next()
-                .map(OsString::into_encoded_bytes)
-                .with_context(|| format!("{flag} needs a value; see --help"))
-        };
-        match &arg[..] {
-            b"-h" | b"--help" => return Ok(None),
-            b"--dedupe" => dedupe = true,
-            b"--decode-unreserved" => decode = true,
-            b"--strip-fragment" => strip = true,
-            b"--mode" => {
-                mode = match &value("--mode")?[..] {
-                    b"canonical" => Mode::Canonical,
-                    b"by-key" => Mode::ByKey,
-                    b"varnish" => Mode::Varnish,
-                    other => bail!(
-                        "unknown mode `{}`; use canonical, by-key or varnish",
-                        String::from_utf8_lossy(other)
-                    ),
-                }
-            }
-            b"--empty-query" => {
-                empty_query = match &value("--empty-query")?[..] {
-                    b"keep" => EmptyQuery::Keep,
-                    b"remove" => EmptyQuery::Remove,
-                    other => bail!(
-                        "unknown --empty-query policy `{}`; use keep or remove",
-                        String::from_utf8_lossy(other)
-                    ),
-                }
-            }
-            b"--drop" => globs.push((true, value("--drop")?)),
-            b"--keep" => globs.push((false, value("--keep")?)),
-            other => bail!(
-                "unexpected argument `{}`; see --help",
-                String::from_utf8_lossy(other)
-            ),
-        }
-    }
-    let mut options = Options::new(mode)
-        .with_dedupe(dedupe)
-        .with_decode_unreserved(decode)
-        .with_strip_fragment(strip)
-        .with_empty_query(empty_query);
-    for (is_drop, glob) in globs {
-        let flag = if is_drop { "--drop" } else { "--keep" };
-        let shown = String::from_utf8_lossy(&glob).into_owned();
-        options = if is_drop {
-            options.drop(glob)
-        } else {
-            options.keep(glob)
-        }
-        .with_context(|| format!("bad {flag} glob `{shown}`"))?;
-    }
-    Ok(Some(options))
-}
-
+/// Sorts every line of `input` to `output`. An input without a single byte is an error: a pipeline whose first
+/// stage failed silently should not look like success.
 fn sort_lines(mut sorter: Sorter, mut input: impl BufRead, output: impl Write) -> Result<()> {
     let mut output = io::BufWriter::new(output);
     let (mut line, mut sorted) = (Vec::new(), Vec::new());
@@ -136,6 +156,9 @@ fn sort_lines(mut sorter: Sorter, mut input: impl BufRead, output: impl Write) -
             .and_then(|()| output.write_all(terminator))
             .context("cannot write to stdout")?;
     }
+    if line_number == 1 {
+        bail!("stdin is empty: pipe URLs one per line, e.g. `echo '/p?b=2&a=1' | query-sorter`");
+    }
     output.flush().context("cannot write to stdout")
 }
 
@@ -143,12 +166,13 @@ fn sort_lines(mut sorter: Sorter, mut input: impl BufRead, output: impl Write) -
 mod tests {
     use super::*;
 
-    fn args(list: &[&str]) -> Vec<OsString> {
-        list.iter().map(OsString::from).collect()
+    fn parse(list: &[&str]) -> Result<Options, clap::Error> {
+        Cli::try_parse_from(std::iter::once("query-sorter").chain(list.iter().copied()))
+            .and_then(|cli| cli.options())
     }
 
     fn run_cli(list: &[&str], input: &[u8]) -> Vec<u8> {
-        let options = parse_args(args(list)).unwrap().unwrap();
+        let options = parse(list).unwrap();
         let mut out = Vec::new();
         sort_lines(Sorter::new(options), input, &mut out).unwrap();
         out
@@ -158,6 +182,13 @@ mod tests {
     fn sorts_each_line_and_keeps_line_endings() {
         let out = run_cli(&[], b"/p?b&a\r\n/q?d&c\n/r?f&e");
         assert_eq!(out, b"/p?a&b\r\n/q?c&d\n/r?e&f");
+        assert_eq!(run_cli(&[], b"\n"), b"\n", "one empty line is input");
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        let error = sort_lines(Sorter::default(), &b""[..], Vec::new()).unwrap_err();
+        assert!(error.to_string().starts_with("stdin is empty"), "{error}");
     }
 
     #[test]
@@ -182,20 +213,36 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_arguments_with_one_line() {
+    fn bad_arguments_are_usage_errors_with_clap_messages() {
         for bad in [
             &["--mode", "sideways"][..],
             &["--mode"],
             &["--drop", "a\\"],
+            &["--keep", "a\\"],
             &["--frobnicate"],
             &["--empty-query", "maybe"],
         ] {
-            let error = parse_args(args(bad)).unwrap_err();
-            let message = format!("{error:#}");
-            assert!(!message.is_empty(), "{bad:?}");
+            let error = parse(bad).unwrap_err();
+            assert!(error.use_stderr(), "{bad:?}");
+            let message = error.render().to_string();
+            assert!(message.starts_with("error: "), "{bad:?}: {message}");
+            // The whole message, not only its first line: the usage line or the tip to run --help.
+            assert!(message.lines().count() > 1, "{bad:?}: {message}");
+            assert!(message.contains("--help"), "{bad:?}: {message}");
         }
-        let error = parse_args(args(&["--drop", "a\\"])).unwrap_err();
-        assert!(format!("{error:#}").contains("lone `\\` at byte 1"));
-        assert!(parse_args(args(&["--help"])).unwrap().is_none());
+        let message = parse(&["--drop", "a\\"]).unwrap_err().render().to_string();
+        assert!(message.contains("lone `\\` at byte 1"), "{message}");
+        assert!(message.contains("'--drop <GLOB>'"), "{message}");
+        for ok in ["--help", "--version"] {
+            assert!(!parse(&[ok]).unwrap_err().use_stderr(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn help_documents_the_exit_codes() {
+        let help = Cli::command().render_long_help().to_string();
+        for code in ["0 ", "1 ", "64 "] {
+            assert!(help.contains(&format!("\n  {code}")), "{code}: {help}");
+        }
     }
 }

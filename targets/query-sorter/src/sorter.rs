@@ -19,6 +19,8 @@ pub struct Sorter {
     work: Vec<(Range<usize>, usize)>,
     /// Scratch of the packed sort of small canonical queries.
     packed: Packed,
+    /// Scratch of the wide sort of large canonical queries.
+    wide: Wide,
 }
 
 /// One non-empty parameter as offsets into the query (or into the normalised copy of it).
@@ -41,37 +43,6 @@ impl Param {
 
     fn name(self) -> Range<usize> {
         self.start..self.name_end
-    }
-}
-
-/// Where the query sits in a URL.
-struct Layout {
-    /// Index of the `?` that opens the query, if there is a query.
-    question_mark: Option<usize>,
-    /// Index of the `#` that opens the fragment, or the URL length.
-    fragment: usize,
-}
-
-fn layout(url: &[u8], mode: Mode) -> Layout {
-    if mode == Mode::Varnish {
-        return Layout {
-            question_mark: memchr::memchr(b'?', url),
-            fragment: url.len(),
-        };
-    }
-    match memchr::memchr2(b'?', b'#', url) {
-        Some(q) if url[q] == b'?' => Layout {
-            question_mark: Some(q),
-            fragment: memchr::memchr(b'#', &url[q..]).map_or(url.len(), |f| q + f),
-        },
-        Some(f) => Layout {
-            question_mark: None,
-            fragment: f,
-        },
-        None => Layout {
-            question_mark: None,
-            fragment: url.len(),
-        },
     }
 }
 
@@ -116,13 +87,28 @@ impl Sorter {
             && options.drop.is_empty()
             && options.keep.is_empty()
         {
-            let sorted = if options.mode == Mode::ByKey {
+            let by_key = options.mode == Mode::ByKey;
+            // More than `PACKED_MAX` pieces take the wide sort. A long query is checked up front (at least that
+            // many `&`, found without scanning past them); a shorter one is left to the packed sort, which stops
+            // early and writes nothing when there are too many, so realistic URLs pay no extra pass.
+            let query = || &rest[..memchr::memchr(b'#', rest).unwrap_or(rest.len())];
+            let many = rest.len() >= WIDE_FIRST_LEN
+                && memchr::memchr_iter(b'&', query())
+                    .nth(PACKED_MAX - 1)
+                    .is_some();
+            let packed = if many {
+                None
+            } else if by_key {
                 self.packed
                     .sort::<true>(url, question_mark + 1, options, out)
             } else {
                 self.packed
                     .sort::<false>(url, question_mark + 1, options, out)
             };
+            let sorted = packed.or_else(|| {
+                self.wide
+                    .sort(url, question_mark + 1, query(), by_key, options, out)
+            });
             if let Some(query_len) = sorted {
                 if keep_fragment {
                     out.extend_from_slice(&rest[query_len..]);
@@ -146,6 +132,23 @@ impl Sorter {
         if keep_fragment {
             out.extend_from_slice(&url[fragment..]);
         }
+    }
+
+    /// Drops the scratch buffers once a large query has grown them, so that a long-lived sorter does not hold on to
+    /// what one outlier needed. Small queries keep theirs (the packed sort's fixed 8 KiB included).
+    /// Returns whether it did.
+    pub(crate) fn release_if_large(&mut self) -> bool {
+        const KEEP_BYTES: usize = 4 << 20;
+        let bytes = self.params.capacity() * size_of::<Param>()
+            + self.wide.keys.capacity() * size_of::<u128>()
+            + self.wide.fields.capacity() * size_of::<(u32, u32, u32)>()
+            + self.normalized.capacity()
+            + self.packed.scratch.capacity();
+        let large = bytes > KEEP_BYTES;
+        if large {
+            *self = Sorter::new(std::mem::take(&mut self.options));
+        }
+        large
     }
 
     /// The sorted `url`, borrowed when sorting changes nothing.
@@ -416,6 +419,236 @@ impl Packed {
     }
 }
 
+/// From this query length on, [`Sorter::sort_into`] counts `&` before choosing between the packed and wide sorts.
+const WIDE_FIRST_LEN: usize = 4096;
+
+/// Bytes of a parameter in a [`Wide`] key.
+const WIDE_CHUNK: usize = 11;
+
+/// Scratch of [`Wide::sort`], reused between calls.
+#[derive(Clone, Debug, Default)]
+struct Wide {
+    /// Each non-empty piece in input order: `(start, end of the sort field, end)` in the query.
+    fields: Vec<(u32, u32, u32)>,
+    /// One key per piece: [`WIDE_CHUNK`] bytes of its sort field from the current depth (big-endian, zero-padded),
+    /// how many of them are real (8 bits), and the piece's index in `fields` (32 bits).
+    keys: Vec<u128>,
+    /// Pending `(keys range, byte depth)` refinements.
+    work: Vec<(Range<usize>, usize)>,
+}
+
+/// The real bytes of a [`Wide`] key: its `WIDE_CHUNK` bytes and their count, without the index.
+fn wide_prefix(key: u128) -> u128 {
+    key >> 32
+}
+
+/// How many bytes of a [`Wide`] key are real.
+fn wide_present(key: u128) -> usize {
+    usize::from((key >> 32) as u8)
+}
+
+/// The piece index of a [`Wide`] key.
+fn wide_index(key: u128) -> usize {
+    key as u32 as usize
+}
+
+impl Wide {
+    /// Like [`Packed::sort`], for queries of any number of pieces (`query` is the query without its fragment, which
+    /// starts at `query_start` in `url`). Returns `None`, having written nothing, when offsets do not fit in `u32`.
+    ///
+    /// A most-significant-digit sort on integer keys: each key holds eleven bytes of the sort field, how many are
+    /// real, and the piece index, so one unstable sort of `u128`s orders everything except runs that share eleven
+    /// real bytes, and equal fields (equal names in by-key mode) stay in input order. Each such run skips whatever
+    /// all its fields share (one linear pass), is keyed on the next eleven bytes and sorted again.
+    #[inline(never)]
+    fn sort(
+        &mut self,
+        url: &[u8],
+        query_start: usize,
+        query: &[u8],
+        by_key: bool,
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        if query.len() >= u32::MAX as usize {
+            return None;
+        }
+        self.fields.clear();
+        self.keys.clear();
+        // An already sorted query (the common case, and what `sort_query` borrows) is copied as it is, after one
+        // pass that compares neighbours and builds nothing.
+        if !by_key && is_sorted_without_empties(query, options.dedupe) {
+            out.extend_from_slice(&url[..query_start]);
+            out.extend_from_slice(query);
+            return Some(query.len());
+        }
+        let (fields, keys) = (&mut self.fields, &mut self.keys);
+        // Whether every key's real bytes are above (below) the previous one's: the common sorted and reversed
+        // inputs then need neither the sort nor the search for ties.
+        let (mut ascending, mut descending) = (true, true);
+        let mut previous = None;
+        let mut add = |start: usize, field_end: usize, end: usize| {
+            if end > start {
+                let index = fields.len() as u128;
+                fields.push((start as u32, field_end as u32, end as u32));
+                let key = wide_chunk(query, start, field_end) | index;
+                if let Some(previous) = previous {
+                    ascending &= wide_prefix(key) > wide_prefix(previous);
+                    descending &= wide_prefix(key) < wide_prefix(previous);
+                }
+                previous = Some(key);
+                keys.push(key);
+            }
+        };
+        // Eight bytes per step; a `memchr` call per piece would cost more than the piece.
+        if by_key {
+            split_params(query, false, |start, end, name_end| {
+                add(start, name_end, end)
+            });
+        } else {
+            split_ampersands(query, |start, end| {
+                add(start, end, end);
+                true
+            });
+        }
+        if descending {
+            self.keys.reverse();
+        } else if !ascending {
+            self.keys.sort_unstable();
+            self.refine(query);
+        }
+        self.emit(url, query_start, query, options, out);
+        Some(query.len())
+    }
+
+    /// Orders the runs of keys that tie on eleven real bytes, deepest first, until no run ties.
+    fn refine(&mut self, query: &[u8]) {
+        let Wide { fields, keys, work } = self;
+        let field = |key: u128| {
+            let (start, end, _) = fields[wide_index(key)];
+            &query[start as usize..end as usize]
+        };
+        work.clear();
+        push_wide_ties(keys, 0, 0, work);
+        while let Some((range, depth)) = work.pop() {
+            let run = &mut keys[range.clone()];
+            let first = field(run[0]);
+            let shared = run[1..].iter().fold(first.len(), |shared, &key| {
+                shared.min(common_prefix(&first[depth..shared], &field(key)[depth..]) + depth)
+            });
+            let depth = shared.max(depth);
+            for key in run.iter_mut() {
+                let (start, end, _) = fields[wide_index(*key)];
+                *key = wide_chunk(query, start as usize + depth, end as usize)
+                    | wide_index(*key) as u128;
+            }
+            run.sort_unstable();
+            push_wide_ties(run, range.start, depth, work);
+        }
+    }
+
+    /// Writes the head (without the `?` when nothing is left and [`EmptyQuery::Remove`] says so) and the sorted
+    /// pieces, dropping repeats if asked; pieces that were neighbours in the input are copied as one block.
+    fn emit(
+        &self,
+        url: &[u8],
+        query_start: usize,
+        query: &[u8],
+        options: &Options,
+        out: &mut Vec<u8>,
+    ) {
+        let keep_question_mark =
+            !(self.keys.is_empty() && options.empty_query == EmptyQuery::Remove);
+        out.extend_from_slice(&url[..query_start - usize::from(!keep_question_mark)]);
+        let span = |key: u128| {
+            let (start, _, end) = self.fields[wide_index(key)];
+            (start as usize, end as usize)
+        };
+        let Some((&first, others)) = self.keys.split_first() else {
+            return;
+        };
+        // Written into a zeroed slice with room for every piece, its `&` and the overshoot of a 32-byte copy (the
+        // capacity `sort_into` reserved): no capacity check per piece.
+        let at = out.len();
+        out.resize(at + query.len() + 33, 0);
+        let buf = &mut out[at..];
+        let mut written = 0;
+        let mut copy_block = |(start, end): (usize, usize)| {
+            let len = end - start;
+            match query.get(start..start + 32) {
+                // A fixed-size copy cut to size is a few vector moves.
+                Some(chunk) if len < 32 => buf[written..written + 32].copy_from_slice(chunk),
+                _ => buf[written..written + len].copy_from_slice(&query[start..end]),
+            }
+            buf[written + len] = b'&';
+            written += len + 1;
+        };
+        let (mut previous, mut block) = (first, span(first));
+        for &key in others {
+            let (start, end) = span(key);
+            if options.dedupe && wide_prefix(key) == wide_prefix(previous) && {
+                let (p_start, p_end) = span(previous);
+                query[start..end] == query[p_start..p_end]
+            } {
+                continue;
+            }
+            previous = key;
+            if start == block.1 + 1 {
+                block.1 = end;
+            } else {
+                copy_block(block);
+                block = (start, end);
+            }
+        }
+        copy_block(block);
+        // Without the last `&`.
+        out.truncate(at + written - 1);
+    }
+}
+
+/// The key bits of `query[from..end]` at its start, without the index: up to [`WIDE_CHUNK`] bytes big-endian and
+/// zero-padded above their count.
+fn wide_chunk(query: &[u8], from: usize, end: usize) -> u128 {
+    let present = end.saturating_sub(from).min(WIDE_CHUNK);
+    let bytes = match query.get(from..from + 16) {
+        Some(chunk) => u128::from_be_bytes(chunk.try_into().unwrap_or_default()),
+        None => query[from.min(end)..end]
+            .iter()
+            .take(WIDE_CHUNK)
+            .enumerate()
+            .fold(0, |key, (i, &b)| key | u128::from(b) << (120 - 8 * i)),
+    };
+    bytes & KEEP_BYTES[present] | (present as u128) << 32
+}
+
+/// Pushes every run of `keys` (which start at `offset` in the whole key array) that ties on [`WIDE_CHUNK`] real
+/// bytes at `depth`, to be refined at `depth + WIDE_CHUNK`.
+fn push_wide_ties(
+    keys: &[u128],
+    offset: usize,
+    depth: usize,
+    work: &mut Vec<(Range<usize>, usize)>,
+) {
+    let mut lo = 0;
+    while lo + 1 < keys.len() {
+        let prefix = wide_prefix(keys[lo]);
+        if prefix != wide_prefix(keys[lo + 1]) {
+            lo += 1;
+            continue;
+        }
+        let hi = lo
+            + keys[lo..]
+                .iter()
+                .position(|&k| wide_prefix(k) != prefix)
+                .unwrap_or(keys.len() - lo);
+        // Fewer real bytes: the fields are equal (names in by-key mode) and stay in input order.
+        if wide_present(keys[lo]) == WIDE_CHUNK {
+            work.push((offset + lo..offset + hi, depth + WIDE_CHUNK));
+        }
+        lo = hi;
+    }
+}
+
 /// Sorts, by `compare`, every run of `keys` that share their prefix (all but the low byte).
 fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
     let prefix = |key: u64| key >> 8;
@@ -433,6 +666,62 @@ fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
         keys[lo..hi].sort_unstable_by(|&a, &b| compare(a, b));
         lo = hi;
     }
+}
+
+/// Whether the pieces of `query` are non-empty and in canonical order (strictly, with `dedupe`), so that sorting
+/// gives `query` itself. Stops at the first piece out of order.
+fn is_sorted_without_empties(query: &[u8], dedupe: bool) -> bool {
+    let mut previous: Option<(usize, usize, u128)> = None;
+    let mut sorted = true;
+    split_ampersands(query, |start, end| {
+        let key = wide_chunk(query, start, end);
+        sorted = end > start
+            && previous.is_none_or(|(p_start, p_end, p_key)| match p_key.cmp(&key) {
+                Ordering::Less => true,
+                Ordering::Greater => false,
+                // Eleven equal real bytes: compare the rest. Fewer: the pieces are equal.
+                Ordering::Equal if wide_present(key) == WIDE_CHUNK => {
+                    let order = query[p_start..p_end].cmp(&query[start..end]);
+                    order.is_lt() || (order.is_eq() && !dedupe)
+                }
+                Ordering::Equal => !dedupe,
+            });
+        previous = Some((start, end, key));
+        sorted
+    });
+    sorted
+}
+
+/// Calls `visit(start, end)` for every piece of `query` between `&`s, empty pieces included, until it returns
+/// false; eight bytes per step.
+fn split_ampersands(query: &[u8], mut visit: impl FnMut(usize, usize) -> bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut start = 0;
+    let mut chunks = query.chunks_exact(8);
+    for (i, chunk) in (&mut chunks).enumerate() {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'&'));
+        // The high bit of each byte that is `&` (a zero byte of `x`), without carries between bytes.
+        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+        while found != 0 {
+            let at = 8 * i + found.trailing_zeros() as usize / 8;
+            if !visit(start, at) {
+                return;
+            }
+            start = at + 1;
+            found &= found - 1;
+        }
+    }
+    let offset = query.len() - chunks.remainder().len();
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'&' {
+            if !visit(start, offset + i) {
+                return;
+            }
+            start = offset + i + 1;
+        }
+    }
+    visit(start, query.len());
 }
 
 /// Calls `visit(start, end, name_end)` for every piece of the query between `&`s, empty pieces included, where
@@ -738,25 +1027,6 @@ fn dedupe_within_names(params: &mut Vec<Param>, source: &[u8]) {
         group.sort_unstable_by_key(|p| p.start);
     }
     params.retain(|p| p.end > p.start);
-}
-
-/// True when canonical mode with default options would return `url` unchanged; allocation-free.
-pub(crate) fn is_canonical(url: &[u8]) -> bool {
-    let layout = layout(url, Mode::Canonical);
-    let Some(question_mark) = layout.question_mark else {
-        return true;
-    };
-    let query = &url[question_mark + 1..layout.fragment];
-    if query.is_empty() {
-        return true;
-    }
-    let mut params = query.split(|&b| b == b'&');
-    let mut previous: &[u8] = b"";
-    params.all(|param| {
-        let in_order = !param.is_empty() && previous <= param;
-        previous = param;
-        in_order
-    })
 }
 
 #[cfg(test)]

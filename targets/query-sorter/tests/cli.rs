@@ -1,4 +1,4 @@
-//! The `query-sorter` binary end to end: stdin to stdout, exit codes, one-line errors.
+//! The `query-sorter` binary end to end: stdin to stdout, exit codes, error messages.
 #![cfg(feature = "cli")]
 
 use std::io::Write;
@@ -44,7 +44,7 @@ fn flags_reach_the_sorter() {
 }
 
 #[test]
-fn bad_arguments_give_one_error_line_and_a_failure_exit() {
+fn bad_arguments_exit_64_with_clap_whole_message() {
     for args in [
         &["--mode", "sideways"][..],
         &["--drop"],
@@ -52,17 +52,39 @@ fn bad_arguments_give_one_error_line_and_a_failure_exit() {
         &["--no-such-flag"],
     ] {
         let out = run(args, b"/p?b&a\n");
-        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?} wrote output");
         let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr:?}");
-        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
+        assert!(
+            stderr.contains("For more information, try '--help'."),
+            "{args:?}: {stderr:?}"
+        );
     }
 }
 
 #[test]
-fn help_goes_to_stdout_and_succeeds() {
+fn empty_stdin_is_a_one_line_error() {
+    let out = run(&[], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).expect("utf-8 stderr");
+    assert!(stderr.starts_with("error: stdin is empty"), "{stderr:?}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    // One empty line is input, not an empty stdin.
+    let out = run(&[], b"\n");
+    assert!(out.status.success());
+    assert_eq!(out.stdout, b"\n");
+}
+
+#[test]
+fn help_and_version_go_to_stdout_and_succeed() {
     let out = run(&["--help"], b"");
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("--mode"));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--mode"));
+    assert!(help.contains("64  usage error"), "{help}");
+    let out = run(&["--version"], b"");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("query-sorter "));
 }

@@ -326,12 +326,66 @@ proptest! {
     }
 }
 
-/// Ties of the packed sort at its boundaries: 7 and 15 shared bytes, padding against real `\0` bytes, and parameters
-/// of 31 to 34 bytes (a block copy of 32 bytes with its `&`).
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Above 256 pieces canonical mode (and by-key mode without dedupe) takes the wide sort: eleven bytes per key,
+    /// refined past shared prefixes.
+    #[test]
+    fn wide_sort_equals_naive(
+        params in prop::collection::vec(packed_param(), 257..900),
+        [dedupe, strip, remove] in any::<[bool; 3]>(),
+    ) {
+        for mode in [Mode::Canonical, Mode::ByKey] {
+            let options = Options::new(mode)
+                .with_dedupe(dedupe)
+                .with_strip_fragment(strip)
+                .with_empty_query(if remove { EmptyQuery::Remove } else { EmptyQuery::Keep });
+            let url = join(b"/p", &params, b"#f&a");
+            let mut sorter = Sorter::new(options.clone());
+            let mut out = Vec::new();
+            sorter.sort_into(&url, &mut out);
+            prop_assert_eq!(&out, &naive::sort(&url, &options));
+            // Reused on a shorter URL: stale keys and fields must not leak.
+            let short = join(b"/q", &params[..params.len() / 2], b"");
+            sorter.sort_into(&short, &mut out);
+            prop_assert_eq!(out, naive::sort(&short, &options));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The wide sort copies a sorted query whole after one pass over neighbours: sorted and reversed queries must
+    /// equal the model, with equal neighbours (dedupe or not), 11-byte ties, long pieces, an empty piece or not.
+    #[test]
+    fn wide_sort_of_sorted_and_reversed_queries(
+        mut params in prop::collection::vec(packed_param().prop_filter("non-empty", |p| !p.is_empty()), 257..700),
+        dedupe in any::<bool>(),
+        empty_at in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        params.sort();
+        let options = Options::default().with_dedupe(dedupe);
+        let mut reversed = params.clone();
+        reversed.reverse();
+        for mut list in [params, reversed] {
+            if let Some(at) = empty_at {
+                list.insert(at.index(list.len()), Vec::new());
+            }
+            let url = join(b"/p", &list, b"#f");
+            prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
+            prop_assert_eq!(&*sort_query(&url), &naive::sort(&url, &Options::default())[..]);
+        }
+    }
+}
+
+/// Ties of the packed and wide sorts at their boundaries: 7, 11, 15 and 22 shared bytes, padding against real `\0`
+/// bytes, and parameters of 31 to 34 bytes (a block copy of 32 bytes with its `&`).
 #[test]
 fn packed_sort_boundaries() {
     let mut params: Vec<Vec<u8>> = Vec::new();
-    for shared in [6, 7, 8, 14, 15, 16, 30, 31, 32, 33] {
+    for shared in [6, 7, 8, 10, 11, 12, 14, 15, 16, 21, 22, 23, 30, 31, 32, 33] {
         for tail in [&b""[..], b"\0", b"\0\0", b"\x01", b"b", b"\xff"] {
             params.push([&vec![b'k'; shared][..], tail].concat());
             // Names that tie at the boundaries, with values that would order them the other way.
@@ -353,7 +407,12 @@ fn packed_sort_boundaries() {
                 .cloned()
                 .collect();
             chosen.extend(params.iter().take(count).cloned());
-            for url in [join(b"/p", &chosen, b""), join(b"/p", &chosen, b"#f&g")] {
+            let twice = [chosen.clone(), chosen.clone()].concat();
+            for url in [
+                join(b"/p", &chosen, b""),
+                join(b"/p", &chosen, b"#f&g"),
+                join(b"/p", &twice, b"#f&g"),
+            ] {
                 assert_eq!(
                     sorted(&url, &options),
                     naive::sort(&url, &options),

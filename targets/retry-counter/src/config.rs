@@ -24,6 +24,10 @@ pub enum Jitter {
     /// `min(cap, U[base, prev·3])`, where `prev` is the previous delay (initially `base`). Ignores the
     /// multiplier (AWS "decorrelated jitter").
     Decorrelated,
+    /// gRPC's connection backoff with jitter `f` (the spec's `JITTER`, 0.2; any `f` in `[0, 1]`): retry 0
+    /// waits exactly `v`, every later retry `v ± f·v` uniformly, where `v` is the capped delay. The jitter is
+    /// applied *after* the cap, so a delay may exceed the cap (up to `(1 + f)·cap`) or fall below the base.
+    Grpc(f64),
 }
 
 /// Why a configuration was refused.
@@ -32,8 +36,11 @@ pub enum Jitter {
 pub enum ConfigError {
     /// The multiplier is below 1, NaN or infinite.
     InvalidMultiplier(f64),
-    /// The additive jitter factor is negative, NaN or infinite.
+    /// The jitter factor is NaN, infinite, negative, or (for [`Jitter::Grpc`]) above 1.
     InvalidJitterFactor(f64),
+    /// `max_delay` is zero, which would make every delay zero: a retry loop with no backoff at all. Leave it
+    /// unset for no cap (HBase reads a cap `<= 0` as "no cap"; here "no cap" is spelled by not setting one).
+    ZeroMaxDelay,
 }
 
 impl fmt::Display for ConfigError {
@@ -45,9 +52,13 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidJitterFactor(j) => {
                 write!(
                     f,
-                    "additive jitter factor must be a finite number >= 0, got {j}"
+                    "jitter factor must be a finite number >= 0 (additive) or in [0, 1] (grpc), got {j}"
                 )
             }
+            ConfigError::ZeroMaxDelay => write!(
+                f,
+                "max delay 0 would make every delay 0 (no backoff at all); leave it unset for no cap"
+            ),
         }
     }
 }
@@ -122,7 +133,8 @@ impl RetryConfig {
         self.deadline
     }
 
-    /// The cap on every delay (`Duration::MAX` when none was set).
+    /// The cap on every delay before jitter, and after it except for [`Jitter::Grpc`] (`Duration::MAX` when none
+    /// was set).
     pub fn max_delay(&self) -> Duration {
         nanos_to_duration(self.cap_nanos)
     }
@@ -177,7 +189,9 @@ impl RetryConfigBuilder {
         self
     }
 
-    /// Cap every delay, after jitter, at `max_delay`.
+    /// Cap every delay at `max_delay` (after jitter, except [`Jitter::Grpc`], whose jitter comes after the
+    /// cap). Zero is refused by [`build`](Self::build) ([`ConfigError::ZeroMaxDelay`]); leave it unset for no
+    /// cap.
     pub fn max_delay(mut self, max_delay: Duration) -> Self {
         self.max_delay = Some(max_delay);
         self
@@ -215,10 +229,17 @@ impl RetryConfigBuilder {
         if !(m.is_finite() && m >= 1.0) {
             return Err(ConfigError::InvalidMultiplier(m));
         }
-        if let Jitter::Additive(f) = self.jitter {
-            if !(f.is_finite() && f >= 0.0) {
+        match self.jitter {
+            Jitter::Additive(f) if !(f.is_finite() && f >= 0.0) => {
                 return Err(ConfigError::InvalidJitterFactor(f));
             }
+            Jitter::Grpc(f) if !(0.0..=1.0).contains(&f) => {
+                return Err(ConfigError::InvalidJitterFactor(f));
+            }
+            _ => {}
+        }
+        if self.max_delay == Some(Duration::ZERO) {
+            return Err(ConfigError::ZeroMaxDelay);
         }
         // 2^64 is exactly representable, so `m < 2^64` guarantees the cast below is lossless.
         let multiplier = if m.fract() == 0.0 && m < 18_446_744_073_709_551_616.0 {
@@ -282,7 +303,8 @@ impl JitterState {
         }
     }
 
-    /// The jittered delay before retry `n`, in nanoseconds, never above the cap.
+    /// The jittered delay before retry `n`, in nanoseconds, never above the cap (except with [`Jitter::Grpc`],
+    /// never above `Duration::MAX`).
     pub(crate) fn next_nanos(&mut self, config: &RetryConfig, n: u32) -> u128 {
         let cap = config.cap_nanos;
         let d = match config.jitter {
@@ -308,6 +330,12 @@ impl JitterState {
                 let hi = self.prev_nanos.saturating_mul(3).max(lo);
                 self.rng.uniform_inclusive(lo, hi).min(cap)
             }
+            // The spec's first deadline is `now + INITIAL_BACKOFF`, without jitter.
+            Jitter::Grpc(_) if n == 0 => config.uncapped_nanos(0).min(cap),
+            Jitter::Grpc(f) => {
+                let v = config.uncapped_nanos(n).min(cap);
+                grpc_sleep(v, f, |lo, hi| self.rng.uniform_inclusive(lo, hi))
+            }
         };
         self.prev_nanos = d;
         d
@@ -322,6 +350,14 @@ impl JitterState {
     pub(crate) fn next_delay(&mut self, config: &RetryConfig, n: u32) -> Duration {
         nanos_to_duration(self.next_nanos(config, n))
     }
+}
+
+/// gRPC's sleep for the capped backoff `v`: uniform over the nanoseconds of `[v − s, v + s]`, with the spread
+/// `s = ⌊f·v⌋` (never more than `v`), drawn by `uniform(lo, hi)`; at most `Duration::MAX`.
+fn grpc_sleep(v: u128, f: f64, uniform: impl FnOnce(u128, u128) -> u128) -> u128 {
+    let spread = float_nanos(f * v as f64).min(v);
+    // `v <= MAX_NANOS < 2^94`, so `v + spread` cannot overflow.
+    uniform(v - spread, v + spread).min(MAX_NANOS)
 }
 
 /// `base × m^n`, exactly, saturating at `u128::MAX`.
@@ -407,6 +443,154 @@ mod tests {
         );
     }
 
+    /// gRPC's spec parameters: INITIAL_BACKOFF 1 s, MULTIPLIER 1.6, JITTER 0.2, MAX_BACKOFF 120 s.
+    fn grpc_spec() -> RetryConfig {
+        RetryConfig::exponential(ms(1000))
+            .multiplier(1.6)
+            .max_delay(ms(120_000))
+            .jitter(Jitter::Grpc(0.2))
+            .max_attempts(14)
+            .build()
+            .unwrap()
+    }
+
+    /// By hand, in ns: `current_backoff` = min(1 s × 1.6^n, 120 s) (1.6^10 s = 109.9511627776 s, rounded down),
+    /// then the sleep's extremes `current_backoff ∓ 0.2 × current_backoff`.
+    const GRPC_BACKOFF_AND_EXTREMES: [(u128, u128, u128); 13] = [
+        (1_000_000_000, 1_000_000_000, 1_000_000_000), // retry 0: INITIAL_BACKOFF, no jitter
+        (1_600_000_000, 1_280_000_000, 1_920_000_000),
+        (2_560_000_000, 2_048_000_000, 3_072_000_000),
+        (4_096_000_000, 3_276_800_000, 4_915_200_000),
+        (6_553_600_000, 5_242_880_000, 7_864_320_000),
+        (10_485_760_000, 8_388_608_000, 12_582_912_000),
+        (16_777_216_000, 13_421_772_800, 20_132_659_200),
+        (26_843_545_600, 21_474_836_480, 32_212_254_720),
+        (42_949_672_960, 34_359_738_368, 51_539_607_552),
+        (68_719_476_736, 54_975_581_389, 82_463_372_083), // 0.2 × v = 13 743 895 347.2, rounded down
+        (109_951_162_777, 87_960_930_222, 131_941_395_332), // spread 21 990 232 555
+        (120_000_000_000, 96_000_000_000, 144_000_000_000), // capped: below and above the cap
+        (120_000_000_000, 96_000_000_000, 144_000_000_000),
+    ];
+
+    #[test]
+    fn grpc_jitter_extremes_match_the_spec_by_hand() {
+        let c = grpc_spec();
+        for (n, &(backoff, lo, hi)) in GRPC_BACKOFF_AND_EXTREMES.iter().enumerate() {
+            let n = n as u32;
+            assert_eq!(c.uncapped_nanos(n).min(c.cap_nanos), backoff, "n={n}");
+            if n == 0 {
+                continue;
+            }
+            // The draw's two ends, and its middle, through the same function the schedule uses.
+            assert_eq!(grpc_sleep(backoff, 0.2, |lo, _| lo), lo, "n={n}");
+            assert_eq!(grpc_sleep(backoff, 0.2, |_, hi| hi), hi, "n={n}");
+            assert_eq!(grpc_sleep(backoff, 0.2, |lo, hi| (lo + hi) / 2), backoff);
+        }
+    }
+
+    #[test]
+    fn grpc_schedules_stay_within_the_spec_and_reach_both_ends() {
+        let c = grpc_spec();
+        let rounds = 4000u64;
+        let mut lowest = [u128::MAX; 13];
+        let mut highest = [0u128; 13];
+        let mut sum = [0u128; 13];
+        for seed in 0..rounds {
+            for (n, d) in c.schedule(Some(seed)).take(13).enumerate() {
+                let (_, lo, hi) = GRPC_BACKOFF_AND_EXTREMES[n];
+                let d = duration_to_nanos(d);
+                assert!(
+                    (lo..=hi).contains(&d),
+                    "seed {seed} n={n}: {d} not in [{lo}, {hi}]"
+                );
+                lowest[n] = lowest[n].min(d);
+                highest[n] = highest[n].max(d);
+                sum[n] += d;
+            }
+        }
+        for (n, &(backoff, lo, hi)) in GRPC_BACKOFF_AND_EXTREMES.iter().enumerate().skip(1) {
+            // Uniform over [lo, hi]: 4000 draws come within 0.5 % of the width of each end (a one-sided
+            // jitter, or one cut at the cap, would not), and their mean within 2 % of the backoff.
+            let near = (hi - lo) / 200;
+            assert!(lowest[n] <= lo + near, "n={n}: lowest {}", lowest[n]);
+            assert!(highest[n] >= hi - near, "n={n}: highest {}", highest[n]);
+            let mean = sum[n] / u128::from(rounds);
+            assert!(mean.abs_diff(backoff) <= backoff / 50, "n={n}: mean {mean}");
+        }
+        // Above the cap, unlike every other mode.
+        assert!(highest[11] > 120_000_000_000);
+    }
+
+    #[test]
+    fn grpc_jitter_may_fall_below_the_base() {
+        // A fixed 1 s backoff: every retry after the first sleeps 0.8 s to 1.2 s.
+        let c = RetryConfig::fixed(ms(1000))
+            .jitter(Jitter::Grpc(0.2))
+            .max_attempts(200)
+            .build()
+            .unwrap();
+        let delays: Vec<Duration> = c.schedule(Some(3)).collect();
+        assert_eq!(delays[0], ms(1000));
+        assert!(delays.iter().any(|&d| d < ms(1000)), "{delays:?}");
+        assert!(delays.iter().all(|&d| d >= ms(800) && d <= ms(1200)));
+    }
+
+    #[test]
+    fn grpc_jitter_saturates_at_duration_max() {
+        let c = RetryConfig::exponential(Duration::MAX)
+            .jitter(Jitter::Grpc(1.0))
+            .build()
+            .unwrap();
+        for d in c.schedule(Some(1)) {
+            assert!(d <= Duration::MAX);
+        }
+        let zero = RetryConfig::exponential(ms(5))
+            .jitter(Jitter::Grpc(0.0))
+            .build()
+            .unwrap();
+        assert_eq!(
+            zero.schedule(Some(9)).collect::<Vec<_>>(),
+            (0..10).map(|n| zero.delay(n)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn grpc_factor_outside_zero_to_one_is_refused() {
+        for f in [-0.1, 1.000_001, f64::NAN, f64::INFINITY] {
+            let e = RetryConfig::fixed(ms(1)).jitter(Jitter::Grpc(f)).build();
+            assert!(matches!(e, Err(ConfigError::InvalidJitterFactor(_))), "{f}");
+        }
+        for f in [0.0, 0.2, 1.0] {
+            assert!(
+                RetryConfig::fixed(ms(1))
+                    .jitter(Jitter::Grpc(f))
+                    .build()
+                    .is_ok()
+            );
+        }
+    }
+
+    /// HBase reads `maxSleepTime <= 0` as "no cap"; here a zero cap is a typed error (it would make every delay
+    /// zero), and "no cap" is the builder without `max_delay`.
+    #[test]
+    fn zero_cap_is_refused_and_no_cap_is_unset() {
+        let e = RetryConfig::bounded(ms(100), Duration::ZERO).build();
+        assert_eq!(e, Err(ConfigError::ZeroMaxDelay));
+        assert!(
+            e.unwrap_err()
+                .to_string()
+                .contains("leave it unset for no cap")
+        );
+        let uncapped = RetryConfig::exponential(ms(100)).build().unwrap();
+        assert_eq!(uncapped.max_delay(), Duration::MAX);
+        assert_eq!(uncapped.delay(10), ms(102_400));
+        // The smallest cap is accepted and holds.
+        let c = RetryConfig::bounded(ms(100), Duration::from_nanos(1))
+            .build()
+            .unwrap();
+        assert_eq!(c.delay(3), Duration::from_nanos(1));
+    }
+
     #[test]
     fn fixed_is_constant_even_at_the_end() {
         let c = RetryConfig::fixed(ms(250)).build().unwrap();
@@ -441,6 +625,24 @@ mod tests {
         let raw = Duration::from_secs(1 << 53);
         assert!(d53 >= raw && d53 <= raw + raw / 2, "{d53:?}");
         assert_eq!(s.next_delay(&c, 200), Duration::MAX);
+    }
+
+    /// Integer multipliers below 2^64 are exact in integers; 2^64 itself (exactly representable) must go
+    /// through `f64`, since it does not fit in `u64`.
+    #[test]
+    fn multiplier_at_two_to_the_64_is_exact() {
+        let below = 18_446_744_073_709_549_568.0; // 2^64 - 2048, the next f64 down
+        for (m, nanos) in [
+            (below, 18_446_744_073_709_549_568u128),
+            (18_446_744_073_709_551_616.0, 18_446_744_073_709_551_616),
+        ] {
+            let c = RetryConfig::exponential(Duration::from_nanos(1))
+                .multiplier(m)
+                .build()
+                .unwrap();
+            assert_eq!(duration_to_nanos(c.delay(1)), nanos, "{m}");
+            assert_eq!(c.delay(2), Duration::MAX, "{m}");
+        }
     }
 
     #[test]

@@ -154,7 +154,7 @@ pub fn model_delay(base: u128, multiplier: f64, n: u32, cap: u128) -> ModelDelay
         shift += shift_per_step;
         // Once value / 2^shift has more bits than the cap, it is above the cap for good
         // (multiplier >= 1 never shrinks it).
-        if value.bits() > shift + cap_bits + 1 {
+        if value.bits() > shift + cap_bits {
             return ModelDelay::Exact(cap);
         }
     }
@@ -226,6 +226,8 @@ enum FuzzJitter {
     Full,
     Equal,
     Decorrelated,
+    /// `k/200`: 0 to 1.275, so factors above 1 (refused) come up too.
+    Grpc(u8),
 }
 
 impl FuzzJitter {
@@ -237,6 +239,7 @@ impl FuzzJitter {
             FuzzJitter::Full => Jitter::Full,
             FuzzJitter::Equal => Jitter::Equal,
             FuzzJitter::Decorrelated => Jitter::Decorrelated,
+            FuzzJitter::Grpc(k) => Jitter::Grpc(f64::from(k) / 200.0),
         }
     }
 }
@@ -303,11 +306,12 @@ impl Expect {
         };
         let v = uncapped.min(self.cap);
         let tol = tolerance(self.multiplier, v);
-        assert!(
-            got <= self.cap,
-            "{ctx}: delay {got} above the cap {}",
-            self.cap
-        );
+        // gRPC jitters after the cap.
+        let ceiling = match jitter {
+            Jitter::Grpc(f) => self.cap.saturating_add((self.cap as f64 * f) as u128),
+            _ => self.cap,
+        };
+        assert!(got <= ceiling, "{ctx}: delay {got} above the cap {ceiling}");
         let (lo, hi) = match jitter {
             Jitter::None => (v, v),
             Jitter::Full => (0, v),
@@ -326,6 +330,18 @@ impl Expect {
                     );
                     Some(())
                 };
+            }
+            // Retry 0 is the spec's INITIAL_BACKOFF, unjittered.
+            Jitter::Grpc(_) if n == 0 => (v, v),
+            Jitter::Grpc(f) => {
+                // An independent reading of the spec: v·(1 − f) ≤ sleep ≤ v·(1 + f), at most Duration::MAX.
+                let spread = (v as f64 * f) as u128;
+                let max = nanos(Duration::MAX);
+                let slack = (v >> 40) + 1;
+                (
+                    v.saturating_sub(spread + slack),
+                    (v + spread + slack).min(max),
+                )
             }
         };
         // Additive jitter multiplies in f64 on both sides: allow a relative 2^-40 there too.
@@ -354,9 +370,14 @@ pub fn check_differential(data: &[u8]) {
     let config = match scenario.config() {
         Ok(c) => c,
         Err(e) => {
-            let jitter_bad = matches!(scenario.jitter.get(), Jitter::Additive(f) if !(f.is_finite() && f >= 0.0));
+            let jitter_bad = match scenario.jitter.get() {
+                Jitter::Additive(f) => !(f.is_finite() && f >= 0.0),
+                Jitter::Grpc(f) => !(0.0..=1.0).contains(&f),
+                _ => false,
+            };
             let m_bad = !(m.is_finite() && m >= 1.0);
-            assert!(m_bad || jitter_bad, "valid config refused: {e}");
+            let cap_zero = scenario.max_delay.is_some_and(|c| c.get().is_zero());
+            assert!(m_bad || jitter_bad || cap_zero, "valid config refused: {e}");
             oracle.compared();
             return;
         }
@@ -554,6 +575,94 @@ mod tests {
         assert_eq!(
             model_delay(1, 1.0 + 1e-9, 1000, u128::MAX),
             ModelDelay::TooExpensive
+        );
+    }
+
+    /// The early exit fires as soon as the value has more bits than the cap: with a multiplier this close to 1
+    /// the value would otherwise sit one bit above the cap for every step, until the step limit declines it.
+    #[test]
+    fn model_caps_as_soon_as_the_value_outgrows_the_cap() {
+        // 1024 × (1 + 2^-52)^n stays in [1024, 2048) for n ≤ 700; the cap 1000 has 10 bits.
+        assert_eq!(
+            model_delay(1024, 1.0 + f64::EPSILON, 700, 1000),
+            ModelDelay::Exact(1000)
+        );
+        assert_eq!(
+            model_delay(1024, 1.0 + f64::EPSILON, 700, 1024),
+            ModelDelay::TooExpensive
+        );
+    }
+
+    #[test]
+    fn big_add_and_multiply_carry_by_hand() {
+        let sum = Big::from_u128(u128::from(u32::MAX)).add(&Big::from_u128(1));
+        assert_eq!(sum, Big(vec![0, 1]));
+        let sum = Big::from_u128(u128::MAX).add(&Big::from_u128(1));
+        assert_eq!(sum, Big(vec![0, 0, 0, 0, 1]));
+        assert_eq!(sum.bits(), 129);
+        assert_eq!(sum.shr_to_u128(1), Some(1 << 127));
+        // No carry: no extra limb.
+        assert_eq!(
+            Big::from_u128(5).add(&Big::from_u128(7)),
+            Big::from_u128(12)
+        );
+        // (2^64 − 1)² = 2^128 − 2^65 + 1.
+        let mut square = Big::from_u128(u128::from(u64::MAX));
+        square.mul_small(u64::MAX);
+        assert_eq!(square, Big::from_u128(u128::MAX - (1 << 65) + 2));
+        // 3 × (2^96 + 2^32 + 7), across limbs.
+        let mut v = Big::from_u128((1 << 96) + (1 << 32) + 7);
+        v.mul_small(3);
+        assert_eq!(v, Big::from_u128(3 * ((1 << 96) + (1 << 32) + 7)));
+    }
+
+    /// The oracle must notice a wrong delay: a known-bad value for each mode makes `Expect::check` panic, and the
+    /// right one passes.
+    #[test]
+    fn oracle_rejects_wrong_delays() {
+        let expect = Expect {
+            base: 1000,
+            cap: 5000,
+            multiplier: 2.0,
+        };
+        let fails = |jitter: Jitter, n: u32, got: u128, prev: u128| {
+            std::panic::catch_unwind(|| expect.check(jitter, n, got, prev, "test")).is_err()
+        };
+        // n = 2: 4000 before the cap; n = 3: 8000, capped to 5000.
+        assert!(!fails(Jitter::None, 2, 4000, 0));
+        assert!(fails(Jitter::None, 2, 4001, 0));
+        assert!(fails(Jitter::None, 2, 3999, 0));
+        assert!(!fails(Jitter::None, 3, 5000, 0));
+        assert!(fails(Jitter::None, 3, 8000, 0), "uncapped value accepted");
+        assert!(fails(Jitter::Full, 2, 4001, 0));
+        assert!(!fails(Jitter::Full, 2, 0, 0));
+        assert!(fails(Jitter::Equal, 2, 1999, 0));
+        assert!(!fails(Jitter::Equal, 2, 2000, 0));
+        assert!(fails(Jitter::Additive(0.5), 2, 3999, 0));
+        assert!(!fails(Jitter::Additive(0.5), 2, 5000, 0));
+        assert!(fails(Jitter::Decorrelated, 2, 999, 2000));
+        assert!(fails(Jitter::Decorrelated, 2, 5001, 2000));
+        assert!(!fails(Jitter::Decorrelated, 2, 5000, 2000));
+        // gRPC: retry 0 exact; later ones v ± 20 %, even above the cap.
+        assert!(fails(Jitter::Grpc(0.2), 0, 1001, 0));
+        assert!(!fails(Jitter::Grpc(0.2), 3, 6000, 0));
+        assert!(fails(Jitter::Grpc(0.2), 3, 6002, 0));
+        assert!(fails(Jitter::Grpc(0.2), 2, 3198, 0));
+        assert!(!fails(Jitter::Grpc(0.2), 2, 3200, 0));
+    }
+
+    /// Every input is counted, as compared or as rejected; an all-zero scenario reaches the comparison.
+    #[test]
+    fn oracle_counts_what_it_judges() {
+        let (compared, rejected) = oracle_counts();
+        check_differential(&[]);
+        check_differential(&[0u8; 64]);
+        let (compared_after, rejected_after) = oracle_counts();
+        // Each input is counted one way or the other; other tests running at the same time only add more.
+        assert!((compared_after - compared) + (rejected_after - rejected) >= 2);
+        assert!(
+            compared_after > compared,
+            "an all-zero scenario was not compared"
         );
     }
 

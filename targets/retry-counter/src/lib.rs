@@ -27,8 +27,14 @@
 //!   none `v`; additive (HBase's `addJitter`) `min(cap, d + U[0, f)·d)` — the fraction is of the
 //!   attempt's own delay, applied *before* the cap; full `U[0, v]`; equal `⌊v/2⌋ + U[0, v − ⌊v/2⌋]`;
 //!   decorrelated `min(cap, U[base, max(base, prev·3)])` with `prev` the previous delay (initially
-//!   `base`). Uniform draws over nanoseconds are exact (rejection sampling); a seed
+//!   `base`); gRPC (`Jitter::Grpc(f)`, the connection-backoff spec with `JITTER = f`) `v` for retry 0,
+//!   then `U[v − ⌊f·v⌋, v + ⌊f·v⌋]` — applied *after* the cap, so it may exceed the cap or fall below
+//!   the base, as the spec says. Uniform draws over nanoseconds are exact (rejection sampling); a seed
 //!   ([`RetryConfigBuilder::seed`]) makes every schedule reproducible.
+//! - **Cap**: [`RetryConfigBuilder::max_delay`]; leave it unset for no cap. A zero cap is refused
+//!   ([`ConfigError::ZeroMaxDelay`]) where HBase would read `maxSleepTime <= 0` as "no cap": here the
+//!   absence of a cap already has a spelling, and a zero (typically a missing setting parsed as 0) would
+//!   otherwise either retry with no backoff at all or, read HBase's way, sleep up to `Duration::MAX`.
 //! - **Deadline**: [`RetryConfigBuilder::deadline`] bounds the total time on an injectable
 //!   [`Clock`]; sleeps are shortened so that their sum never exceeds it. The [`Sleeper`] is
 //!   injectable too ([`ManualClock`] is both), so tests are instant and exact.
@@ -38,7 +44,8 @@
 //!   recent requests plus a per-second reserve (as Finagle and tower do).
 //!
 //! # How it is tested
-//! Golden sequences (HBase exponential, gRPC 1 s × 1.6 up to 120 s), proptest invariants (never
+//! Golden sequences (HBase exponential, gRPC 1 s × 1.6 up to 120 s, and gRPC's jitter against
+//! hand-computed extremes), proptest invariants (never
 //! above the cap, pre-jitter delays non-decreasing, jitter within its bounds, same seed → same
 //! schedule, sleeps within the deadline, any attempt count), and a libFuzzer target that checks
 //! every delay of arbitrary configurations against an exact big-integer model

@@ -80,6 +80,25 @@ fn seeded_jitter_is_reproducible_and_bounded() {
     }
 }
 
+/// `--seed` gives the same schedule in every version: full jitter from seed 0, computed by an independent model
+/// of SplitMix64 and the rejection sampler (`U[0, v]` over nanoseconds, then whole milliseconds).
+#[test]
+fn seeded_full_jitter_is_pinned() {
+    let (code, out, _) = run(&[
+        "schedule",
+        "--base-ms",
+        "1000",
+        "--max-attempts",
+        "5",
+        "--jitter",
+        "full",
+        "--seed",
+        "0",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "991\n565\n2148\n1917\n9959\n");
+}
+
 #[test]
 fn huge_values_do_not_overflow() {
     let (code, out, _) = run(&[
@@ -98,43 +117,91 @@ fn huge_values_do_not_overflow() {
 }
 
 #[test]
-fn bad_arguments_give_one_error_line() {
-    for args in [
-        &["schedule", "--base-ms", "x", "--max-attempts", "3"][..],
-        &[
-            "schedule",
-            "--base-ms",
-            "1",
-            "--max-attempts",
-            "3",
-            "--multiplier",
-            "0.5",
-        ],
-        &[
-            "schedule",
-            "--base-ms",
-            "1",
-            "--max-attempts",
-            "3",
-            "--jitter",
-            "sometimes",
-        ],
-        &[
-            "schedule",
-            "--base-ms",
-            "1",
-            "--max-attempts",
-            "3",
-            "--jitter",
-            "additive:-1",
-        ],
-        &["schedule", "--max-attempts", "3"],
-        &["frobnicate"],
-    ] {
-        let (code, out, err) = run(args);
-        assert_ne!(code, 0, "{args:?}");
-        assert!(out.is_empty(), "{args:?}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("error: "), "{args:?}: {err}");
+fn grpc_jitter_follows_the_spec() {
+    let args = [
+        "schedule",
+        "--base-ms",
+        "1000",
+        "--max-attempts",
+        "14",
+        "--multiplier",
+        "1.6",
+        "--max-delay-ms",
+        "120000",
+        "--jitter",
+        "grpc",
+        "--seed",
+        "7",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, run(&args).1, "same seed, different output");
+    let vals: Vec<u64> = out.lines().map(|l| l.parse().unwrap()).collect();
+    // current_backoff of the spec in ms, then ±20 % of it (whole ms, rounded down).
+    let backoff = [
+        1000, 1600, 2560, 4096, 6553, 10485, 16777, 26843, 42949, 68719, 109951, 120000, 120000,
+        120000,
+    ];
+    assert_eq!(vals[0], 1000, "retry 0 is INITIAL_BACKOFF, unjittered");
+    for (n, (&got, &v)) in vals.iter().zip(&backoff).enumerate().skip(1) {
+        assert!(
+            got >= v * 4 / 5 && got <= v * 6 / 5,
+            "retry {n}: {got} ms, backoff {v} ms"
+        );
     }
+    // `grpc:F` takes another factor; 0 gives the capped backoff itself.
+    let mut exact = args;
+    exact[10] = "grpc:0";
+    let (code, out, _) = run(&exact);
+    assert_eq!(code, 0);
+    let vals: Vec<u64> = out.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(vals, backoff);
+}
+
+#[test]
+fn bad_arguments_exit_64_with_clap_whole_message() {
+    let schedule = ["schedule", "--base-ms", "1", "--max-attempts", "3"];
+    let with = |extra: &[&'static str]| [&schedule[..], extra].concat();
+    for args in [
+        vec!["schedule", "--base-ms", "x", "--max-attempts", "3"],
+        with(&["--multiplier", "0.5"]),
+        with(&["--jitter", "sometimes"]),
+        with(&["--jitter", "additive:-1"]),
+        with(&["--jitter", "grpc:1.5"]),
+        with(&["--jitter", "grpc:x"]),
+        with(&["--max-delay-ms", "0"]),
+        vec!["schedule", "--max-attempts", "3"],
+        vec!["frobnicate"],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 64, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        // Not cut to one line: clap's usage line or tip stays.
+        assert!(err.lines().count() > 1, "{args:?}: {err}");
+        assert!(
+            err.contains("--help") || err.contains("Usage:"),
+            "{args:?}: {err}"
+        );
+    }
+    // No subcommand at all: clap's help, on stderr, as a usage error.
+    let (code, out, err) = run(&[]);
+    assert_eq!((code, out.as_str()), (64, ""));
+    assert!(err.contains("Usage: retry-counter <COMMAND>"), "{err}");
+    let (_, _, err) = run(&with(&["--max-delay-ms", "0"]));
+    assert!(err.contains("'--max-delay-ms <MAX_DELAY_MS>'"), "{err}");
+    assert!(err.contains("leave it unset for no cap"), "{err}");
+}
+
+#[test]
+fn help_and_version_exit_0_and_document_exit_codes() {
+    for args in [&["--help"][..], &["schedule", "--help"]] {
+        let (code, out, _) = run(args);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("64  usage error"), "{args:?}: {out}");
+        assert!(out.contains("\n  1   "), "{args:?}: {out}");
+    }
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("retry-counter "));
 }

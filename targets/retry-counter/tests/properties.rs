@@ -12,6 +12,7 @@ fn jitter() -> impl Strategy<Value = Jitter> {
         Just(Jitter::Full),
         Just(Jitter::Equal),
         Just(Jitter::Decorrelated),
+        (0.0f64..=1.0).prop_map(Jitter::Grpc),
     ]
 }
 
@@ -38,7 +39,8 @@ fn config() -> impl Strategy<Value = RetryConfig> {
     (
         duration(),
         multiplier(),
-        proptest::option::of(duration()),
+        // A zero cap is refused (`ConfigError::ZeroMaxDelay`).
+        proptest::option::of(duration().prop_filter("non-zero cap", |d| !d.is_zero())),
         jitter(),
         any::<u64>(),
     )
@@ -61,8 +63,13 @@ proptest! {
     #[test]
     fn never_above_the_cap(c in config(), n in any::<u32>()) {
         prop_assert!(c.delay(n) <= c.max_delay());
+        // gRPC jitters after the cap, by at most its factor.
+        let ceiling = match c.jitter() {
+            Jitter::Grpc(f) => c.max_delay().saturating_add(c.max_delay().mul_f64(f)),
+            _ => c.max_delay(),
+        };
         for d in c.schedule(None) {
-            prop_assert!(d <= c.max_delay());
+            prop_assert!(d <= ceiling, "{d:?} > {ceiling:?}");
         }
     }
 
@@ -91,6 +98,14 @@ proptest! {
                 Jitter::Decorrelated => {
                     let hi = prev.saturating_mul(3).max(base).min(c.max_delay());
                     prop_assert!(d >= base.min(c.max_delay()) && d <= hi);
+                }
+                Jitter::Grpc(_) if n == 0 => prop_assert_eq!(d, v),
+                Jitter::Grpc(f) => {
+                    // v·(1 ± f), with float slack, at most Duration::MAX.
+                    let (v, d) = (v.as_secs_f64(), d.as_secs_f64());
+                    let slack = v * 1e-9 + 1e-9;
+                    prop_assert!(d >= v * (1.0 - f) - slack, "{d} < {v}·(1 − {f})");
+                    prop_assert!(d <= v * (1.0 + f) + slack, "{d} > {v}·(1 + {f})");
                 }
                 _ => unreachable!(),
             }
