@@ -43,6 +43,9 @@ pub struct Args {
     /// Build and run with the nightly toolchain, which adds doc tests and branch coverage.
     #[arg(long)]
     nightly: bool,
+    /// Show the tests' own output instead of writing it to a log file.
+    #[arg(long, short = 'v')]
+    verbose: bool,
     /// Do not replay the cargo-fuzz package's corpora.
     #[arg(long)]
     no_fuzz: bool,
@@ -78,12 +81,18 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             .join("gauntlet-coverage")
             .join(if args.nightly { "nightly" } else { "stable" });
     let profiles = build_dir.join("profiles");
-    for dir in [profiles.clone(), build_dir.join("doctestbins")] {
+    let logs = build_dir.join("logs");
+    for dir in [
+        profiles.clone(),
+        build_dir.join("doctestbins"),
+        logs.clone(),
+    ] {
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
     }
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let env = toolchain.show_env(Path::new(&root), &build_dir)?;
     let plan = workspace::plan(&members, &selected, args.nightly);
 
@@ -98,17 +107,33 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let mut failed: Vec<String> = Vec::new();
     let mut run_suite = |name: &str, suite_args: &Option<Vec<String>>, side: &str| -> Result<()> {
         let Some(a) = suite_args else { return Ok(()) };
-        eprintln!("coverage: running {name}");
         let dir = profiles.join(side);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let mut cmd = toolchain.cargo(Path::new(&root), &env);
         cmd.args(a)
             .env("LLVM_PROFILE_FILE", dir.join("gauntlet-%p-%m.profraw"));
+        // The tests' own output (hundreds of `test … ok` lines) goes to a log unless asked for.
+        let log = logs.join(format!("{}.log", suites.len()));
+        if args.verbose {
+            eprintln!("coverage: running {name}");
+        } else {
+            eprintln!("coverage: running {name} (output: {})", log.display());
+            let file = std::fs::File::create(&log)
+                .with_context(|| format!("cannot create {}", log.display()))?;
+            cmd.stdout(file.try_clone()?).stderr(file);
+        }
         let status = cmd
             .status()
             .with_context(|| format!("cannot start {}", sys::describe(&cmd)))?;
         if !status.success() {
+            if !args.verbose {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                for l in &lines[lines.len().saturating_sub(30)..] {
+                    eprintln!("  {l}");
+                }
+            }
             failed.push(name.to_owned());
         }
         suites.push(name.to_owned());
