@@ -38,8 +38,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 pub use criterion::{Criterion, Throughput};
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
-use serde::{Deserialize, Serialize};
+use hdrhistogram::serialization::{Serializer, V2Serializer};
 
 /// A timed sample lasts at least this long, so the timer's overhead and resolution stay small
 /// against it.
