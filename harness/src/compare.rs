@@ -320,8 +320,8 @@ pub fn html_section(gauntlet_dir: &Path) -> String {
         Ok(c) => section_from(&c),
         Err(e) => format!(
             "<h2>Bench comparison</h2><p class=fail>{} does not parse: {}</p>",
-            crate::svg::esc(&path.display().to_string()),
-            crate::svg::esc(&e.to_string())
+            crate::plot::esc(&path.display().to_string()),
+            crate::plot::esc(&e.to_string())
         ),
     }
 }
