@@ -234,6 +234,19 @@ impl Chart {
     }
 }
 
+/// `1 234 567`: a count with thin spaces between thousands.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Text width in pixels, estimated (system-ui at `size` px averages a little over half an em).
 fn text_width(s: &str, size: f64) -> f64 {
     s.chars().count() as f64 * size * 0.58
@@ -274,20 +287,21 @@ fn nice_range(lo: f64, hi: f64, count: f64) -> (f64, f64, f64) {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let lo = (lo / step).floor() * step;
-    let mut hi = (hi / step).ceil() * step;
+    // Data a hair past a round number (60.04 s of a 60 s run) does not earn a tick of its own.
+    let lo = (lo / step + 0.02).floor() * step;
+    let mut hi = (hi / step - 0.02).ceil() * step;
     if hi <= lo {
         hi = lo + step;
     }
     (lo, hi, step)
 }
 
-/// Ticks of a linear axis from `lo` to `hi` every `step`.
-fn linear_ticks(s: &Scale, step: f64, fmt: &dyn Fn(f64) -> String) -> Vec<Tick> {
-    let n = ((s.hi - s.lo) / step).round() as i64;
+/// Ticks of a linear axis from `lo` to `hi` every `step` (the scale may reach a little further).
+fn linear_ticks(s: &Scale, lo: f64, hi: f64, step: f64, fmt: &dyn Fn(f64) -> String) -> Vec<Tick> {
+    let n = ((hi - lo) / step).round() as i64;
     (0..=n)
         .map(|i| {
-            let v = s.lo + step * i as f64;
+            let v = lo + step * i as f64;
             Tick {
                 at: s.at(v),
                 label: fmt(v),
@@ -415,6 +429,27 @@ pub struct LineChart<'a> {
     pub markers: bool,
     /// Colour of series `i` (default: the palette in order).
     pub colors: Option<&'a [&'static str]>,
+    /// Series `i` is dashed when `dashed[i]` (so one lying on another still shows).
+    pub dashed: &'a [bool],
+}
+
+/// Where each entry of a key above the frame goes: `(x, row)`, rows filled left to right from
+/// `start` up to `limit`.
+fn top_key_spots(series: &[Series], start: f64, limit: f64) -> Vec<(f64, usize)> {
+    let (mut x, mut row) = (start, 0);
+    series
+        .iter()
+        .map(|s| {
+            let w = text_width(&s.name, 12.0) + 40.0;
+            if x + w > limit && x > start {
+                x = start;
+                row += 1;
+            }
+            let spot = (x, row);
+            x += w;
+            spot
+        })
+        .collect()
 }
 
 fn range(values: impl Iterator<Item = f64>, log: bool) -> Option<(f64, f64)> {
@@ -468,8 +503,9 @@ fn axis_scale(axis: &Axis, data: Option<(f64, f64)>, from: f64, to: f64) -> (Sca
             }];
             return (s, ticks);
         }
-        let count = (px / 60.0).max(1.0);
-        let step = ((hi - lo) / count).ceil().max(1.0);
+        // The first run, then round numbers: 1, 5, 10, 15, 20.
+        let (_, _, step) = nice_range(lo, hi, (px / 60.0).max(1.0));
+        let step = step.max(1.0).round();
         let s = Scale {
             lo,
             hi,
@@ -477,28 +513,32 @@ fn axis_scale(axis: &Axis, data: Option<(f64, f64)>, from: f64, to: f64) -> (Sca
             from,
             to,
         };
-        let n = ((hi - lo) / step).floor() as i64;
-        let ticks = (0..=n)
-            .map(|i| {
-                let v = lo + step * i as f64;
-                Tick {
+        let mut ticks = vec![Tick {
+            at: s.at(lo),
+            label: (axis.format)(lo),
+        }];
+        let mut v = (lo / step).floor() * step + step;
+        while v <= hi + 1e-9 {
+            if v - lo >= step / 2.0 {
+                ticks.push(Tick {
                     at: s.at(v),
                     label: (axis.format)(v),
-                }
-            })
-            .collect();
+                });
+            }
+            v += step;
+        }
         return (s, ticks);
     }
     let per_tick = if from < to { 80.0 } else { 40.0 };
-    let (lo, hi, step) = nice_range(lo, hi, (px / per_tick).max(2.0));
+    let (nice_lo, nice_hi, step) = nice_range(lo, hi, (px / per_tick).max(2.0));
     let s = Scale {
-        lo,
-        hi,
+        lo: nice_lo.min(lo),
+        hi: nice_hi.max(hi),
         log: false,
         from,
         to,
     };
-    let ticks = linear_ticks(&s, step, axis.format);
+    let ticks = linear_ticks(&s, nice_lo, nice_hi, step, axis.format);
     (s, ticks)
 }
 
@@ -509,7 +549,10 @@ impl LineChart<'_> {
                 .and_then(|c| c.get(i).copied())
                 .unwrap_or(PALETTE[i % PALETTE.len()])
         };
-        let dash = |i: usize| self.colors.is_none() && i >= PALETTE.len();
+        let dash = |i: usize| {
+            self.dashed.get(i).copied().unwrap_or(false)
+                || (self.colors.is_none() && i >= PALETTE.len())
+        };
         // Left margin fits the widest y label; the key takes a column or a row.
         let ys = range(
             self.series
@@ -533,31 +576,26 @@ impl LineChart<'_> {
             }
             _ => 0.0,
         };
-        let key_rows = match self.key {
-            KeyAt::Top => {
-                let mut rows = 1;
-                let mut x = 0.0;
-                for s in self.series {
-                    let w = text_width(&s.name, 12.0) + 40.0;
-                    if x + w > self.width - 80.0 && x > 0.0 {
-                        rows += 1;
-                        x = 0.0;
-                    }
-                    x += w;
-                }
-                rows
-            }
-            _ => 0,
-        };
-        let top = 28.0 + 18.0 * key_rows as f64 + 6.0;
-        // The left margin fits the widest y label.
+        // The left margin fits the widest y label, and the key's rows above the frame start
+        // there; the number of rows moves the frame's top, which may change the y labels.
         let bottom = 44.0;
+        let y_labels_width = |top: f64| {
+            let (_, ticks) = axis_scale(&self.y, ys, self.height - bottom, top);
+            let widest = ticks
+                .iter()
+                .map(|t| text_width(&t.label, 11.0))
+                .fold(0.0, f64::max);
+            (widest + 30.0).max(56.0)
+        };
+        let mut left = y_labels_width(52.0);
+        let key_spots = match self.key {
+            KeyAt::Top => top_key_spots(self.series, left, self.width - 14.0),
+            _ => Vec::new(),
+        };
+        let key_rows = key_spots.iter().map(|k| k.1 + 1).max().unwrap_or(0);
+        let top = 28.0 + 18.0 * key_rows as f64 + 6.0;
+        left = left.max(y_labels_width(top));
         let (sy, y_ticks) = axis_scale(&self.y, ys, self.height - bottom, top);
-        let widest = y_ticks
-            .iter()
-            .map(|t| text_width(&t.label, 11.0))
-            .fold(0.0, f64::max);
-        let left = (widest + 30.0).max(56.0);
         let right = self.width - 14.0 - key_w;
         let (sx, x_ticks) = axis_scale(&self.x, xs, left, right);
         let frame = Rect {
@@ -641,23 +679,16 @@ impl LineChart<'_> {
                 }
             }
             KeyAt::Top => {
-                let (mut x, mut y) = (left, 40.0);
-                for (i, s) in self.series.iter().enumerate() {
-                    let w = text_width(&s.name, 12.0) + 40.0;
-                    if x + w > self.width - 20.0 && x > left {
-                        x = left;
-                        y += 18.0;
-                    }
+                for (i, (s, &(x, row))) in self.series.iter().zip(&key_spots).enumerate() {
                     chart.keys.push(Key {
                         x,
-                        y,
+                        y: 40.0 + 18.0 * row as f64,
                         color: color(i),
                         line: true,
                         dash: dash(i),
                         shape: self.markers.then_some(Shape::Circle),
                         text: s.name.clone(),
                     });
-                    x += w;
                 }
             }
         }
@@ -708,6 +739,7 @@ pub fn coverage_trend(trend: &[(String, Vec<(f64, f64)>)]) -> String {
         key: KeyAt::Right,
         markers: true,
         colors: None,
+        dashed: &[],
     }
     .layout()
     .svg()
@@ -894,6 +926,7 @@ mod tests {
             key: KeyAt::Right,
             markers: true,
             colors: None,
+            dashed: &[],
         }
         .layout();
         assert_eq!(chart.marks.len(), 1);

@@ -53,19 +53,6 @@ fn render(root: &Path, g: &Path) -> String {
     )
 }
 
-/// `1 234 567`: a count with thin spaces between thousands.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// A section is either its content or a sentence saying why there is none.
 #[derive(Serialize, Default)]
 struct Section<T> {
@@ -124,6 +111,9 @@ struct FuzzRow {
 #[derive(Serialize)]
 struct Figure {
     svg: Value,
+    /// The verdict's class and its findings, first in the caption.
+    class: &'static str,
+    status: String,
     caption: String,
 }
 
@@ -171,19 +161,18 @@ fn fuzz_row(t: &TargetRun) -> FuzzRow {
     FuzzRow {
         target: t.target.clone(),
         seconds: format!("{:.0}", t.elapsed_s),
-        execs: grouped(execs),
-        exec_s: grouped((execs as f64 / t.elapsed_s.max(0.001)).round() as u64),
-        cov: grouped(last.map_or(0, |e| e.cov)),
+        execs: plot::grouped(execs),
+        exec_s: plot::grouped((execs as f64 / t.elapsed_s.max(0.001)).round() as u64),
+        cov: plot::grouped(last.map_or(0, |e| e.cov)),
         cov_pct: t.cov_percent.map_or("–".into(), |p| format!("{p:.1}")),
-        ft: grouped(last.map_or(0, |e| e.ft)),
-        corpus: grouped(last.map_or(0, |e| e.corpus)),
+        ft: plot::grouped(last.map_or(0, |e| e.ft)),
+        corpus: plot::grouped(last.map_or(0, |e| e.corpus)),
         // A target without counters is not differential: nothing to count, not zero compared.
         oracle: match t.oracle {
             Some((c, r)) if c + r > 0 => {
                 format!(
-                    "{} of {} ({:.0} %)",
-                    grouped(c),
-                    grouped(c + r),
+                    "{} ({:.0} %)",
+                    plot::grouped(c),
                     c as f64 * 100.0 / (c + r) as f64
                 )
             }
@@ -239,16 +228,23 @@ fn fuzz_chart(i: usize, t: &TargetRun) -> Figure {
         key: KeyAt::None,
         markers: false,
         colors: Some(&color),
+        dashed: &[],
     }
     .layout();
     let last = t.events.last();
+    let mut status: Vec<&str> = t.verdicts.iter().map(|f| f.status.as_str()).collect();
+    if t.crashed() {
+        status.push("CRASH");
+    }
     Figure {
         svg: plot::safe(chart.svg()),
+        class: verdict_class(t.verdict()),
+        status: status.join(" "),
         caption: format!(
             "{} counters, {} features, {} inputs in the corpus after {:.0} s",
-            grouped(last.map_or(0, |e| e.cov)),
-            grouped(last.map_or(0, |e| e.ft)),
-            grouped(last.map_or(0, |e| e.corpus)),
+            plot::grouped(last.map_or(0, |e| e.cov)),
+            plot::grouped(last.map_or(0, |e| e.ft)),
+            plot::grouped(last.map_or(0, |e| e.corpus)),
             t.elapsed_s
         ),
     }
@@ -379,7 +375,7 @@ fn bench_section(g: &Path) -> Section<Bench> {
                 .iter()
                 .map(|r| {
                     let mut cells = crate::bench::row_cells(r);
-                    cells.push(grouped(r.samples));
+                    cells.push(plot::grouped(r.samples));
                     cells.push(format!(
                         "{}{}",
                         r.meta.commit.chars().take(12).collect::<String>(),
@@ -432,7 +428,7 @@ mod tests {
 
     #[test]
     fn counts_are_grouped() {
-        assert_eq!(grouped(1_234_567), "1\u{202f}234\u{202f}567");
-        assert_eq!(grouped(999), "999");
+        assert_eq!(plot::grouped(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(plot::grouped(999), "999");
     }
 }

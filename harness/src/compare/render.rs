@@ -115,7 +115,11 @@ fn verdict_md(v: Change) -> String {
 
 /// `12 000 / 11 800`: timed samples over all runs of each side.
 fn samples(b: &BenchComparison) -> String {
-    format!("{} / {}", b.samples.0, b.samples.1)
+    format!(
+        "{} / {}",
+        plot::grouped(b.samples.0),
+        plot::grouped(b.samples.1)
+    )
 }
 
 fn allocs(b: &BenchComparison) -> String {
@@ -281,6 +285,7 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
         key: KeyAt::Top,
         markers: false,
         colors: Some(&[BASE_COLOR, HEAD_COLOR]),
+        dashed: &[false, true],
     }
     .layout();
     chart.set_x_ticks(0.0, x_max, &ticks);
@@ -292,7 +297,7 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
 
 /// Each process run's value of one gated statistic, both sides in run order: drift and outlier
 /// runs show up here. One small chart per statistic.
-pub fn runs_svgs(b: &BenchComparison, base_label: &str, head_label: &str) -> Vec<String> {
+pub fn runs_svgs(b: &BenchComparison) -> Vec<String> {
     b.stats
         .iter()
         .filter(|s| s.gated)
@@ -305,10 +310,7 @@ pub fn runs_svgs(b: &BenchComparison, base_label: &str, head_label: &str) -> Vec
                     .map(|(i, v)| ((i + 1) as f64, *v))
                     .collect(),
             };
-            let series = [
-                side(&st.base_runs, base_label),
-                side(&st.head_runs, head_label),
-            ];
+            let series = [side(&st.base_runs, "base"), side(&st.head_runs, "head")];
             LineChart {
                 title: &format!("{} of each run", st.stat),
                 width: 400.0,
@@ -333,6 +335,7 @@ pub fn runs_svgs(b: &BenchComparison, base_label: &str, head_label: &str) -> Vec
                 key: KeyAt::Top,
                 markers: true,
                 colors: Some(&[BASE_COLOR, HEAD_COLOR]),
+                dashed: &[],
             }
             .layout()
             .svg()
@@ -407,10 +410,7 @@ pub fn html(c: &Comparison) -> String {
                 &head_label,
                 (&b.base_curve, &b.head_curve),
             )),
-            runs: runs_svgs(b, &base_label, &head_label)
-                .into_iter()
-                .map(plot::safe)
-                .collect(),
+            runs: runs_svgs(b).into_iter().map(plot::safe).collect(),
         })
         .collect();
     plot::render(
