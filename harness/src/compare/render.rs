@@ -183,6 +183,7 @@ pub fn markdown(c: &Comparison) -> String {
     );
     for (what, ids) in [("base", &c.only_in_base), ("head", &c.only_in_head)] {
         if !ids.is_empty() {
+            let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
             let _ = writeln!(s, "\nOnly in {what}: {}.", ids.join(", "));
         }
     }
@@ -450,13 +451,32 @@ mod tests {
         let md = markdown(&c);
         // Nothing measured cannot show the absence of a regression: inconclusive, not a pass.
         assert!(md.contains("**Inconclusive**"), "{md}");
-        assert!(!md.contains("**No regression**"), "{md}");
+        assert!(!md.contains("**Pass**"), "{md}");
         assert!(md.contains("Too few runs"), "{md}");
         let h = html(&c);
         assert!(
             h.contains("<b>Inconclusive</b>") && !h.contains("**"),
             "{h}"
         );
+    }
+
+    #[test]
+    fn markdown_and_html_say_the_same_verdict_and_keep_medians_apart_from_the_change() {
+        let c: Comparison = gauntlet_records::load(std::path::Path::new(
+            "tests/data/report/gauntlet/compare/latest.json",
+        ))
+        .unwrap();
+        let md = markdown(&c);
+        let h = html(&c);
+        assert!(md.contains("**Fail**: 1 regression"), "{md}");
+        assert!(h.contains("<b>Fail</b>: 1 regression"), "{h}");
+        // Medians in one cell, the Hodges–Lehmann change and its interval in the next.
+        assert!(
+            md.contains("| 5.6 ns → 7.1 ns | **+26.4% [+22.4, +31.4]** |"),
+            "{md}"
+        );
+        assert!(md.contains("`header-parser/parse <b>bold</b>`"), "{md}");
+        assert!(!h.contains("<b>bold</b>"), "{h}");
     }
 
     #[test]
