@@ -11,7 +11,7 @@ use serde::Serialize;
 /// Twelve colours that stay apart on white and from each other; a series past twelve is dashed.
 pub const PALETTE: [&str; 12] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-    "#7f7f7f", "#bcbd22", "#393b79", "#e7969c",
+    "#7f7f7f", "#bcbd22", "#393b79", "#222222",
 ];
 
 /// Render a template of `templates/report/` with its context (`minijinja::context!`).
@@ -506,9 +506,10 @@ fn axis_scale(axis: &Axis, data: Option<(f64, f64)>, from: f64, to: f64) -> (Sca
         // The first run, then round numbers: 1, 5, 10, 15, 20.
         let (_, _, step) = nice_range(lo, hi, (px / 60.0).max(1.0));
         let step = step.max(1.0).round();
+        // Half a run of room each side, so the first and last markers clear the frame.
         let s = Scale {
-            lo,
-            hi,
+            lo: lo - 0.5,
+            hi: hi + 0.5,
             log: false,
             from,
             to,

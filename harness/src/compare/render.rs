@@ -238,7 +238,8 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
         c.0.iter()
             .chain(c.1.iter())
             .filter(|p| p.1 > 0.0 && p.0 < 1.0)
-            .map(|p| quantile_x(p.0).ceil())
+            // 0.9999 is 4 decades, not 4.0000000001 rounded up to 5.
+            .map(|p| (quantile_x(p.0) - 1e-6).ceil())
             .fold(1.0, f64::max);
     let x_max = x_hi + 0.5;
     let series: Vec<Series> = [(base_label, c.0), (head_label, c.1)]
@@ -264,7 +265,7 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
     ticks.push((x_max, "max".into()));
     let mut chart = LineChart {
         title,
-        width: 600.0,
+        width: 760.0,
         height: 320.0,
         x: Axis {
             label: "percentile (all runs merged)",
