@@ -197,24 +197,6 @@ impl Chart {
         render("chart.svg", minijinja::context! { c => value(self) })
     }
 
-    /// Replace the x ticks by fixed ones (`(value, label)`), the frame spanning `lo..=hi`.
-    pub fn set_x_ticks(&mut self, lo: f64, hi: f64, ticks: &[(f64, String)]) {
-        let s = Scale {
-            lo,
-            hi,
-            log: false,
-            from: self.frame.x,
-            to: self.frame.x + self.frame.w,
-        };
-        self.x_ticks = ticks
-            .iter()
-            .map(|(v, label)| Tick {
-                at: s.at(*v),
-                label: label.clone(),
-            })
-            .collect();
-    }
-
     fn empty(title: &str, width: f64, height: f64, frame: Rect) -> Chart {
         Chart {
             title: title.to_owned(),
@@ -348,14 +330,15 @@ pub fn time_label(ns: f64) -> String {
     format!("{} {unit}", number_label(v))
 }
 
-/// `3`, `2.5`, `0.25`, `1200`: a number with at most three significant digits, no trailing zeros.
+/// `3`, `2.5`, `0.125`, `177.5`, `1200`: a number to four significant digits (at least one
+/// decimal), no trailing zeros, so ticks a quarter step apart never read the same.
 pub fn number_label(v: f64) -> String {
     let digits = if v.abs() >= 100.0 || v == 0.0 {
-        0
-    } else if v.abs() >= 10.0 {
         1
-    } else {
+    } else if v.abs() >= 10.0 {
         2
+    } else {
+        3
     };
     let s = format!("{v:.digits$}");
     if s.contains('.') {
@@ -395,6 +378,8 @@ pub struct Axis<'a> {
     pub format: &'a dyn Fn(f64) -> String,
     /// Ticks at whole numbers only (run numbers).
     pub integer: bool,
+    /// Fixed ticks `(value, label)`; then the axis spans exactly `min..=max`.
+    pub ticks: &'a [(f64, String)],
 }
 
 impl std::fmt::Debug for Axis<'_> {
@@ -471,6 +456,24 @@ fn axis_scale(axis: &Axis, data: Option<(f64, f64)>, from: f64, to: f64) -> (Sca
         hi = hi.max(m);
     }
     let px = (to - from).abs();
+    if !axis.ticks.is_empty() {
+        let s = Scale {
+            lo: axis.min.unwrap_or(lo),
+            hi: axis.max.unwrap_or(hi),
+            log: false,
+            from,
+            to,
+        };
+        let ticks = axis
+            .ticks
+            .iter()
+            .map(|(v, label)| Tick {
+                at: s.at(*v),
+                label: label.clone(),
+            })
+            .collect();
+        return (s, ticks);
+    }
     if axis.log {
         let lo = 10f64.powf(lo.max(1e-12).log10().floor());
         let mut hi = 10f64.powf(hi.max(1e-12).log10().ceil());
@@ -726,6 +729,7 @@ pub fn coverage_trend(trend: &[(String, Vec<(f64, f64)>)]) -> String {
             max: None,
             format: &number_label,
             integer: true,
+            ticks: &[],
         },
         y: Axis {
             label: "line coverage (%)",
@@ -735,6 +739,7 @@ pub fn coverage_trend(trend: &[(String, Vec<(f64, f64)>)]) -> String {
             max: Some(100.0),
             format: &number_label,
             integer: false,
+            ticks: &[],
         },
         series: &series,
         key: KeyAt::Right,
@@ -799,6 +804,7 @@ pub fn ladders(title: &str, width: f64, rows: &[LadderRow]) -> Chart {
         max: None,
         format: &time_label,
         integer: false,
+        ticks: &[],
     };
     let (sx, ticks) = axis_scale(&axis, range(values, true), left, right);
     chart.x_ticks = ticks;
@@ -877,7 +883,8 @@ mod tests {
         assert_eq!(time_label(5.0), "5 ns");
         assert_eq!(number_label(0.25), "0.25");
         assert_eq!(number_label(1200.0), "1200");
-        assert_eq!(count_label(123_456.0), "123 k");
+        assert_eq!(count_label(123_456.0), "123.5 k");
+        assert_eq!(time_label(177.5), "177.5 ns");
     }
 
     #[test]
@@ -914,6 +921,7 @@ mod tests {
                 max: None,
                 format: &number_label,
                 integer: true,
+                ticks: &[],
             },
             y: Axis {
                 label: "line %",
@@ -922,6 +930,7 @@ mod tests {
                 max: Some(100.0),
                 format: &number_label,
                 integer: false,
+                ticks: &[],
             },
             series: &series,
             key: KeyAt::Right,

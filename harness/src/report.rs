@@ -215,6 +215,7 @@ fn fuzz_chart(i: usize, t: &TargetRun) -> Figure {
             max: Some(t.elapsed_s),
             format: &plot::number_label,
             integer: false,
+            ticks: &[],
         },
         y: Axis {
             label: "coverage counters",
@@ -223,6 +224,7 @@ fn fuzz_chart(i: usize, t: &TargetRun) -> Figure {
             max: None,
             format: &plot::count_label,
             integer: false,
+            ticks: &[],
         },
         series: &series,
         key: KeyAt::None,

@@ -106,6 +106,20 @@ fn check_chart(svg: &str) {
         svg.contains("class=\"axis-label\""),
         "{name}: no axis title"
     );
+    for axis in ["x-axis", "y-axis"] {
+        let start = svg.find(&format!("<g class=\"{axis}\"")).unwrap();
+        let group = &svg[start..start + svg[start..].find("</g>").unwrap()];
+        let labels: Vec<&str> = group
+            .match_indices("<text class=\"tick\"")
+            .map(|(i, _)| {
+                let from = group[i..].find('>').unwrap() + i + 1;
+                &group[from..from + group[from..].find("</text>").unwrap()]
+            })
+            .collect();
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert_eq!(unique, labels, "{name}: {axis} labels repeat");
+    }
     for (i, _) in svg.match_indices("<text class=\"key-text\"") {
         let (kx, ky) = (attr(&svg[i..], "x"), attr(&svg[i..], "y"));
         let inside = kx > x && kx < x + w && ky > y && ky < y + h;

@@ -274,6 +274,7 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
             max: Some(x_max),
             format: &plot::number_label,
             integer: false,
+            ticks: &ticks,
         },
         y: Axis {
             label: "time per op",
@@ -282,6 +283,7 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
             max: None,
             format: &plot::time_label,
             integer: false,
+            ticks: &[],
         },
         series: &series,
         key: KeyAt::Top,
@@ -290,7 +292,6 @@ pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &
         dashed: &[false, true],
     }
     .layout();
-    chart.set_x_ticks(0.0, x_max, &ticks);
     if series.iter().all(|s| s.points.is_empty()) {
         chart.note = "no samples".to_owned();
     }
@@ -324,6 +325,7 @@ pub fn runs_svgs(b: &BenchComparison) -> Vec<String> {
                     max: None,
                     format: &plot::number_label,
                     integer: true,
+                    ticks: &[],
                 },
                 y: Axis {
                     label: "time per op",
@@ -332,6 +334,7 @@ pub fn runs_svgs(b: &BenchComparison) -> Vec<String> {
                     max: None,
                     format: &plot::time_label,
                     integer: false,
+                    ticks: &[],
                 },
                 series: &series,
                 key: KeyAt::Top,
