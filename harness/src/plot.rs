@@ -85,7 +85,7 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("style.css", include_str!("../templates/report/style.css")),
     ("base.html", include_str!("../templates/report/base.html")),
     ("chart.svg", include_str!("../templates/report/chart.svg")),
@@ -101,6 +101,7 @@ const TEMPLATES: [(&str, &str); 6] = [
         "coverage.html",
         include_str!("../templates/report/coverage.html"),
     ),
+    ("page.html", include_str!("../templates/report/page.html")),
 ];
 
 /// A rectangle in SVG pixels.
@@ -875,6 +876,16 @@ pub fn ladders(title: &str, width: f64, rows: &[LadderRow]) -> Chart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fragment_gets_the_shared_page_around_it() {
+        let page = render(
+            "page.html",
+            minijinja::context! { title => "a<b", body => safe("<h2>x</h2>".into()) },
+        );
+        assert!(page.starts_with("<!doctype html>") && page.contains("<title>a&lt;b</title>"));
+        assert!(page.contains("<h2>x</h2>") && page.contains(".scroll{overflow-x:auto"));
+    }
 
     #[test]
     fn labels_read_well() {
