@@ -299,12 +299,12 @@ fn section_from(c: &Comparison) -> String {
 }
 
 fn standalone_page(body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>gauntlet bench comparison</title><style>\
-         body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}\
-         .meta{{color:#555}}.fail{{color:#b00;font-weight:bold}}.warn{{color:#a60}}.ok{{color:#070}}</style></head>\
-         <body>{body}</body></html>\n"
+    crate::plot::render(
+        "page.html",
+        minijinja::context! {
+            title => "gauntlet bench comparison",
+            body => crate::plot::safe(body.to_owned()),
+        },
     )
 }
 
@@ -321,8 +321,8 @@ pub fn html_section(gauntlet_dir: &Path) -> String {
         Ok(c) => section_from(&c),
         Err(e) => format!(
             "<h2>Bench comparison</h2><p class=fail>{} does not parse: {}</p>",
-            crate::svg::esc(&path.display().to_string()),
-            crate::svg::esc(&e.to_string())
+            crate::plot::esc(&path.display().to_string()),
+            crate::plot::esc(&e.to_string())
         ),
     }
 }

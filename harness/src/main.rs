@@ -16,9 +16,9 @@ mod exit;
 mod fuzz;
 mod init;
 mod libfuzzer;
+mod plot;
 mod project;
 mod report;
-mod svg;
 mod sys;
 
 use std::path::PathBuf;

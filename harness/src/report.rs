@@ -1,18 +1,20 @@
 //! `cargo harness report`: one self-contained HTML page from whatever results exist under
-//! `target/gauntlet/` (inline SVG, no scripts, no network).
+//! `target/gauntlet/` (inline SVG, no scripts, no network), rendered from
+//! `templates/report/report.html`. This module only gathers the records into the page's context.
 
-use std::fmt::Write;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use gauntlet_records::bench::BenchRecord;
-
 use gauntlet_records::Verdict;
-use gauntlet_records::coverage::{Metric, Summary};
+use gauntlet_records::bench::BenchRecord;
+use gauntlet_records::coverage::{Entry, Metric, Summary};
+use gauntlet_records::fuzz::{RunSummary, TargetRun};
+use minijinja::Value;
+use serde::Serialize;
 
-use crate::fuzz::RunSummary;
+use crate::plot::{self, Axis, KeyAt, LadderRow, LineChart, Series, verdict_class};
 use crate::project::Project;
-use crate::svg::{esc, line_chart, percentile_ladders};
 use crate::sys;
 
 /// Options of `cargo harness report`.
@@ -35,107 +37,246 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
 
 fn render(root: &Path, g: &Path) -> String {
     let (stable, nightly) = sys::toolchains();
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "<h1>gauntlet report</h1><p class=meta>commit <b>{}</b> · {} · {} · CPU {} · {}</p>",
-        esc(&sys::commit_stamp(root)),
-        esc(&stable),
-        esc(&nightly),
-        esc(&gauntlet_records::bench::cpu_model()),
-        esc(&gauntlet_records::bench::rfc3339_now())
-    );
-    body.push_str(&fuzz_section(g));
-    body.push_str(&coverage_section(g));
-    body.push_str(&bench_section(g));
-    body.push_str(&crate::compare::html_section(g));
-    format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>gauntlet report</title><style>\
-         body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}\
-         .meta{{color:#555}}.fail{{color:#b00;font-weight:bold}}.warn{{color:#a60}}.ok{{color:#070}}</style></head>\
-         <body>{body}</body></html>\n"
+    plot::render(
+        "report.html",
+        minijinja::context! {
+            title => "gauntlet report",
+            commit => sys::commit_stamp(root),
+            toolchains => [stable, nightly],
+            cpu => gauntlet_records::bench::cpu_model(),
+            date => gauntlet_records::bench::rfc3339_now(),
+            fuzz => plot::value(fuzz_section(g)),
+            coverage => plot::value(coverage_section(g)),
+            bench => plot::value(bench_section(g)),
+            comparison => plot::safe(crate::compare::html_section(g)),
+        },
     )
 }
 
-fn fuzz_section(g: &Path) -> String {
-    let mut s = String::from("<h2>Fuzzing</h2>");
-    let Ok(text) = std::fs::read_to_string(g.join("fuzz/latest.json")) else {
-        s.push_str("<p>No fuzz run recorded yet (<code>cargo harness fuzz</code>).</p>");
-        return s;
-    };
-    let Ok(run) = serde_json::from_str::<RunSummary>(&text) else {
-        s.push_str("<p class=fail>target/gauntlet/fuzz/latest.json does not parse.</p>");
-        return s;
-    };
-    let _ = write!(
-        s,
-        "<p class=meta>run {} · commit {} · {}</p><table><tr><th>target</th><th>execs</th><th>exec/s</th><th>cov</th>\
-         <th>cov %</th><th>ft</th><th>oracle compared / rejected</th><th>verdict</th></tr>",
-        esc(&run.id),
-        esc(&run.commit),
-        esc(&run.date)
-    );
-    for t in &run.targets {
-        let last = t.events.last();
-        let verdicts: Vec<String> = t
-            .verdicts
-            .iter()
-            .map(|v| {
-                let class = if v.fails() {
-                    "fail"
-                } else if v.status == "HEALTHY" {
-                    "ok"
-                } else {
-                    "warn"
-                };
-                format!(
-                    "<span class={class} title=\"{}\">{}</span>",
-                    esc(&v.why),
-                    esc(&v.status)
-                )
-            })
-            .collect();
-        let crash = if t.crashed() {
-            " <span class=fail>CRASH</span>"
-        } else {
-            ""
-        };
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{:.0}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{crash}</td></tr>",
-            esc(&t.target),
-            last.map_or(0, |e| e.execs),
-            last.map_or(0.0, |e| e.execs as f64) / t.elapsed_s.max(0.001),
-            last.map_or(0, |e| e.cov),
-            t.cov_percent.map_or("–".into(), |p| format!("{p:.1}")),
-            last.map_or(0, |e| e.ft),
-            t.oracle.map_or("–".into(), |(c, r)| format!("{c} / {r}")),
-            verdicts.join(" ")
-        );
+/// A section is either its content or a sentence saying why there is none.
+#[derive(Serialize, Default)]
+struct Section<T> {
+    data: Option<T>,
+    missing: String,
+    broken: String,
+}
+
+impl<T> Section<T> {
+    fn missing(why: &str) -> Self {
+        Section {
+            data: None,
+            missing: why.to_owned(),
+            broken: String::new(),
+        }
     }
-    s.push_str("</table>");
-    let series: Vec<(String, Vec<(f64, f64)>)> = run
+    fn broken(why: String) -> Self {
+        Section {
+            data: None,
+            missing: String::new(),
+            broken: why,
+        }
+    }
+    fn of(data: T) -> Self {
+        Section {
+            data: Some(data),
+            missing: String::new(),
+            broken: String::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Finding {
+    class: &'static str,
+    status: String,
+    why: String,
+}
+
+#[derive(Serialize)]
+struct FuzzRow {
+    target: String,
+    seconds: String,
+    execs: String,
+    exec_s: String,
+    cov: String,
+    cov_pct: String,
+    ft: String,
+    corpus: String,
+    oracle: String,
+    crash: bool,
+    verdict: &'static str,
+    findings: Vec<Finding>,
+}
+
+#[derive(Serialize)]
+struct Figure {
+    svg: Value,
+    /// The verdict's class and its findings, first in the caption.
+    class: &'static str,
+    status: String,
+    caption: String,
+}
+
+#[derive(Serialize)]
+struct Fuzz {
+    run: String,
+    commit: String,
+    date: String,
+    verdict: &'static str,
+    verdict_word: &'static str,
+    rows: Vec<FuzzRow>,
+    charts: Vec<Figure>,
+}
+
+fn fuzz_section(g: &Path) -> Section<Fuzz> {
+    let path = g.join("fuzz/latest.json");
+    if !path.exists() {
+        return Section::missing("No fuzz run recorded yet (cargo gauntlet fuzz).");
+    }
+    let run: RunSummary = match gauntlet_records::load(&path) {
+        Ok(r) => r,
+        Err(e) => return Section::broken(e),
+    };
+    let rows = run.targets.iter().map(fuzz_row).collect();
+    let charts = run
         .targets
         .iter()
-        .map(|t| {
-            (
-                t.target.clone(),
-                t.events
-                    .iter()
-                    .map(|e| (e.t_ms as f64 / 1000.0, e.cov as f64))
-                    .collect(),
-            )
-        })
+        .enumerate()
+        .map(|(i, t)| fuzz_chart(i, t))
         .collect();
-    s.push_str(&line_chart("coverage over time", "seconds", "cov", &series));
-    s
+    Section::of(Fuzz {
+        run: run.id.clone(),
+        commit: run.commit.clone(),
+        date: run.date.clone(),
+        verdict: verdict_class(run.verdict()),
+        verdict_word: run.verdict().word(),
+        rows,
+        charts,
+    })
+}
+
+fn fuzz_row(t: &TargetRun) -> FuzzRow {
+    let last = t.events.last();
+    let execs = last.map_or(0, |e| e.execs);
+    FuzzRow {
+        target: t.target.clone(),
+        seconds: format!("{:.0}", t.elapsed_s),
+        execs: plot::grouped(execs),
+        exec_s: plot::grouped((execs as f64 / t.elapsed_s.max(0.001)).round() as u64),
+        cov: plot::grouped(last.map_or(0, |e| e.cov)),
+        cov_pct: t.cov_percent.map_or("–".into(), |p| format!("{p:.1}")),
+        ft: plot::grouped(last.map_or(0, |e| e.ft)),
+        corpus: plot::grouped(last.map_or(0, |e| e.corpus)),
+        // A target without counters is not differential: nothing to count, not zero compared.
+        oracle: match t.oracle {
+            Some((c, r)) if c + r > 0 => {
+                format!(
+                    "{} ({:.0} %)",
+                    plot::grouped(c),
+                    c as f64 * 100.0 / (c + r) as f64
+                )
+            }
+            _ => "–".to_owned(),
+        },
+        crash: t.crashed(),
+        verdict: verdict_class(t.verdict()),
+        findings: t
+            .verdicts
+            .iter()
+            .map(|f| Finding {
+                class: verdict_class(f.verdict),
+                status: f.status.clone(),
+                why: f.why.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Coverage counters over time of one target: one small chart each, so a target with 200
+/// counters is as readable as one with 5 000 and no key is needed.
+fn fuzz_chart(i: usize, t: &TargetRun) -> Figure {
+    let series = [Series {
+        name: t.target.clone(),
+        points: t
+            .events
+            .iter()
+            .map(|e| (e.t_ms as f64 / 1000.0, e.cov as f64))
+            .collect(),
+    }];
+    let color = [plot::PALETTE[i % plot::PALETTE.len()]];
+    let chart = LineChart {
+        title: &t.target,
+        width: 440.0,
+        height: 240.0,
+        x: Axis {
+            label: "seconds since start",
+            log: false,
+            min: Some(0.0),
+            max: Some(t.elapsed_s),
+            format: &plot::number_label,
+            integer: false,
+            ticks: &[],
+        },
+        y: Axis {
+            label: "coverage counters",
+            log: false,
+            min: Some(0.0),
+            max: None,
+            format: &plot::count_label,
+            integer: false,
+            ticks: &[],
+        },
+        series: &series,
+        key: KeyAt::None,
+        markers: false,
+        colors: Some(&color),
+        dashed: &[],
+    }
+    .layout();
+    let last = t.events.last();
+    let mut status: Vec<&str> = t.verdicts.iter().map(|f| f.status.as_str()).collect();
+    if t.crashed() {
+        status.push("CRASH");
+    }
+    Figure {
+        svg: plot::safe(chart.svg()),
+        class: verdict_class(t.verdict()),
+        status: status.join(" "),
+        caption: format!(
+            "{} counters, {} features, {} inputs in the corpus after {:.0} s",
+            plot::grouped(last.map_or(0, |e| e.cov)),
+            plot::grouped(last.map_or(0, |e| e.ft)),
+            plot::grouped(last.map_or(0, |e| e.corpus)),
+            t.elapsed_s
+        ),
+    }
+}
+
+#[derive(Serialize)]
+struct CoverageRow {
+    name: String,
+    lines: String,
+    regions: String,
+    functions: String,
+    minimum: String,
+    low: bool,
+    fuzz_only: String,
+}
+
+#[derive(Serialize)]
+struct Coverage {
+    run: String,
+    passed: bool,
+    failures: Vec<String>,
+    page: String,
+    rows: Vec<CoverageRow>,
+    trend: Value,
 }
 
 /// The newest `target/gauntlet/coverage/<run>/summary.json` (written by `cargo harness coverage`):
-/// per-crate lines / regions / functions, the policy verdict, and links to the run's own page.
-fn coverage_section(g: &Path) -> String {
-    let mut s = String::from("<h2>Coverage</h2>");
+/// per-crate lines / regions / functions, the policy verdict, the trend over `history.jsonl`, and
+/// a link to the run's own page.
+fn coverage_section(g: &Path) -> Section<Coverage> {
     let newest = sys::dirs_in(&g.join("coverage"))
         .into_iter()
         .filter_map(|d| {
@@ -144,97 +285,134 @@ fn coverage_section(g: &Path) -> String {
         })
         .max_by_key(|(_, v)| v.unix_time);
     let Some((dir, v)) = newest else {
-        s.push_str("<p>No coverage report yet (<code>cargo gauntlet coverage</code>).</p>");
-        return s;
+        return Section::missing("No coverage report yet (cargo gauntlet coverage).");
     };
     let pct = |m: &Metric| format!("{:.1} % ({}/{})", m.percent, m.covered, m.count);
-    let verdict = if v.policy.verdict == Verdict::Pass {
-        "policy passed".to_owned()
-    } else {
-        format!(
-            "<b>policy failed</b> ({} failure(s))",
-            v.policy.failures.len()
-        )
-    };
-    let _ = write!(
-        s,
-        "<p class=meta>run {} · {verdict} · <a href=\"{}\">coverage report with trend</a></p><table><tr><th>crate</th><th>lines</th><th>regions</th><th>functions</th><th>minimum</th><th>only fuzz reaches</th></tr>",
-        esc(&v.run),
-        esc(&dir.join("index.html").display().to_string())
-    );
-    for c in &v.crates {
-        let fuzz_only = v
-            .fuzz_only
-            .iter()
-            .find(|r| r.crate_name == c.name)
-            .map_or("–".to_owned(), |r| format!("{} lines", r.lines));
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{fuzz_only}</td></tr>",
-            esc(&c.name),
-            pct(&c.metrics.lines),
-            pct(&c.metrics.regions),
-            pct(&c.metrics.functions),
-            v.policy
-                .minimums
-                .get(&c.name)
-                .map_or("–".to_owned(), |m| format!("{m} %"))
-        );
-    }
-    s.push_str("</table>");
-    s
+    let rows = v
+        .crates
+        .iter()
+        .map(|c| {
+            let min = v.policy.minimums.get(&c.name).copied();
+            CoverageRow {
+                name: c.name.clone(),
+                lines: pct(&c.metrics.lines),
+                regions: pct(&c.metrics.regions),
+                functions: pct(&c.metrics.functions),
+                minimum: min.map_or("–".to_owned(), |m| format!("{m} %")),
+                low: min.is_some_and(|m| c.metrics.lines.percent < m),
+                fuzz_only: v
+                    .fuzz_only
+                    .iter()
+                    .find(|r| r.crate_name == c.name)
+                    .map_or("–".to_owned(), |r| format!("{} lines", r.lines)),
+            }
+        })
+        .collect();
+    let history = std::fs::read_to_string(g.join("coverage/history.jsonl")).unwrap_or_default();
+    let entries: Vec<Entry> = history
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    Section::of(Coverage {
+        run: v.run.clone(),
+        passed: v.policy.verdict == Verdict::Pass,
+        failures: v.policy.failures.iter().map(ToString::to_string).collect(),
+        page: dir.join("index.html").display().to_string(),
+        rows,
+        trend: plot::safe(plot::coverage_trend(&trend(&entries))),
+    })
 }
 
-fn bench_section(g: &Path) -> String {
-    let mut s = String::from("<h2>Benchmarks</h2>");
+/// Per crate, its line coverage over the runs of the history: (run number from 1, percent).
+fn trend(entries: &[Entry]) -> Vec<(String, Vec<(f64, f64)>)> {
+    let mut series: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        for (name, c) in &e.crates {
+            series
+                .entry(name)
+                .or_default()
+                .push(((i + 1) as f64, c.lines.percent()));
+        }
+    }
+    series.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+#[derive(Serialize)]
+struct BenchGroup {
+    krate: String,
+    rows: Vec<Vec<String>>,
+    chart: Value,
+}
+
+#[derive(Serialize)]
+struct Bench {
+    columns: Vec<String>,
+    groups: Vec<BenchGroup>,
+}
+
+/// Every `target/gauntlet/bench/*.json`, one table and one percentile chart per crate.
+fn bench_section(g: &Path) -> Section<Bench> {
     let mut records: Vec<BenchRecord> = sys::files_in(&g.join("bench"))
         .iter()
         .filter_map(|p| BenchRecord::load(p).ok())
         .collect();
     if records.is_empty() {
-        s.push_str("<p>No bench records yet (<code>cargo harness bench</code>).</p>");
-        return s;
+        return Section::missing("No bench records yet (cargo gauntlet bench).");
     }
-    records.sort_by(|a, b| a.id.cmp(&b.id));
-    let head: String = crate::bench::COLUMNS
-        .iter()
-        .map(|c| format!("<th>{}</th>", esc(c)))
-        .collect();
-    let _ = write!(s, "<table><tr>{head}<th>commit</th></tr>");
+    records.sort_by(|a, b| (&a.krate, &a.id).cmp(&(&b.krate, &b.id)));
+    let mut by_crate: BTreeMap<&str, Vec<&BenchRecord>> = BTreeMap::new();
     for r in &records {
-        let cells: String = crate::bench::row_cells(r)
-            .iter()
-            .map(|c| format!("<td>{}</td>", esc(c)))
-            .collect();
-        let _ = write!(
-            s,
-            "<tr>{cells}<td>{}{}</td></tr>",
-            esc(&r.meta.commit.chars().take(12).collect::<String>()),
-            if r.meta.dirty { "-dirty" } else { "" }
-        );
+        by_crate.entry(&r.krate).or_default().push(r);
     }
-    s.push_str("</table>");
-    let rows: Vec<(String, Vec<(String, f64)>)> = records
+    let mut columns: Vec<String> = crate::bench::COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    columns.extend(["samples".to_owned(), "commit".to_owned()]);
+    let groups = by_crate
+        .into_iter()
+        .map(|(krate, records)| BenchGroup {
+            krate: krate.to_owned(),
+            rows: records
+                .iter()
+                .map(|r| {
+                    let mut cells = crate::bench::row_cells(r);
+                    cells.push(plot::grouped(r.samples));
+                    cells.push(format!(
+                        "{}{}",
+                        r.meta.commit.chars().take(12).collect::<String>(),
+                        if r.meta.dirty { "-dirty" } else { "" }
+                    ));
+                    cells
+                })
+                .collect(),
+            chart: plot::safe(bench_chart(krate, &records)),
+        })
+        .collect();
+    Section::of(Bench { columns, groups })
+}
+
+fn bench_chart(krate: &str, records: &[&BenchRecord]) -> String {
+    let rows: Vec<LadderRow> = records
         .iter()
         .map(|r| {
             let p = &r.percentiles_ns;
-            (
-                r.id.clone(),
-                vec![
-                    ("p50".into(), p.p50),
-                    ("p90".into(), p.p90),
-                    ("p99".into(), p.p99),
-                    ("p99.9".into(), p.p999),
-                    ("max".into(), p.max),
+            let prefix = format!("{krate}/");
+            LadderRow {
+                name: r.id.strip_prefix(&prefix).unwrap_or(&r.id).to_owned(),
+                title: r.id.clone(),
+                values: vec![
+                    ("p50", p.p50),
+                    ("p90", p.p90),
+                    ("p99", p.p99),
+                    ("p99.9", p.p999),
+                    ("max", p.max),
                 ],
-            )
+                note: format!("n = {}", plot::count_label(r.samples as f64)),
+            }
         })
         .collect();
-    s.push_str(&percentile_ladders(
-        "percentiles per op (p50 · p90 · p99 · p99.9 · max), log scale",
-        &rows,
-    ));
-    s
+    plot::ladders(&format!("{krate}: time per op, p50 to max"), 900.0, &rows).svg()
 }
 
 #[cfg(test)]
@@ -245,8 +423,14 @@ mod tests {
     fn renders_without_any_results() {
         let dir = std::env::temp_dir().join(format!("gauntlet-report-test-{}", std::process::id()));
         let html = render(Path::new("."), &dir);
-        assert!(html.contains("No fuzz run recorded yet"));
+        assert!(html.contains("No fuzz run recorded yet"), "{html}");
         assert!(html.contains("No bench records yet"));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(plot::grouped(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(plot::grouped(999), "999");
     }
 }

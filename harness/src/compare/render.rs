@@ -5,8 +5,12 @@ use std::fmt::Write;
 
 use gauntlet_records::bench::fmt_ns;
 
+use gauntlet_records::Verdict;
+use minijinja::Value;
+use serde::Serialize;
+
 use super::analysis::{BenchComparison, Change, Comparison, Curve, StatComparison};
-use crate::svg::esc;
+use crate::plot::{self, Axis, KeyAt, LineChart, Series};
 
 /// `+10.0%`, `-3.2%`.
 fn pct(ratio: f64) -> String {
@@ -45,40 +49,61 @@ fn commit_line(c: &Comparison) -> String {
     format!("{} → {}", side(&c.base), side(&c.head))
 }
 
-/// The headline: how many gated statistics regressed, and under which rule.
-pub fn headline(c: &Comparison) -> String {
-    let rule = format!(
+/// The rule a comparison is judged by, in words.
+fn rule(c: &Comparison) -> String {
+    format!(
         "beyond {:+.0}% (one-sided Mann–Whitney on per-run percentiles, Holm-adjusted α = {}, \
          {} + {} interleaved process runs)",
         c.policy.threshold_pct, c.policy.alpha, c.base.runs, c.head.runs
-    );
-    match c.regressions {
-        0 if c.inconclusive() => format!(
-            "**Inconclusive**: no regression shown {rule}, but too few runs or too much noise to \
-             rule one out (exit 3; more --runs would tell)."
+    )
+}
+
+/// The headline in two parts, the verdict's word (`Pass`, `Inconclusive`, `Fail`, from
+/// [`Comparison::verdict`]) and what it means here; Markdown and HTML both show exactly these.
+pub fn headline_parts(c: &Comparison) -> (&'static str, String) {
+    let rule = rule(c);
+    match c.verdict() {
+        Verdict::Fail => (
+            "Fail",
+            match c.regressions {
+                1 => format!("1 regression {rule}."),
+                n => format!("{n} regressions {rule}."),
+            },
         ),
-        0 => format!("**No regression** {rule}."),
-        1 => format!("**1 regression** {rule}."),
-        n => format!("**{n} regressions** {rule}."),
+        Verdict::Inconclusive => (
+            "Inconclusive",
+            format!(
+                "no regression shown {rule}, but too few runs or too much noise to rule one out \
+                 (exit 3; more --runs would tell)."
+            ),
+        ),
+        Verdict::Pass | Verdict::Warn => (
+            "Pass",
+            match c.improvements {
+                0 => format!("no regression {rule}."),
+                n => format!(
+                    "no regression {rule}; {n} statistic{} improved.",
+                    if n == 1 { "" } else { "s" }
+                ),
+            },
+        ),
     }
 }
 
-fn cell(s: &StatComparison) -> String {
-    let change = pct(s.ratio);
-    let change = match s.verdict {
-        Change::Regressed | Change::Improved if s.gated => format!("**{change}**"),
-        _ => change,
-    };
-    if s.gated {
-        format!(
-            "{} → {} {change} {}",
-            fmt_ns(s.base_median),
-            fmt_ns(s.head_median),
-            interval(s)
-        )
-    } else {
-        format!("{} {change}", fmt_ns(s.head_median))
-    }
+/// The headline as Markdown: `**Pass**: no regression beyond +5% (…).`
+pub fn headline(c: &Comparison) -> String {
+    let (word, text) = headline_parts(c);
+    format!("**{word}**: {text}")
+}
+
+/// `5.6 ns → 10.3 ns`: the medians over the runs of each side.
+fn medians(s: &StatComparison) -> String {
+    format!("{} → {}", fmt_ns(s.base_median), fmt_ns(s.head_median))
+}
+
+/// `+26.4% [+20.1, +31.0]`: the Hodges–Lehmann change and its confidence interval.
+fn change(s: &StatComparison) -> String {
+    format!("{} {}", pct(s.ratio), interval(s))
 }
 
 fn verdict_md(v: Change) -> String {
@@ -86,6 +111,15 @@ fn verdict_md(v: Change) -> String {
         Change::Regressed => "**REGRESSED**".to_owned(),
         v => v.word().to_owned(),
     }
+}
+
+/// `12 000 / 11 800`: timed samples over all runs of each side.
+fn samples(b: &BenchComparison) -> String {
+    format!(
+        "{} / {}",
+        plot::grouped(b.samples.0),
+        plot::grouped(b.samples.1)
+    )
 }
 
 fn allocs(b: &BenchComparison) -> String {
@@ -111,51 +145,67 @@ pub fn markdown(c: &Comparison) -> String {
         );
     }
     s.push_str(
-        "| bench | p50 | p90 | p99 | p99.9 ¹ | max ¹ | allocs/op | verdict |\n\
-         |---|---|---|---|---:|---:|---:|---|\n",
+        "| bench | stat | median base → head | change [CI] | samples base / head | allocs/op | verdict |\n\
+         |---|---|---:|---:|---:|---:|---|\n",
     );
     for b in &c.benches {
-        let cells: Vec<String> = b.stats.iter().map(cell).collect();
-        let _ = writeln!(
-            s,
-            "| `{}` | {} | {} | {} |",
-            b.id,
-            cells.join(" | "),
-            allocs(b),
-            verdict_md(b.verdict)
-        );
+        for (i, st) in b.stats.iter().filter(|st| st.gated).enumerate() {
+            let first = i == 0;
+            let change = match st.verdict {
+                Change::Regressed | Change::Improved => format!("**{}**", change(st)),
+                _ => change(st),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {change} | {} | {} | {} |",
+                if first {
+                    format!("`{}`", b.id)
+                } else {
+                    String::new()
+                },
+                st.stat,
+                medians(st),
+                if first { samples(b) } else { String::new() },
+                if first { allocs(b) } else { String::new() },
+                verdict_md(st.verdict)
+            );
+        }
     }
     let _ = writeln!(
         s,
-        "\nCells: base → head median over the runs, the Hodges–Lehmann change and its {:.0}% \
-         confidence interval. ¹ head median and change, shown but not gated. A statistic \
-         regresses only when the change is significant *and* at least {:+.0}%.",
+        "\nMedian: of the statistic over each side's process runs. Change: the Hodges–Lehmann \
+         estimate of head ÷ base with its {:.0}% confidence interval — an estimate from every \
+         pair of runs, not the ratio of the two medians. A statistic regresses only when the \
+         change is significant *and* at least {:+.0}%. p99.9 and max are in the details, shown \
+         but never gated.",
         c.policy.confidence * 100.0,
         c.policy.threshold_pct
     );
     for (what, ids) in [("base", &c.only_in_base), ("head", &c.only_in_head)] {
         if !ids.is_empty() {
+            let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
             let _ = writeln!(s, "\nOnly in {what}: {}.", ids.join(", "));
         }
     }
     let _ = writeln!(
         s,
         "\n<details><summary>Every statistic</summary>\n\n\
-         | bench | stat | base | head | change | CI | p slower | adjusted | p faster | verdict |\n\
-         |---|---|---:|---:|---:|---|---:|---:|---:|---|"
+         | bench | stat | median base | median head | change | CI | samples | p slower | adjusted | p faster | verdict |\n\
+         |---|---|---:|---:|---:|---|---:|---:|---:|---:|---|"
     );
     for b in &c.benches {
         for st in &b.stats {
             let _ = writeln!(
                 s,
-                "| `{}` | {}{} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| `{}` | {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 b.id,
                 st.stat,
-                if st.gated { "" } else { " ¹" },
+                if st.gated { "" } else { " (not gated)" },
                 fmt_ns(st.base_median),
                 fmt_ns(st.head_median),
                 pct(st.ratio),
                 interval(st),
+                samples(b),
                 p_value(st.p_slower),
                 st.p_slower_adjusted.map_or("–".into(), p_value),
                 p_value(st.p_faster),
@@ -175,262 +225,218 @@ pub fn markdown(c: &Comparison) -> String {
 const BASE_COLOR: &str = "#1f77b4";
 const HEAD_COLOR: &str = "#d62728";
 
-/// Percentile curves of both sides: x = quantile on a `1 / (1 − q)` log axis, y = time per op on
-/// a log axis.
+/// Where the quantile `q` sits on the percentile axis: `log10(1 / (1 − q))`, so p90, p99, p99.9
+/// are evenly spaced.
+fn quantile_x(q: f64) -> f64 {
+    (1.0 / (1.0 - q).max(1e-7)).log10()
+}
+
+/// Percentile curves of both sides: x = percentile on a `1 / (1 − q)` log axis (the max one step
+/// right of the last quantile), y = time per op on a log axis; the key above the frame.
 pub fn curves_svg(title: &str, base_label: &str, head_label: &str, c: (&Curve, &Curve)) -> String {
-    const W: f64 = 640.0;
-    const H: f64 = 300.0;
-    const L: f64 = 70.0;
-    const R: f64 = 20.0;
-    const T: f64 = 30.0;
-    const B: f64 = 40.0;
-    let xs = |q: f64| (1.0 / (1.0 - q).max(1e-6)).log10();
-    let points = c.0.iter().chain(c.1.iter()).filter(|p| p.1 > 0.0);
-    let (mut y_lo, mut y_hi, mut x_hi) = (f64::MAX, 0.0f64, 1.0f64);
-    for &(q, v) in points {
-        y_lo = y_lo.min(v);
-        y_hi = y_hi.max(v);
-        if q < 1.0 {
-            x_hi = x_hi.max(xs(q).ceil());
-        }
-    }
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img"><title>{}</title><text x="{L}" y="18" font-size="13">{}</text>"#,
-        esc(title),
-        esc(title)
-    );
-    if y_hi <= 0.0 {
-        s.push_str(r#"<text x="80" y="100" font-size="12">no samples</text></svg>"#);
-        return s;
-    }
-    let (ly_lo, mut ly_hi) = (y_lo.log10().floor(), y_hi.log10().ceil());
-    if ly_hi <= ly_lo {
-        ly_hi = ly_lo + 1.0;
-    }
-    // The max (q = 1) is drawn one step right of the last quantile.
+    let x_hi =
+        c.0.iter()
+            .chain(c.1.iter())
+            .filter(|p| p.1 > 0.0 && p.0 < 1.0)
+            // 0.9999 is 4 decades, not 4.0000000001 rounded up to 5.
+            .map(|p| (quantile_x(p.0) - 1e-6).ceil())
+            .fold(1.0, f64::max);
     let x_max = x_hi + 0.5;
-    let sx = |x: f64| L + x / x_max * (W - L - R);
-    let sy =
-        |v: f64| H - B - (v.max(10f64.powf(ly_lo)).log10() - ly_lo) / (ly_hi - ly_lo) * (H - T - B);
-    let _ = write!(
-        s,
-        r##"<rect x="{L}" y="{T}" width="{}" height="{}" fill="none" stroke="#999"/>"##,
-        W - L - R,
-        H - T - B
-    );
-    // Decades of the time axis, with 2× and 5× grid lines inside.
-    let mut decade = ly_lo;
-    while decade <= ly_hi {
-        for (m, label) in [(1.0, true), (2.0, false), (5.0, false)] {
-            let v = m * 10f64.powf(decade);
-            if v.log10() > ly_hi + 1e-9 {
-                continue;
-            }
-            let y = sy(v);
-            let _ = write!(
-                s,
-                r##"<line x1="{L}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#eee"/>"##,
-                W - R
-            );
-            if label || ly_hi - ly_lo <= 1.0 {
-                let _ = write!(
-                    s,
-                    r#"<text x="{}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"#,
-                    L - 4.0,
-                    y + 3.0,
-                    fmt_ns(v)
-                );
-            }
-        }
-        decade += 1.0;
-    }
-    let labels = ["0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"];
-    let mut k = 0.0;
-    while k <= x_hi {
-        let x = sx(k);
-        let _ = write!(
-            s,
-            r##"<line x1="{x:.1}" y1="{T}" x2="{x:.1}" y2="{}" stroke="#eee"/><text x="{x:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"##,
-            H - B,
-            H - B + 14.0,
-            labels.get(k as usize).copied().unwrap_or("")
-        );
-        k += 1.0;
-    }
-    let _ = write!(
-        s,
-        r#"<text x="{:.1}" y="{}" font-size="10" text-anchor="middle">max</text><text x="{}" y="{}" font-size="11" text-anchor="middle">percentile (all runs merged)</text>"#,
-        sx(x_max),
-        H - B + 14.0,
-        (L + W - R) / 2.0,
-        H - 6.0
-    );
-    for (i, (curve, color, label)) in [(c.0, BASE_COLOR, base_label), (c.1, HEAD_COLOR, head_label)]
+    let series: Vec<Series> = [(base_label, c.0), (head_label, c.1)]
+        .into_iter()
+        .map(|(name, curve)| Series {
+            name: name.to_owned(),
+            points: curve
+                .iter()
+                .filter(|p| p.1 > 0.0)
+                .map(|&(q, v)| (if q >= 1.0 { x_max } else { quantile_x(q) }, v))
+                .collect(),
+        })
+        .collect();
+    let mut ticks: Vec<(f64, String)> = vec![(0.0, "min".into()), (quantile_x(0.5), "p50".into())];
+    for (k, label) in ["p90", "p99", "p99.9", "p99.99", "p99.999", "p99.9999"]
         .into_iter()
         .enumerate()
     {
-        let pts: Vec<String> = curve
-            .iter()
-            .filter(|p| p.1 > 0.0)
-            .map(|&(q, v)| {
-                let x = if q >= 1.0 { x_max } else { xs(q) };
-                format!("{:.1},{:.1}", sx(x), sy(v))
-            })
-            .collect();
-        let _ = write!(
-            s,
-            r#"<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{}"/><text x="{}" y="{}" font-size="11" fill="{color}">{}</text>"#,
-            pts.join(" "),
-            L + 8.0,
-            T + 14.0 + 13.0 * i as f64,
-            esc(label)
-        );
+        if (k + 1) as f64 <= x_hi {
+            ticks.push(((k + 1) as f64, label.to_owned()));
+        }
     }
-    s.push_str("</svg>");
-    s
+    ticks.push((x_max, "max".into()));
+    let mut chart = LineChart {
+        title,
+        width: 760.0,
+        height: 320.0,
+        x: Axis {
+            label: "percentile (all runs merged)",
+            log: false,
+            min: Some(0.0),
+            max: Some(x_max),
+            format: &plot::number_label,
+            integer: false,
+            ticks: &ticks,
+        },
+        y: Axis {
+            label: "time per op",
+            log: true,
+            min: None,
+            max: None,
+            format: &plot::time_label,
+            integer: false,
+            ticks: &[],
+        },
+        series: &series,
+        key: KeyAt::Top,
+        markers: false,
+        colors: Some(&[BASE_COLOR, HEAD_COLOR]),
+        dashed: &[false, true],
+    }
+    .layout();
+    if series.iter().all(|s| s.points.is_empty()) {
+        chart.note = "no samples".to_owned();
+    }
+    chart.svg()
 }
 
-/// Each run's value of the gated statistics in run order, both sides: drift and outlier runs
-/// show up here.
-pub fn runs_svg(b: &BenchComparison) -> String {
-    const W: f64 = 640.0;
-    const ROW: f64 = 70.0;
-    const L: f64 = 70.0;
-    let gated: Vec<&StatComparison> = b.stats.iter().filter(|s| s.gated).collect();
-    let h = 24.0 + ROW * gated.len() as f64;
-    let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" role="img"><title>per-run values</title><text x="{L}" y="14" font-size="11">per process run, in run order (<tspan fill="{BASE_COLOR}">base</tspan>, <tspan fill="{HEAD_COLOR}">head</tspan>)</text>"#
-    );
-    for (row, st) in gated.iter().enumerate() {
-        let top = 24.0 + ROW * row as f64;
-        let all = st.base_runs.iter().chain(&st.head_runs).copied();
-        let (mut lo, mut hi) = (f64::MAX, f64::MIN);
-        for v in all {
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        if lo > hi {
-            continue;
-        }
-        let span = (hi - lo).max(hi * 1e-3);
-        let n = st.base_runs.len().max(st.head_runs.len()).max(2) as f64;
-        let sx = |i: usize| L + 10.0 + i as f64 / (n - 1.0) * (W - L - 30.0);
-        let sy = |v: f64| top + ROW - 12.0 - (v - lo) / span * (ROW - 24.0);
-        let _ = write!(
-            s,
-            r##"<text x="4" y="{:.1}" font-size="11">{}</text><text x="{}" y="{:.1}" font-size="9" text-anchor="end">{}</text><text x="{}" y="{:.1}" font-size="9" text-anchor="end">{}</text><line x1="{L}" y1="{:.1}" x2="{}" y2="{:.1}" stroke="#ddd"/>"##,
-            top + ROW / 2.0,
-            esc(&st.stat),
-            L - 4.0,
-            sy(hi) + 3.0,
-            fmt_ns(hi),
-            L - 4.0,
-            sy(lo) + 3.0,
-            fmt_ns(lo),
-            top + ROW - 4.0,
-            W - 10.0,
-            top + ROW - 4.0
-        );
-        for (values, color, dx) in [
-            (&st.base_runs, BASE_COLOR, -2.0),
-            (&st.head_runs, HEAD_COLOR, 2.0),
-        ] {
-            for (i, &v) in values.iter().enumerate() {
-                let _ = write!(
-                    s,
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"/>"#,
-                    sx(i) + dx,
-                    sy(v)
-                );
+/// Each process run's value of one gated statistic, both sides in run order: drift and outlier
+/// runs show up here. One small chart per statistic.
+pub fn runs_svgs(b: &BenchComparison) -> Vec<String> {
+    b.stats
+        .iter()
+        .filter(|s| s.gated)
+        .map(|st| {
+            let side = |runs: &[f64], name: &str| Series {
+                name: name.to_owned(),
+                points: runs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| ((i + 1) as f64, *v))
+                    .collect(),
+            };
+            let series = [side(&st.base_runs, "base"), side(&st.head_runs, "head")];
+            LineChart {
+                title: &format!("{} of each run", st.stat),
+                width: 400.0,
+                height: 240.0,
+                x: Axis {
+                    label: "process run, in order",
+                    log: false,
+                    min: None,
+                    max: None,
+                    format: &plot::number_label,
+                    integer: true,
+                    ticks: &[],
+                },
+                y: Axis {
+                    label: "time per op",
+                    log: false,
+                    min: None,
+                    max: None,
+                    format: &plot::time_label,
+                    integer: false,
+                    ticks: &[],
+                },
+                series: &series,
+                key: KeyAt::Top,
+                markers: true,
+                colors: Some(&[BASE_COLOR, HEAD_COLOR]),
+                dashed: &[],
             }
-        }
-    }
-    s.push_str("</svg>");
-    s
+            .layout()
+            .svg()
+        })
+        .collect()
 }
 
-fn verdict_class(v: Change) -> &'static str {
-    match v {
-        Change::Regressed => "fail",
-        Change::Improved | Change::Unchanged => "ok",
-        Change::Inconclusive => "warn",
-    }
+#[derive(Serialize)]
+struct Row {
+    bench: String,
+    stat: String,
+    gated: bool,
+    medians: String,
+    change: String,
+    interval: String,
+    samples: String,
+    p: String,
+    class: &'static str,
+    verdict: &'static str,
 }
 
-/// The comparison as an HTML fragment: headline, table, then per bench the percentile curves of
-/// both sides and the per-run values. Uses the report's CSS classes (`ok`, `warn`, `fail`).
+#[derive(Serialize)]
+struct BenchView {
+    id: String,
+    class: &'static str,
+    verdict: &'static str,
+    curves: Value,
+    runs: Vec<Value>,
+}
+
+/// The comparison as an HTML fragment (`templates/report/comparison.html`): headline, table,
+/// then per bench the percentile curves of both sides and the per-run values. Uses the report's
+/// CSS classes (`ok`, `warn`, `inconclusive`, `fail`).
 pub fn html(c: &Comparison) -> String {
-    let mut s = String::new();
-    let bold = |t: &str| {
-        let mut out = String::new();
-        for (i, part) in t.split("**").enumerate() {
-            if i % 2 == 1 {
-                let _ = write!(out, "<b>{}</b>", esc(part));
-            } else {
-                out.push_str(&esc(part));
-            }
-        }
-        out
-    };
-    let _ = write!(
-        s,
-        "<p class=meta>{} · {} · {} ms per bench per run · load {:.1} / {:.1}</p><p class={}>{}</p>",
-        esc(&commit_line(c).replace('`', "")),
-        esc(&c.date),
-        c.time_ms,
-        c.base.loadavg,
-        c.head.loadavg,
-        verdict_class(c.change()),
-        bold(&headline(c))
-    );
-    if !c.significance_reachable {
-        s.push_str("<p class=warn>Too few runs for any gated statistic to reach significance.</p>");
-    }
-    s.push_str(
-        "<table><tr><th>bench</th><th>stat</th><th>base</th><th>head</th><th>change</th><th>CI</th>\
-         <th>p slower (adj.)</th><th>verdict</th></tr>",
-    );
-    for b in &c.benches {
-        for (i, st) in b.stats.iter().enumerate() {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class={}>{}</td></tr>",
-                if i == 0 { esc(&b.id) } else { String::new() },
-                esc(&st.stat),
-                if st.gated { "" } else { " (not gated)" },
-                fmt_ns(st.base_median),
-                fmt_ns(st.head_median),
-                pct(st.ratio),
-                interval(st),
-                st.p_slower_adjusted
+    let (word, text) = headline_parts(c);
+    let base_label = format!("base {}", c.base.label);
+    let head_label = format!("head {}", c.head.label);
+    let rows: Vec<Row> = c
+        .benches
+        .iter()
+        .flat_map(|b| {
+            b.stats.iter().enumerate().map(move |(i, st)| Row {
+                bench: if i == 0 { b.id.clone() } else { String::new() },
+                stat: st.stat.clone(),
+                gated: st.gated,
+                medians: medians(st),
+                change: pct(st.ratio),
+                interval: interval(st),
+                samples: if i == 0 { samples(b) } else { String::new() },
+                p: st
+                    .p_slower_adjusted
                     .map_or_else(|| p_value(st.p_slower), p_value),
-                if st.gated {
-                    verdict_class(st.verdict)
+                class: if st.gated {
+                    plot::verdict_class(st.verdict.verdict())
                 } else {
                     "meta"
                 },
-                st.verdict.word()
-            );
-        }
-    }
-    s.push_str("</table>");
-    for b in &c.benches {
-        let _ = write!(
-            s,
-            "<h3>{} <span class={}>{}</span></h3>",
-            esc(&b.id),
-            verdict_class(b.verdict),
-            b.verdict.word()
-        );
-        s.push_str(&curves_svg(
-            &format!("{}: time per op by percentile", b.id),
-            &format!("base {}", c.base.label),
-            &format!("head {}", c.head.label),
-            (&b.base_curve, &b.head_curve),
-        ));
-        s.push_str(&runs_svg(b));
-    }
-    s
+                verdict: st.verdict.word(),
+            })
+        })
+        .collect();
+    let benches: Vec<BenchView> = c
+        .benches
+        .iter()
+        .map(|b| BenchView {
+            id: b.id.clone(),
+            class: plot::verdict_class(b.verdict.verdict()),
+            verdict: b.verdict.word(),
+            curves: plot::safe(curves_svg(
+                &format!("{}: time per op by percentile", b.id),
+                &base_label,
+                &head_label,
+                (&b.base_curve, &b.head_curve),
+            )),
+            runs: runs_svgs(b).into_iter().map(plot::safe).collect(),
+        })
+        .collect();
+    plot::render(
+        "comparison.html",
+        minijinja::context! {
+            sides => commit_line(c).replace('`', ""),
+            date => &c.date,
+            time_ms => c.time_ms,
+            loads => format!("{:.1} / {:.1}", c.base.loadavg, c.head.loadavg),
+            class => plot::verdict_class(c.verdict()),
+            word => word,
+            headline => text,
+            confidence => format!("{:.0}", c.policy.confidence * 100.0),
+            threshold => format!("{:+.0}", c.policy.threshold_pct),
+            too_few => !c.significance_reachable,
+            rows => plot::value(&rows),
+            benches => plot::value(&benches),
+            only_in_base => plot::value(&c.only_in_base),
+            only_in_head => plot::value(&c.only_in_head),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -449,13 +455,32 @@ mod tests {
         let md = markdown(&c);
         // Nothing measured cannot show the absence of a regression: inconclusive, not a pass.
         assert!(md.contains("**Inconclusive**"), "{md}");
-        assert!(!md.contains("**No regression**"), "{md}");
+        assert!(!md.contains("**Pass**"), "{md}");
         assert!(md.contains("Too few runs"), "{md}");
         let h = html(&c);
         assert!(
             h.contains("<b>Inconclusive</b>") && !h.contains("**"),
             "{h}"
         );
+    }
+
+    #[test]
+    fn markdown_and_html_say_the_same_verdict_and_keep_medians_apart_from_the_change() {
+        let c: Comparison = gauntlet_records::load(std::path::Path::new(
+            "tests/data/report/gauntlet/compare/latest.json",
+        ))
+        .unwrap();
+        let md = markdown(&c);
+        let h = html(&c);
+        assert!(md.contains("**Fail**: 1 regression"), "{md}");
+        assert!(h.contains("<b>Fail</b>: 1 regression"), "{h}");
+        // Medians in one cell, the Hodges–Lehmann change and its interval in the next.
+        assert!(
+            md.contains("| 5.6 ns → 7.1 ns | **+26.4% [+22.4, +31.4]** |"),
+            "{md}"
+        );
+        assert!(md.contains("`header-parser/parse <b>bold</b>`"), "{md}");
+        assert!(!h.contains("<b>bold</b>"), "{h}");
     }
 
     #[test]

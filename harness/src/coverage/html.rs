@@ -1,179 +1,156 @@
-//! The run's `index.html`: verdict, trend plot, per-crate and per-file tables, and what only the
-//! fuzz corpora or only the tests reach. Line-by-line source views are llvm-cov's, under `html/`.
+//! The run's `index.html` (`templates/report/coverage.html`): verdict, trend plot, per-crate and
+//! per-file tables, and what only the fuzz corpora or only the tests reach. Line-by-line source
+//! views are llvm-cov's, under `html/`.
 
-use std::fmt::Write;
+use serde::Serialize;
 
 use super::summary::{Metric, Reach, Summary};
-use crate::svg::{esc, line_chart};
+use crate::plot;
+
+#[derive(Serialize)]
+struct Pct {
+    percent: String,
+    of: String,
+}
+
+fn pct(m: &Metric) -> Pct {
+    Pct {
+        percent: format!("{:.1} %", m.percent),
+        of: format!("({}/{})", m.covered, m.count),
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    name: String,
+    href: String,
+    lines: Pct,
+    regions: Pct,
+    functions: Pct,
+    branches: Option<Pct>,
+}
+
+#[derive(Serialize)]
+struct CrateView {
+    row: Row,
+    dir: String,
+    minimum: String,
+    low: bool,
+    fuzz_replay: bool,
+    files: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct ReachView {
+    title: &'static str,
+    what: &'static str,
+    crates: Vec<ReachCrate>,
+}
+
+#[derive(Serialize)]
+struct ReachCrate {
+    name: String,
+    lines: u64,
+    regions: u64,
+    files: Vec<(String, usize, usize, String)>,
+}
+
+fn reach(title: &'static str, what: &'static str, rows: &[Reach]) -> ReachView {
+    ReachView {
+        title,
+        what,
+        crates: rows
+            .iter()
+            .map(|r| ReachCrate {
+                name: r.crate_name.clone(),
+                lines: r.lines,
+                regions: r.regions,
+                files: r
+                    .files
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.path.clone(),
+                            f.lines.len(),
+                            f.regions.len(),
+                            f.line_ranges.clone(),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
 
 /// Render the page. `root` is the absolute workspace root (llvm-cov names its per-file pages after
 /// absolute paths); `trend` is one series per crate of (run number, line %).
 pub fn page(s: &Summary, root: &str, trend: &[(String, Vec<(f64, f64)>)]) -> String {
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>coverage {run}</title><style>{CSS}</style></head><body><h1>Coverage {run}</h1>\
-         <p class=meta>{date} · commit {commit} · {toolchain} · {secs:.0} s · packages: {packages} · ran: {suites} · \
-         <a href=\"html/index.html\">line-by-line source view</a> · <a href=\"lcov.info\">lcov.info</a> · <a href=\"summary.json\">summary.json</a></p>",
-        run = esc(&s.run),
-        date = esc(&s.date),
-        commit = esc(&s.commit),
-        toolchain = esc(&s.toolchain),
-        secs = s.elapsed_s,
-        packages = esc(&s.packages.join(", ")),
-        suites = esc(&s.suites.join(", ")),
-    );
-    verdict(&mut h, s);
-    if trend.iter().any(|(_, pts)| !pts.is_empty()) {
-        h.push_str("<h2>Trend</h2>");
-        h.push_str(&line_chart(
-            "line coverage per crate",
-            "run",
-            "line %",
-            trend,
-        ));
-    }
-    crates(&mut h, s, root);
-    reach(
-        &mut h,
-        "Reached only by the fuzz corpora",
-        "where fuzzing earns its keep: no other test executes these",
-        &s.fuzz_only,
-    );
-    reach(
-        &mut h,
-        "Reached only by the tests",
-        "where the fuzz corpora are blind: only unit, property, CLI or doc tests execute these",
-        &s.tests_only,
-    );
-    h.push_str("</body></html>\n");
-    h
-}
-
-const CSS: &str = "body{font:14px system-ui,sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:.5em 0}\
-td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}\
-.meta{color:#555}.fail{color:#b00020}.pass{color:#1a7f37}.low{background:#fde7e9}code{font-size:12px}";
-
-fn verdict(h: &mut String, s: &Summary) {
-    if !s.failed_suites.is_empty() {
-        let _ = write!(
-            h,
-            "<p class=fail>Tests failed in: {}. Their coverage is incomplete, and this run is not in the history.</p>",
-            esc(&s.failed_suites.join(", "))
-        );
-    }
-    if s.policy.verdict == gauntlet_records::Verdict::Pass {
-        let _ = write!(
-            h,
-            "<p class=pass>Policy passed: every crate meets its minimum and none fell more than {} points.</p>",
-            s.policy.max_line_drop_points
-        );
-        return;
-    }
-    h.push_str("<p class=fail>Policy failed:</p><ul class=fail>");
-    for f in &s.policy.failures {
-        let _ = write!(h, "<li>{}</li>", esc(&f.to_string()));
-    }
-    h.push_str("</ul>");
-}
-
-fn pct(m: &Metric) -> String {
-    format!(
-        "{:.1} % <small>({}/{})</small>",
-        m.percent, m.covered, m.count
+    let crates: Vec<CrateView> = s
+        .crates
+        .iter()
+        .map(|c| {
+            let min = s.policy.minimums.get(&c.name).copied();
+            CrateView {
+                row: Row {
+                    name: c.name.clone(),
+                    href: format!("#crate-{}", c.name),
+                    lines: pct(&c.metrics.lines),
+                    regions: pct(&c.metrics.regions),
+                    functions: pct(&c.metrics.functions),
+                    branches: c.metrics.branches.as_ref().map(pct),
+                },
+                dir: c.dir.clone(),
+                minimum: min.map_or("–".to_owned(), |m| format!("{m} %")),
+                low: min.is_some_and(|m| c.metrics.lines.percent < m),
+                fuzz_replay: c.fuzz_replay,
+                files: c
+                    .files
+                    .iter()
+                    .map(|f| Row {
+                        name: f.path.clone(),
+                        href: format!("html/coverage{root}/{}.html", f.path),
+                        lines: pct(&f.metrics.lines),
+                        regions: pct(&f.metrics.regions),
+                        functions: pct(&f.metrics.functions),
+                        branches: f.metrics.branches.as_ref().map(pct),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    plot::render(
+        "coverage.html",
+        minijinja::context! {
+            title => format!("coverage {}", s.run),
+            s => plot::value(s),
+            secs => format!("{:.0}", s.elapsed_s),
+            passed => s.policy.verdict == gauntlet_records::Verdict::Pass,
+            failures => s.policy.failures.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            trend => plot::safe(plot::coverage_trend(trend)),
+            branches => s.totals.branches.is_some(),
+            crates => plot::value(&crates),
+            totals => plot::value(Row {
+                name: "all".to_owned(),
+                href: String::new(),
+                lines: pct(&s.totals.lines),
+                regions: pct(&s.totals.regions),
+                functions: pct(&s.totals.functions),
+                branches: s.totals.branches.as_ref().map(pct),
+            }),
+            reaches => plot::value([
+                reach(
+                    "Reached only by the fuzz corpora",
+                    "where fuzzing earns its keep: no other test executes these",
+                    &s.fuzz_only,
+                ),
+                reach(
+                    "Reached only by the tests",
+                    "where the fuzz corpora are blind: only unit, property, CLI or doc tests execute these",
+                    &s.tests_only,
+                ),
+            ]),
+        },
     )
-}
-
-fn crates(h: &mut String, s: &Summary, root: &str) {
-    let branches = s.totals.branches.is_some();
-    let branch_th = if branches { "<th>branches</th>" } else { "" };
-    let _ = write!(
-        h,
-        "<h2>Crates</h2><table><tr><th>crate</th><th>lines</th><th>minimum</th><th>regions</th><th>functions</th>{branch_th}<th>fuzz replay</th></tr>"
-    );
-    for c in &s.crates {
-        let min = s.policy.minimums.get(&c.name);
-        let low = min.is_some_and(|m| c.metrics.lines.percent < *m);
-        let _ = write!(
-            h,
-            "<tr{}><td><a href=\"#crate-{name}\">{name}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td></tr>",
-            if low { " class=low" } else { "" },
-            pct(&c.metrics.lines),
-            min.map_or("–".to_owned(), |m| format!("{m} %")),
-            pct(&c.metrics.regions),
-            pct(&c.metrics.functions),
-            c.metrics
-                .branches
-                .map_or(String::new(), |b| format!("<td>{}</td>", pct(&b))),
-            if c.fuzz_replay { "yes" } else { "no" },
-            name = esc(&c.name),
-        );
-    }
-    let _ = write!(
-        h,
-        "<tr><th>all</th><th>{}</th><th></th><th>{}</th><th>{}</th>{}<th></th></tr></table>",
-        pct(&s.totals.lines),
-        pct(&s.totals.regions),
-        pct(&s.totals.functions),
-        s.totals
-            .branches
-            .map_or(String::new(), |b| format!("<th>{}</th>", pct(&b))),
-    );
-    for c in &s.crates {
-        let _ = write!(
-            h,
-            "<h3 id=\"crate-{0}\">{0} <small>({1})</small></h3><table><tr><th>file</th><th>lines</th><th>regions</th><th>functions</th>{branch_th}</tr>",
-            esc(&c.name),
-            esc(&c.dir)
-        );
-        for f in &c.files {
-            let _ = write!(
-                h,
-                "<tr><td><a href=\"html/coverage{}/{}.html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
-                esc(root),
-                esc(&f.path),
-                esc(&f.path),
-                pct(&f.metrics.lines),
-                pct(&f.metrics.regions),
-                pct(&f.metrics.functions),
-                f.metrics
-                    .branches
-                    .map_or(String::new(), |b| format!("<td>{}</td>", pct(&b))),
-            );
-        }
-        h.push_str("</table>");
-    }
-}
-
-fn reach(h: &mut String, title: &str, what: &str, rows: &[Reach]) {
-    let _ = write!(h, "<h2>{}</h2><p class=meta>{}.</p>", esc(title), esc(what));
-    if rows.is_empty() {
-        h.push_str("<p>No fuzz corpus reached any crate in this run (no inputs under <code>fuzz/corpus/&lt;target&gt;/</code> and no <code>tests/fuzz_replay.rs</code>), so nothing is compared.</p>");
-        return;
-    }
-    h.push_str(
-        "<table><tr><th>crate / file</th><th>lines</th><th>regions</th><th>line numbers</th></tr>",
-    );
-    for r in rows {
-        let _ = write!(
-            h,
-            "<tr><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
-            esc(&r.crate_name),
-            r.lines,
-            r.regions
-        );
-        for f in &r.files {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                esc(&f.path),
-                f.lines.len(),
-                f.regions.len(),
-                esc(&f.line_ranges)
-            );
-        }
-    }
-    h.push_str("</table>");
 }
 
 #[cfg(test)]
@@ -247,10 +224,19 @@ mod tests {
         let trend = vec![("a<b".to_owned(), vec![(1.0, 80.0), (2.0, 90.0)])];
         let h = page(&summary(Vec::new()), "/w", &trend);
         assert!(h.contains("a&lt;b") && !h.contains("a<b"));
-        assert!(h.contains("href=\"html/coverage/w/targets/a/src/lib.rs.html\""));
+        // minijinja escapes `/` too; a browser reads `&#x2f;` as `/`.
+        assert!(
+            h.replace("&#x2f;", "/")
+                .contains("href=\"html/coverage/w/targets/a/src/lib.rs.html\""),
+            "{h}"
+        );
         assert!(h.contains("<svg") && h.contains("<polyline"));
-        assert!(h.contains("class=pass"));
-        assert!(h.contains("class=low"), "90 % is under the 95 % minimum");
+        assert!(!h.contains("one run so far"));
+        assert!(h.contains("class=\"pass\""));
+        assert!(
+            h.contains("class=\"low\""),
+            "90 % is under the 95 % minimum"
+        );
         assert!(h.contains("<code>3-4</code>"));
         assert!(h.contains("nothing is compared"), "tests_only is empty");
 
@@ -267,5 +253,14 @@ mod tests {
         broken.failed_suites = vec!["doc tests".into()];
         assert!(page(&broken, "/w", &[]).contains("Tests failed in: doc tests."));
         assert!(!h.contains("<svg"), "no history, no plot");
+        let first = page(
+            &summary(Vec::new()),
+            "/w",
+            &[("a<b".to_owned(), vec![(1.0, 90.0)])],
+        );
+        assert!(
+            first.contains("one run so far") && first.contains("<circle"),
+            "{first}"
+        );
     }
 }
