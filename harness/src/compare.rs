@@ -178,10 +178,18 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     };
     let base_built = prepare(&base, &mut base_tree)?;
     let head_built = if shared_build {
-        eprintln!(
-            "base and head are the same build ({}): an A/A comparison",
-            base.label
-        );
+        if base.env == head.env {
+            eprintln!(
+                "base and head are the same build ({}): an A/A comparison",
+                base.label
+            );
+        } else {
+            eprintln!(
+                "base and head are the same build ({}), built once; they differ only in the \
+                 environment of their runs",
+                base.label
+            );
+        }
         base_built.clone()
     } else {
         prepare(&head, &mut head_tree)?
