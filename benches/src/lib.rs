@@ -166,7 +166,12 @@ impl Bench {
     /// `None` when the command-line filter excludes this bench.
     pub fn run<R>(self, c: &mut Criterion, mut op: impl FnMut() -> R) -> Option<BenchRecord> {
         let id = self.id();
-        if !filter_matches(&id) {
+        let sel = selection();
+        if !sel.matches(&id) {
+            return None;
+        }
+        if sel.list {
+            println!("{id}: benchmark");
             return None;
         }
         let slowdown = slowdown_pct();
@@ -483,44 +488,80 @@ fn slowdown_pct() -> u32 {
         .unwrap_or(0)
 }
 
-/// The first free argument, as `cargo bench -- FILTER` passes it (criterion's convention).
-fn filter_matches(id: &str) -> bool {
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        if a == "--bench" || a.starts_with("--") {
-            // Flags with values criterion knows; skip the value.
-            if matches!(
-                a.as_str(),
+/// What the command line selects, by criterion's conventions: the first free argument filters
+/// bench ids (a substring; with `--exact`, the whole id), `--list` lists instead of running.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// The filter, if one was given.
+    pub filter: Option<String>,
+    /// `--exact`: the filter must equal the id.
+    pub exact: bool,
+    /// `--list`: print `<id>: benchmark` for each selected bench and run nothing.
+    pub list: bool,
+}
+
+impl Selection {
+    /// Read the arguments after the program name (as `cargo bench -- ARGS` passes them).
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Selection {
+        let mut sel = Selection::default();
+        let mut args = args.into_iter();
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--list" => sel.list = true,
+                "--exact" => sel.exact = true,
+                // Flags with values criterion knows; skip the value.
                 "--save-baseline"
-                    | "--baseline"
-                    | "--load-baseline"
-                    | "--sample-size"
-                    | "--measurement-time"
-                    | "--warm-up-time"
-                    | "--output-format"
-                    | "--color"
-                    | "--profile-time"
-                    | "--noise-threshold"
-                    | "--significance-level"
-                    | "--confidence-level"
-                    | "--nresamples"
-                    | "--plotting-backend"
-                    | "--format"
-            ) {
-                args.next();
+                | "--baseline"
+                | "--load-baseline"
+                | "--sample-size"
+                | "--measurement-time"
+                | "--warm-up-time"
+                | "--output-format"
+                | "--color"
+                | "--profile-time"
+                | "--noise-threshold"
+                | "--significance-level"
+                | "--confidence-level"
+                | "--nresamples"
+                | "--plotting-backend"
+                | "--format" => {
+                    args.next();
+                }
+                _ if a.starts_with('-') => {}
+                _ if sel.filter.is_none() => sel.filter = Some(a),
+                _ => {}
             }
-            continue;
         }
-        return id.contains(&a);
+        sel
     }
-    true
+
+    /// Whether the bench `id` is selected (all are without a filter).
+    pub fn matches(&self, id: &str) -> bool {
+        match &self.filter {
+            None => true,
+            Some(f) if self.exact => id == f,
+            Some(f) => id.contains(f.as_str()),
+        }
+    }
+}
+
+/// The selection of this process's command line.
+fn selection() -> Selection {
+    Selection::parse(std::env::args().skip(1))
+}
+
+/// Whether the command line selects the bench `id`, for measurements made outside
+/// [`Bench::run`] (which also honours `--list`).
+pub fn filter_matches(id: &str) -> bool {
+    selection().matches(id)
 }
 
 fn print_summary(r: &BenchRecord) {
     let p = &r.percentiles_ns;
     let mut line = format!(
-        "gauntlet {:<40} p50 {} p90 {} p99 {} p99.9 {} max {}  allocs/op {:.2}",
+        "gauntlet {:<40} n={} p50 {} p90 {} p99 {} p99.9 {} max {}  allocs/op {:.2}",
         r.id,
+        r.samples,
         fmt_ns(p.p50),
         fmt_ns(p.p90),
         fmt_ns(p.p99),
@@ -617,6 +658,19 @@ fn read_loadavg() -> [f64; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_selects_like_criterion() {
+        let sel = |args: &[&str]| Selection::parse(args.iter().map(|a| (*a).to_owned()));
+        let s = sel(&["--bench", "--sample-size", "10", "sort"]);
+        assert_eq!(s.filter.as_deref(), Some("sort"));
+        assert!(s.matches("query-sorter/sort/5") && !s.matches("retry/next"));
+        assert!(!s.list && !s.exact);
+        let s = sel(&["--bench", "--exact", "retry/next"]);
+        assert!(s.matches("retry/next") && !s.matches("retry/next_delay"));
+        let s = sel(&["--list", "--bench"]);
+        assert!(s.list && s.filter.is_none() && s.matches("anything"));
+    }
 
     #[test]
     fn counting_alloc_counts_and_forwards() {

@@ -77,7 +77,10 @@ pub fn select<'a>(all: &'a [BenchTarget], bench: Option<&str>) -> Result<Vec<&'a
     }
     let selected: Vec<&BenchTarget> = all
         .iter()
-        .filter(|b| bench.is_none_or(|f| b.name.contains(f)))
+        .filter(|b| match bench {
+            Some(f) => b.name.contains(f),
+            None => b.by_default,
+        })
         .collect();
     if selected.is_empty() {
         let names: Vec<&str> = all.iter().map(|b| b.name.as_str()).collect();
@@ -289,6 +292,7 @@ mod tests {
             package: package.into(),
             name: name.into(),
             native: false,
+            by_default: name != "calibration",
         }
     }
 

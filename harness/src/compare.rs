@@ -157,7 +157,10 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             .with_context(|| format!("cannot read the benches of {} {}", side.role, side.spec))?;
         let wanted: Vec<BenchTarget> = all
             .iter()
-            .filter(|b| args.bench.as_deref().is_none_or(|f| b.name.contains(f)))
+            .filter(|b| match args.bench.as_deref() {
+                Some(f) => b.name.contains(f),
+                None => b.by_default,
+            })
             .cloned()
             .collect();
         if wanted.is_empty() {

@@ -145,17 +145,37 @@ fn benches_of(metadata: &Metadata) -> Vec<BenchTarget> {
     for p in metadata.workspace_packages() {
         let native = p.name.as_str() == "gauntlet-bench"
             || p.dependencies.iter().any(|d| d.name == "gauntlet-bench");
+        let off = not_benched_by_default(p.manifest_path.as_std_path());
         for t in &p.targets {
             if t.kind.contains(&TargetKind::Bench) {
                 v.push(BenchTarget {
                     package: p.name.to_string(),
                     name: t.name.clone(),
                     native,
+                    by_default: !off.contains(&t.name),
                 });
             }
         }
     }
     v
+}
+
+/// `[[bench]]` targets declared with `bench = false`: run only when named (cargo's own rule;
+/// `cargo metadata` does not report the flag, so the manifest is read for it).
+fn not_benched_by_default(manifest: &Path) -> Vec<String> {
+    let Some(doc) = std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
+        return Vec::new();
+    };
+    doc.get("bench")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|b| b.get("bench").and_then(toml::Value::as_bool) == Some(false))
+        .filter_map(|b| b.get("name")?.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// One `[[bench]]` of a workspace member.
@@ -165,6 +185,8 @@ pub struct BenchTarget {
     pub name: String,
     /// Writes gauntlet bench records itself (uses `gauntlet-bench`); otherwise criterion.
     pub native: bool,
+    /// Run without being named (`bench = false` in the manifest turns that off).
+    pub by_default: bool,
 }
 
 /// Whether `manifest` is a cargo-fuzz package (`[package.metadata] cargo-fuzz = true`).
@@ -237,6 +259,11 @@ mod tests {
             benches
                 .iter()
                 .any(|b| b.package == "gauntlet-bench" && b.name == "retry_counter" && b.native)
+        );
+        let fixture = benches.iter().find(|b| b.name == "fixture").unwrap();
+        assert!(
+            !fixture.by_default,
+            "the calibration bench runs only when asked for"
         );
         let targets = fuzz_targets(&p.root.join("fuzz")).unwrap();
         assert!(targets.contains(&"retry_counter_differential".to_owned()));
