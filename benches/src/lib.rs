@@ -521,8 +521,9 @@ pub fn thread_scaling<R: Send, S>(
 }
 
 /// Median of `ratios` with a 95 % confidence interval from the binomial order statistics (normal
-/// approximation: ranks `n/2 ∓ 0.98·√n`).
-fn summarise_ratios(mut ratios: Vec<f64>) -> PairedSpeedup {
+/// approximation: ranks `n/2 ∓ 0.98·√n`), for benches that take their own per-round ratios (at
+/// least one).
+pub fn summarise_ratios(mut ratios: Vec<f64>) -> PairedSpeedup {
     ratios.sort_by(f64::total_cmp);
     let n = ratios.len();
     let half_width = 0.98 * (n as f64).sqrt();
@@ -599,8 +600,9 @@ fn slowdown_pct() -> u32 {
         .unwrap_or(0)
 }
 
-/// The first free argument, as `cargo bench -- FILTER` passes it (criterion's convention).
-fn filter_matches(id: &str) -> bool {
+/// Whether the first free argument, as `cargo bench -- FILTER` passes it (criterion's convention),
+/// selects the bench `id` (all do without one); for measurements made outside [`Bench::run`].
+pub fn filter_matches(id: &str) -> bool {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--bench" || a.starts_with("--") {
