@@ -27,13 +27,17 @@
 //!   stream that is not a stream header is *trailing garbage*: ignored, and reported
 //!   ([`Decoder::trailing_garbage`], [`Decompressed::trailing_garbage`]) so a tool can warn as `bzip2`
 //!   does.
-//! - [`Decoder`]: streaming `Read` adapter, memory bounded by one block plus buffers.
+//! - [`Decoder`]: streaming `Read` adapter, memory bounded by one block plus buffers; with
+//!   [`Decoder::with_options`] and threads it decodes a window of a few MiB per thread at a time,
+//!   never reading the whole input first.
 //! - [`decompress`] and [`Options`]: one-shot, with an output limit and parallel decoding. The parallel
 //!   decoder finds blocks by scanning for the bit-aligned 48-bit block magic, decodes them on worker
 //!   threads, and keeps only the blocks on the true chain, so a magic that appears by chance inside
 //!   compressed data costs time, never correctness. A thread left with no block to claim takes half
 //!   of the sort, BWT walk and CRC of a block another thread is decoding, so a stream of a few
-//!   blocks still keeps every thread busy.
+//!   blocks still keeps every thread busy. Waiting threads spin for at most 50 µs and then block,
+//!   and no more threads run than the process has cores, so on a machine whose cores are all busy
+//!   a second thread costs neither time nor CPU.
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`

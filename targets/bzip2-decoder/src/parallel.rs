@@ -13,11 +13,18 @@
 //! directly, and the jobs the scan posts start after whatever the main thread has reached by then.
 //!
 //! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
-//! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore spins
-//! in [`crate::assist`] and takes half of the sort, walk and CRC of blocks still being decoded.
+//! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore waits
+//! in [`crate::assist`] (a short spin, then blocked: [`crate::wait`]) and takes half of the sort,
+//! walk and CRC of blocks still being decoded.
 //! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
 //! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
 //! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
+
+//!
+//! A streamed input ([`crate::Decoder`] with threads) is decoded a [`Window`] at a time: the blocks
+//! lying wholly inside it, after which [`Chain`] says where the next window starts (blocks are
+//! bit-aligned, so it may start inside a byte). A window that does not hold even one whole block
+//! is re-read larger, as the serial streaming decoder does.
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
 

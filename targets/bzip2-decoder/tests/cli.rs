@@ -22,7 +22,12 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
 fn decodes_stdin_and_files_with_any_thread_count() {
     let data = common::text(150_000, 1);
     let compressed = common::c_compress(&data, 1);
-    for args in [&[][..], &["--threads", "2"], &["--threads=3", "-"]] {
+    for args in [
+        &[][..],
+        &["--threads", "2"],
+        &["--threads=3", "-"],
+        &["--threads", "0"],
+    ] {
         let out = run(args, &compressed);
         assert!(
             out.status.success(),
