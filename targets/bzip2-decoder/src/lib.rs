@@ -187,8 +187,8 @@ impl Options {
     /// Decompresses all streams in `input`.
     ///
     /// The working memory (about 7 MiB per thread for level-9 input) is taken from a process-wide
-    /// pool and put back afterwards, so repeated calls touch no fresh pages; the pool keeps at most
-    /// one set of buffers per core. A [`Decompressor`] keeps its own instead.
+    /// pool and put back afterwards, so repeated calls touch no fresh pages; the pool keeps the
+    /// buffers of at most one thread per core. A [`Decompressor`] keeps its own instead.
     pub fn decompress(&self, input: &[u8]) -> Result<Decompressed, Error> {
         let mut data = Vec::new();
         let mut decompressor = Decompressor {

@@ -300,16 +300,24 @@ pub(crate) struct Pool {
 /// decode of a 4 MiB `-9` file.
 static SPARE_POOLS: Mutex<Vec<Pool>> = Mutex::new(Vec::new());
 
+/// The largest block output buffer a spare pool keeps.
+const SPARE_OUT_MAX: usize = 4 << 20;
+
 impl Pool {
     /// A pool left by an earlier one-shot call, or an empty one.
     pub(crate) fn take_spare() -> Pool {
         lock(&SPARE_POOLS).pop().unwrap_or_default()
     }
 
-    /// Keeps this pool for a later one-shot call, unless one per core is kept already.
-    pub(crate) fn put_spare(self) {
+    /// Keeps this pool for a later one-shot call, unless the kept pools would then hold more
+    /// scratches than there are cores (about 7 MiB each). Only a few block buffers of ordinary
+    /// size are kept with it: a block of runs can expand to 45 MB.
+    pub(crate) fn put_spare(mut self) {
+        self.outs.retain(|out| out.capacity() <= SPARE_OUT_MAX);
+        self.outs.truncate(2 * self.scratches.len());
         let mut spare = lock(&SPARE_POOLS);
-        if spare.len() < wait::cores() {
+        let kept: usize = spare.iter().map(|pool| pool.scratches.len()).sum();
+        if kept + self.scratches.len() <= wait::cores() {
             spare.push(self);
         }
     }
