@@ -35,7 +35,7 @@
 //!   threads, and keeps only the blocks on the true chain, so a magic that appears by chance inside
 //!   compressed data costs time, never correctness. A thread left with no block to claim takes half
 //!   of the sort, BWT walk and CRC of a block another thread is decoding, so a stream of a few
-//!   blocks still keeps every thread busy. Waiting threads spin for at most 50 µs and then block,
+//!   blocks still keeps every thread busy. Waiting threads spin for at most 20 µs and then block,
 //!   and no more threads run than the process has cores, so on a machine whose cores are all busy
 //!   a second thread costs neither time nor CPU.
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
@@ -149,7 +149,7 @@ impl Options {
     /// cgroup quota: [`std::thread::available_parallelism`]) are cut to that many.
     ///
     /// A thread with no block to claim helps with another thread's block: it spins for at most
-    /// 50 µs waiting for a share to be offered, then blocks until one is, so waiting threads take
+    /// 20 µs waiting for a share to be offered, then blocks until one is, so waiting threads take
     /// no CPU time from the ones doing the work.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
