@@ -24,9 +24,22 @@
 //! Every round also runs two independent one-thread decodes at once: the machine's own ceiling for
 //! two threads at that moment (1.5–1.98 on this 2-vCPU VM, depending on the neighbours), and the
 //! efficiency is the speed-up over that ceiling.
+//!
+//! Busy machine (`…/busy`): the same reused one-thread/two-thread pair, timed in alternation while
+//! the bench keeps every core the process may use busy with spinning threads (as two CPU-bound
+//! processes would on this 2-vCPU VM). It prints the per-round speed ratio (goal ≥ 0.95: a second
+//! thread must never cost time) and CPU-time ratio (goal ≤ 1.10: nor burn CPU waiting), medians
+//! with 95 % confidence intervals. The decoders' CPU time is the process's CPU clock minus what
+//! the spinners report from their own thread clocks.
+//!
+//! One-shot against reused (`…/one_shot_vs_reused`): `decompress()` and a reused `Decompressor`
+//! (one thread) timed in alternation; the median per-round time ratio, goal ≤ 1.05.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
 
 use criterion::Criterion;
 use gauntlet_bench::Bench;
@@ -248,17 +261,7 @@ fn push_reused_ratio(
         "{case}: reused decompressor, 2 threads/ours = {:.2}x (p50 speed ratio)",
         one.percentiles_ns.p50 / two.percentiles_ns.p50
     ));
-    let decoder = |threads: usize| {
-        let mut decompressor =
-            bzip2_decoder::Decompressor::new(bzip2_decoder::Options::new().threads(threads));
-        let mut out = Vec::new();
-        move || {
-            out.clear();
-            decompressor.decompress_into(compressed, &mut out).unwrap();
-            assert_eq!(out.len(), expected_len);
-            out.len()
-        }
-    };
+    let decoder = |threads: usize| reused_decoder(threads, compressed, expected_len);
     let scaling = gauntlet_bench::thread_scaling(
         gauntlet_bench::record_time(),
         decoder(1),
@@ -278,6 +281,183 @@ fn push_reused_ratio(
         efficiency.low,
         efficiency.high,
         speedup.rounds
+    ));
+}
+
+/// CPU clocks, in nanoseconds.
+mod cpu {
+    fn clock(id: libc::clockid_t) -> u64 {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `now` is a valid, writable timespec; the clock ids used are always supported on
+        // Linux.
+        let rc = unsafe { libc::clock_gettime(id, &mut now) };
+        assert_eq!(rc, 0, "clock_gettime failed");
+        now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+    }
+
+    /// CPU time of every thread of this process, finished ones included.
+    pub fn process() -> u64 {
+        clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+    }
+
+    /// CPU time of the calling thread.
+    pub fn thread() -> u64 {
+        clock(libc::CLOCK_THREAD_CPUTIME_ID)
+    }
+}
+
+/// Threads that keep `n` cores busy until dropped, each publishing its own CPU time.
+struct Spinners {
+    stop: Arc<AtomicBool>,
+    used: Arc<Vec<AtomicU64>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Spinners {
+    fn start(n: usize) -> Spinners {
+        let stop = Arc::new(AtomicBool::new(false));
+        let used: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
+        let threads = (0..n)
+            .map(|i| {
+                let (stop, used) = (Arc::clone(&stop), Arc::clone(&used));
+                std::thread::spawn(move || {
+                    let start = cpu::thread();
+                    let mut x = i as u64 | 1;
+                    while !stop.load(Ordering::Relaxed) {
+                        // A few microseconds of pure arithmetic between clock reads.
+                        for _ in 0..2000 {
+                            x = std::hint::black_box(x.wrapping_mul(6364136223846793005) ^ 1);
+                        }
+                        used[i].store(cpu::thread() - start, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        Spinners {
+            stop,
+            used,
+            threads,
+        }
+    }
+
+    /// CPU time the spinners have used so far (each at its last report, microseconds old).
+    fn used(&self) -> u64 {
+        self.used.iter().map(|u| u.load(Ordering::Relaxed)).sum()
+    }
+}
+
+impl Drop for Spinners {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A reused [`bzip2_decoder::Decompressor`] with `threads` threads, as a closure that decodes
+/// `compressed` and checks the length.
+fn reused_decoder(
+    threads: usize,
+    compressed: &[u8],
+    expected_len: usize,
+) -> impl FnMut() -> usize + Send + '_ {
+    let mut decompressor =
+        bzip2_decoder::Decompressor::new(bzip2_decoder::Options::new().threads(threads));
+    let mut out = Vec::new();
+    move || {
+        out.clear();
+        decompressor.decompress_into(compressed, &mut out).unwrap();
+        assert_eq!(out.len(), expected_len);
+        out.len()
+    }
+}
+
+/// The busy-machine case: two threads against one (reused decompressors), timed in alternation
+/// while spinning threads keep every core busy; per-round speed and CPU-time ratios.
+fn push_busy_ratio(ratios: &mut Vec<String>, case: &str, compressed: &[u8], expected_len: usize) {
+    if !gauntlet_bench::filter_matches(&format!("bzip2_decoder/{case}/busy")) {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut one = reused_decoder(1, compressed, expected_len);
+    let mut two = reused_decoder(2, compressed, expected_len);
+    let spinners = Spinners::start(cores);
+    // Wall and decoder CPU time of one call.
+    let measure = |op: &mut dyn FnMut() -> usize| {
+        let (cpu0, spun0) = (cpu::process(), spinners.used());
+        let t = Instant::now();
+        std::hint::black_box(op());
+        let wall = t.elapsed().as_nanos().max(1) as f64;
+        let spun = spinners.used() - spun0;
+        let cpu = cpu::process().saturating_sub(cpu0).saturating_sub(spun);
+        (wall, cpu.max(1) as f64)
+    };
+    measure(&mut one);
+    measure(&mut two);
+    let end = Instant::now() + gauntlet_bench::record_time();
+    let (mut speed, mut cpu) = (Vec::new(), Vec::new());
+    let (mut wall_one, mut wall_two) = (Vec::new(), Vec::new());
+    while speed.len() < 11 || Instant::now() < end {
+        let ((w1, c1), (w2, c2)) = if speed.len() % 2 == 0 {
+            let a = measure(&mut one);
+            (a, measure(&mut two))
+        } else {
+            let b = measure(&mut two);
+            (measure(&mut one), b)
+        };
+        speed.push(w1 / w2);
+        cpu.push(c2 / c1);
+        wall_one.push(w1);
+        wall_two.push(w2);
+    }
+    drop(spinners);
+    let (speed, cpu) = (
+        gauntlet_bench::summarise_ratios(speed),
+        gauntlet_bench::summarise_ratios(cpu),
+    );
+    let median = |v: Vec<f64>| gauntlet_bench::summarise_ratios(v).median;
+    ratios.push(format!(
+        "{case}: busy ({cores} spinning threads), 2 threads/1 thread speed = {:.2}x (95% CI {:.2}-{:.2}), CPU time = {:.2}x (CI {:.2}-{:.2}); one thread {}, two {} (medians); {} rounds",
+        speed.median,
+        speed.low,
+        speed.high,
+        cpu.median,
+        cpu.low,
+        cpu.high,
+        gauntlet_bench::fmt_ns(median(wall_one)),
+        gauntlet_bench::fmt_ns(median(wall_two)),
+        speed.rounds,
+    ));
+}
+
+/// `decompress()` against a reused one-thread [`bzip2_decoder::Decompressor`], timed in
+/// alternation: the median per-round ratio of their times (above 1: one-shot is slower).
+fn push_one_shot_ratio(
+    ratios: &mut Vec<String>,
+    case: &str,
+    compressed: &[u8],
+    expected_len: usize,
+) {
+    if !gauntlet_bench::filter_matches(&format!("bzip2_decoder/{case}/one_shot_vs_reused")) {
+        return;
+    }
+    let one_shot = || {
+        let got = bzip2_decoder::decompress(compressed).unwrap();
+        assert_eq!(got.len(), expected_len);
+        got
+    };
+    let ratio = gauntlet_bench::paired_speedup(
+        gauntlet_bench::record_time(),
+        one_shot,
+        reused_decoder(1, compressed, expected_len),
+    );
+    ratios.push(format!(
+        "{case}: one-shot/reused time = {:.3}x paired (95% CI {:.3}-{:.3}); {} rounds",
+        ratio.median, ratio.low, ratio.high, ratio.rounds
     ));
 }
 
@@ -356,6 +536,8 @@ fn main() {
                 ));
             }
             push_reused_ratio(&mut ratios, &case, reused, &compressed, data.len());
+            push_one_shot_ratio(&mut ratios, &case, &compressed, data.len());
+            push_busy_ratio(&mut ratios, &case, &compressed, data.len());
         }
     }
     // Thread scaling on files with enough blocks to share: 16 MiB is 18 blocks at -9, 168 at -1.

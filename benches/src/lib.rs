@@ -410,8 +410,9 @@ pub fn thread_scaling<R: Send, S>(
 }
 
 /// Median of `ratios` with a 95 % confidence interval from the binomial order statistics (normal
-/// approximation: ranks `n/2 ∓ 0.98·√n`).
-fn summarise_ratios(mut ratios: Vec<f64>) -> PairedSpeedup {
+/// approximation: ranks `n/2 ∓ 0.98·√n`), for benches that take their own per-round ratios (at
+/// least one).
+pub fn summarise_ratios(mut ratios: Vec<f64>) -> PairedSpeedup {
     ratios.sort_by(f64::total_cmp);
     let n = ratios.len();
     let half_width = 0.98 * (n as f64).sqrt();
@@ -550,10 +551,11 @@ fn selection() -> Selection {
     Selection::parse(std::env::args().skip(1))
 }
 
-/// Whether the command line selects the bench `id`, for measurements made outside
-/// [`Bench::run`] (which also honours `--list`).
+/// Whether the command line selects the bench `id` for running, for measurements made outside
+/// [`Bench::run`]: never under `--list`, which lists and runs nothing.
 pub fn filter_matches(id: &str) -> bool {
-    selection().matches(id)
+    let sel = selection();
+    !sel.list && sel.matches(id)
 }
 
 fn print_summary(r: &BenchRecord) {

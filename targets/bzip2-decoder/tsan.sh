@@ -10,7 +10,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/target-bzip2-tsan}"
 # The C oracle (libbz2) is not instrumented; it is single-threaded and only used by the tests.
 export TSAN_OPTIONS="halt_on_error=1"
 cargo +nightly test -Zbuild-std --target "$host" -p bzip2-decoder --no-default-features \
-    --test oracle --test malformed -- parallel concatenated trailing truncation output_limit straddling
-# The hand-over of block stages between threads (`src/assist.rs`).
+    --test oracle --test malformed -- parallel concatenated trailing truncation output_limit straddling \
+    streaming_with_threads one_shot_calls bad_first_block
+# The hand-over of block stages between threads (`src/assist.rs`) and the waits (`src/wait.rs`).
 cargo +nightly test -Zbuild-std --target "$host" -p bzip2-decoder --no-default-features \
-    --lib -- assist
+    --lib -- assist wait

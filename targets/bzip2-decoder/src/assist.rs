@@ -1,29 +1,31 @@
 //! Sharing one block between two threads, for the end of a stream.
 //!
 //! Blocks are the parallel decoder's unit of work, so five blocks on two threads leave one thread
-//! idle for the whole last block. A thread with nothing to claim therefore spins here, watching the
+//! idle for the whole last block. A thread with nothing to claim therefore waits here, watching the
 //! other decoding threads' [`Slot`]s. A thread decoding a block *offers* the second half of a
 //! stage that splits (the counting sort, the BWT walk, the CRC) when some thread is spinning, does
 //! its own half, and then *settles*: it takes the half back if nobody claimed it, or waits for the
 //! helper's outcome. Only the Huffman/MTF stage, about a seventh of a block, stays with one thread.
 //!
-//! The spinning thread is never parked while it waits for an offer: on this machine's VM a parked
-//! vCPU took milliseconds to wake, which is what sank an earlier version that started a thread per
-//! offer. Spinning is bounded by a time budget and only done when there are no more threads than
-//! cores.
+//! Every wait here (an idle thread for an offer, an owner for its helper's outcome, a helper for
+//! its walk buffers) spins briefly and then blocks (see [`crate::wait`]): an owner offers to a
+//! blocked thread too, and rings it awake, and takes the offer back if the helper has not claimed
+//! it by the time the owner has done its own half. So a helper that is slow to wake, or that the
+//! machine has no core for, costs the owner nothing but the ring.
 //!
 //! Buffers cross threads in `Arc`s (the column and links are read or written through shared
 //! references, the links with relaxed atomic stores to disjoint entries), and a helper's walk
 //! buffers are moved to the owner and back, so all of it is safe code.
 
 use std::ops::Range;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::bwt::{self, Lanes, Sort, Walk};
 use crate::crc::Crc;
+use crate::wait::{self, Bell, lock};
 
 /// A share of one block's work.
 #[derive(Debug)]
@@ -75,40 +77,40 @@ struct Slot {
     state: Mutex<SlotState>,
     /// This thread's own walk buffers on their way back from the owner it lent them to.
     lanes: Mutex<Option<Lanes>>,
+    /// Rung when `done` is set (for the owner) and when `lanes` come back (for this thread).
+    bell: Bell,
 }
 
 /// The slots of all decoding threads.
 #[derive(Debug)]
 pub(crate) struct Crew {
     slots: Vec<Slot>,
-    /// Threads spinning in [`Crew::help`].
+    /// Threads waiting in [`Crew::help`], spinning or blocked.
     idle: AtomicUsize,
-    /// Moved on by [`Crew::bump`] whenever a spinning thread should look at the job board again.
+    /// Moved on by [`Crew::bump`] whenever an idle thread should look at the job board again.
     epoch: AtomicU64,
-    /// Whether idle threads may spin at all (not when threads outnumber cores).
-    spin: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing panics while holding these locks, so a poisoned one still holds a consistent state.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Rung by offers and by [`Crew::bump`], for the threads blocked in [`Crew::help`].
+    bell: Bell,
+    /// How long a waiting thread spins before it blocks: [`wait::SPIN`], or nothing when threads
+    /// outnumber the cores (a spinner would then hold the core of the thread it waits for).
+    spin: Duration,
 }
 
 impl Crew {
     /// Slots for `threads` decoding threads.
     pub(crate) fn new(threads: usize) -> Crew {
-        // Cached: the lookup reads cgroup files, a tenth of a millisecond on this VM.
-        static CORES: OnceLock<usize> = OnceLock::new();
-        let cores =
-            *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let slots = (0..threads).map(|_| Slot::default()).collect();
+        let spin = if threads > 1 && threads <= wait::cores() {
+            wait::SPIN
+        } else {
+            Duration::ZERO
+        };
         Crew {
             slots,
             idle: AtomicUsize::new(0),
             epoch: AtomicU64::new(0),
-            spin: threads > 1 && threads <= cores,
+            bell: Bell::default(),
+            spin,
         }
     }
 
@@ -121,44 +123,41 @@ impl Crew {
         self.epoch.load(Acquire)
     }
 
-    /// Tells spinning threads to look at the job board again.
+    /// Tells idle threads to look at the job board again.
     pub(crate) fn bump(&self) {
         self.epoch.fetch_add(1, Release);
+        self.bell.ring();
     }
 
-    /// Whether an idle thread should spin in [`Crew::help`] rather than park.
-    pub(crate) fn spins(&self) -> bool {
-        self.spin
+    /// Whether a thread other than `me` has a task posted.
+    fn offered(&self, me: usize) -> bool {
+        self.slots
+            .iter()
+            .enumerate()
+            .any(|(owner, slot)| owner != me && slot.posted.load(Acquire))
     }
 
-    /// Thread `me` helps with offered tasks until the epoch moves on from `seen` or `budget` has
-    /// passed; returns whether the budget ran out. `lanes` are the thread's own walk buffers, lent
-    /// to the owner of a walk it helps with (fresh ones would cost a page fault per 4 KiB touched).
-    pub(crate) fn help(&self, me: usize, seen: u64, budget: Duration, lanes: &mut Lanes) -> bool {
-        self.idle.fetch_add(1, Relaxed);
-        let started = Instant::now();
-        let mut spins = 0u32;
-        let timed_out = loop {
+    /// Thread `me` helps with offered tasks until the epoch moves on from `seen`; between offers it
+    /// spins briefly, then blocks. `lanes` are the thread's own walk buffers, lent to the owner of a
+    /// walk it helps with (fresh ones would cost a page fault per 4 KiB touched).
+    pub(crate) fn help(&self, me: usize, seen: u64, lanes: &mut Lanes) {
+        self.idle.fetch_add(1, SeqCst);
+        loop {
             if self.epoch.load(Acquire) != seen {
-                break false;
+                break;
             }
             let mut helped = false;
             for (owner, slot) in self.slots.iter().enumerate() {
-                if owner != me && slot.posted.load(Relaxed) {
+                if owner != me && slot.posted.load(Acquire) {
                     helped |= self.run_offer(me, slot, lanes);
                 }
             }
-            if helped {
-                continue;
+            if !helped {
+                let moved = || self.epoch.load(Acquire) != seen || self.offered(me);
+                wait::wait(&self.bell, self.spin, moved, None);
             }
-            spins += 1;
-            if spins % 1024 == 0 && started.elapsed() > budget {
-                break true;
-            }
-            std::hint::spin_loop();
-        };
-        self.idle.fetch_sub(1, Relaxed);
-        timed_out
+        }
+        self.idle.fetch_sub(1, SeqCst);
     }
 
     /// Claims and runs the task in `slot`, if it is still there.
@@ -213,21 +212,16 @@ impl Crew {
     /// stitching, a fraction of a millisecond. Should it never (a bug), they are replaced after a
     /// second rather than hang.
     fn take_back(&self, me: usize, own_lanes: &mut Lanes) {
-        let started = Instant::now();
-        let mut spins = 0u32;
-        loop {
-            if let Some(lanes) = lock(&self.slots[me].lanes).take() {
-                *own_lanes = lanes;
-                return;
-            }
-            spins += 1;
-            if spins % 1024 == 0 {
-                if started.elapsed() > Duration::from_secs(1) {
-                    return;
-                }
-                std::thread::yield_now();
-            }
-            std::hint::spin_loop();
+        let slot = &self.slots[me];
+        let mut back = None;
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let returned = || {
+            back = lock(&slot.lanes).take();
+            back.is_some()
+        };
+        wait::wait(&slot.bell, self.spin, returned, Some(deadline));
+        if let Some(lanes) = back {
+            *own_lanes = lanes;
         }
     }
 }
@@ -240,9 +234,9 @@ pub(crate) struct Mate<'a> {
 }
 
 impl Mate<'_> {
-    /// Whether some thread is idle and would take an offer.
+    /// Whether some thread is idle and would take an offer (spinning, or blocked and to be rung).
     pub(crate) fn wanted(&self) -> bool {
-        self.crew.idle.load(Relaxed) > 0
+        self.crew.idle.load(SeqCst) > 0
     }
 
     /// Posts `task` for an idle thread. Every offer must be followed by [`Mate::settle`].
@@ -258,6 +252,7 @@ impl Mate<'_> {
             slot.done.store(false, Relaxed);
         }
         slot.posted.store(true, Release);
+        self.crew.bell.ring();
     }
 
     /// Takes the offered task back if nobody claimed it (`None`: the caller does the work), or
@@ -272,15 +267,8 @@ impl Mate<'_> {
                 return None;
             }
         }
-        let mut spins = 0u32;
-        while !slot.done.load(Acquire) {
-            spins += 1;
-            if spins % 4096 == 0 {
-                // The helper was descheduled: let it run.
-                std::thread::yield_now();
-            }
-            std::hint::spin_loop();
-        }
+        // The helper is running the task: spin briefly, then block until it rings.
+        wait::wait(&slot.bell, self.crew.spin, || slot.done.load(Acquire), None);
         let mut state = lock(&slot.state);
         let outcome = state.outcome.take();
         *state = SlotState::default();
@@ -290,7 +278,9 @@ impl Mate<'_> {
 
     /// Returns walk buffers lent by thread `helper`.
     pub(crate) fn give_back(&self, helper: usize, lanes: Lanes) {
-        *lock(&self.crew.slots[helper].lanes) = Some(lanes);
+        let slot = &self.crew.slots[helper];
+        *lock(&slot.lanes) = Some(lanes);
+        slot.bell.ring();
     }
 }
 
@@ -302,6 +292,7 @@ struct Finished<'a> {
 impl Drop for Finished<'_> {
     fn drop(&mut self) {
         self.slot.done.store(true, Release);
+        self.slot.bell.ring();
     }
 }
 
@@ -347,7 +338,7 @@ mod tests {
         }
     }
 
-    /// Runs `owner` as thread 0 while thread 1 spins in `help` until `owner` returns.
+    /// Runs `owner` as thread 0 while thread 1 waits in `help` until `owner` returns.
     fn with_helper(owner: impl FnOnce(Mate<'_>)) {
         let crew = Crew::new(2);
         std::thread::scope(|scope| {
@@ -355,7 +346,7 @@ mod tests {
             let seen = crew.epoch();
             scope.spawn(move || {
                 let mut lanes = Lanes::default();
-                while crew.help(1, seen, Duration::from_secs(60), &mut lanes) {}
+                crew.help(1, seen, &mut lanes);
             });
             // Stops the helper even if `owner` panics.
             struct Stop<'a>(&'a Crew);

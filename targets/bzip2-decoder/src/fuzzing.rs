@@ -103,6 +103,11 @@ fn ours(input: &[u8], cap: u64) -> Result<Vec<u8>, Error> {
 
 /// Our streaming decoder, reading its input and writing its output in odd-sized pieces.
 fn ours_streaming(input: &[u8], cap: u64, chunk: usize) -> Result<Vec<u8>, Error> {
+    ours_streaming_with(input, &Options::new().max_output(cap), chunk)
+}
+
+/// [`ours_streaming`] with `options` (threads, output limit).
+fn ours_streaming_with(input: &[u8], options: &Options, chunk: usize) -> Result<Vec<u8>, Error> {
     struct Trickle<'a>(&'a [u8], usize);
     impl Read for Trickle<'_> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -112,7 +117,7 @@ fn ours_streaming(input: &[u8], cap: u64, chunk: usize) -> Result<Vec<u8>, Error
             Ok(n)
         }
     }
-    let mut decoder = Decoder::with_limit(Trickle(input, chunk), cap);
+    let mut decoder = Decoder::with_options(Trickle(input, chunk), options);
     let mut out = Vec::new();
     let mut buf = vec![0u8; chunk * 7 + 1];
     loop {
@@ -228,7 +233,7 @@ pub fn check_roundtrip(data: &[u8]) {
         "level {level}: streaming round trip changed the data"
     );
     let parallel = Options::new()
-        .threads(2)
+        .unclamped_threads(2)
         .decompress(&compressed)
         .expect("parallel round trip");
     assert!(parallel.data == expected && parallel.trailing_garbage.is_none());
@@ -333,13 +338,28 @@ pub fn check_mutate(data: &[u8]) {
     check_parallel_agrees(&stream);
 }
 
-/// Parallel and serial decoding return identical results, errors included.
+/// Parallel and serial decoding return identical results, errors included; so do the streaming
+/// decoders with and without threads (on an error, the parallel one may have returned less).
 fn check_parallel_agrees(input: &[u8]) {
+    let serial_streaming = ours_streaming(input, CAP, 4093);
+    let parallel_streaming = ours_streaming_with(
+        input,
+        &Options::new().max_output(CAP).unclamped_threads(2),
+        4093,
+    );
+    match (&serial_streaming, &parallel_streaming) {
+        (Ok(serial), Ok(parallel)) => assert!(
+            serial == parallel,
+            "streaming with 2 threads differs from one thread"
+        ),
+        (Err(serial), Err(parallel)) => assert_eq!(serial, parallel, "streaming errors differ"),
+        (serial, parallel) => panic!("streaming with 2 threads {parallel:?} vs one {serial:?}"),
+    }
     let serial = Options::new().max_output(CAP).decompress(input);
     for threads in [2, 3] {
         let parallel = Options::new()
             .max_output(CAP)
-            .threads(threads)
+            .unclamped_threads(threads)
             .decompress(input);
         assert!(
             serial == parallel,
@@ -350,7 +370,7 @@ fn check_parallel_agrees(input: &[u8]) {
     // reused buffers must never change a later result.
     thread_local! {
         static REUSED: std::cell::RefCell<crate::Decompressor> =
-            std::cell::RefCell::new(crate::Decompressor::new(Options::new().max_output(CAP).threads(2)));
+            std::cell::RefCell::new(crate::Decompressor::new(Options::new().max_output(CAP).unclamped_threads(2)));
     }
     let mut out = Vec::new();
     let reused = REUSED.with(|d| d.borrow_mut().decompress_into(input, &mut out));
@@ -402,7 +422,7 @@ pub fn check_parallel(data: &[u8]) {
     check_parallel_agrees(&stream);
     if edits.is_empty() {
         let decoded = Options::new()
-            .threads(2)
+            .unclamped_threads(2)
             .decompress(&stream)
             .expect("valid multi-block stream");
         assert!(

@@ -27,13 +27,18 @@
 //!   stream that is not a stream header is *trailing garbage*: ignored, and reported
 //!   ([`Decoder::trailing_garbage`], [`Decompressed::trailing_garbage`]) so a tool can warn as `bzip2`
 //!   does.
-//! - [`Decoder`]: streaming `Read` adapter, memory bounded by one block plus buffers.
+//! - [`Decoder`]: streaming `Read` adapter, memory bounded by one block plus buffers; with
+//!   [`Decoder::with_options`] and threads it decodes a window of a few MiB per thread at a time,
+//!   never reading the whole input first.
 //! - [`decompress`] and [`Options`]: one-shot, with an output limit and parallel decoding. The parallel
 //!   decoder finds blocks by scanning for the bit-aligned 48-bit block magic, decodes them on worker
 //!   threads, and keeps only the blocks on the true chain, so a magic that appears by chance inside
 //!   compressed data costs time, never correctness. A thread left with no block to claim takes half
 //!   of the sort, BWT walk and CRC of a block another thread is decoding, so a stream of a few
-//!   blocks still keeps every thread busy.
+//!   blocks still keeps every thread busy. Waiting threads spin for at most 20 µs and then block,
+//!   and no more threads run than the cores the process may use, so on a machine whose cores are
+//!   all busy a waiting thread takes no CPU from the ones doing the work. What a second thread still
+//!   costs there is its own buffers (about 7 MiB at `-9`, page faults when fresh) and the scan.
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`
@@ -80,6 +85,7 @@ mod parallel;
 mod read;
 mod rle;
 mod stream;
+mod wait;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -90,6 +96,7 @@ pub use read::Decoder;
 /// Decompresses all bzip2 streams in `input` on the calling thread, with no output limit.
 ///
 /// Trailing garbage after the last stream is ignored; use [`Options::decompress`] to learn of it.
+/// Working memory is kept for the next call, as [`Options::decompress`] describes.
 pub fn decompress(input: &[u8]) -> Result<Vec<u8>, Error> {
     Options::new().decompress(input).map(|done| done.data)
 }
@@ -98,7 +105,10 @@ pub fn decompress(input: &[u8]) -> Result<Vec<u8>, Error> {
 #[derive(Debug, Clone)]
 pub struct Options {
     limit: u64,
+    /// As asked for: 0 means all available.
     threads: usize,
+    /// Test hook: use `threads` even when the process may use fewer cores.
+    unclamped: bool,
     single_chain: bool,
 }
 
@@ -124,6 +134,7 @@ impl Options {
         Options {
             limit: u64::MAX,
             threads: 1,
+            unclamped: false,
             single_chain: false,
         }
     }
@@ -134,13 +145,36 @@ impl Options {
         self
     }
 
-    /// Decode the blocks of each stream on `threads` threads (1, the default, decodes serially).
+    /// Decode the blocks of each stream on `threads` threads (1, the default, decodes serially; 0
+    /// means as many as the process may use). More threads than the process may use (CPU affinity,
+    /// cgroup quota: [`std::thread::available_parallelism`]) are cut to that many.
     ///
-    /// Threads with nothing to do spin for up to 20 ms waiting for a share of another thread's
-    /// block, when there are no more threads than cores; otherwise they sleep.
+    /// A thread with no block to claim helps with another thread's block: it spins for at most
+    /// 20 µs waiting for a share to be offered, then blocks until one is, so waiting threads take
+    /// no CPU time from the ones doing the work.
     pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = threads;
+        self.unclamped = false;
         self
+    }
+
+    /// Test hook: decode on exactly `threads` threads (at least 1), even when the process may use
+    /// fewer cores (waiting threads then block without spinning).
+    #[doc(hidden)]
+    pub fn unclamped_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self.unclamped = true;
+        self
+    }
+
+    /// The decoding threads a call uses.
+    fn thread_count(&self) -> usize {
+        let cores = wait::cores();
+        match self.threads {
+            0 => cores,
+            n if self.unclamped => n,
+            n => n.min(cores),
+        }
     }
 
     /// Test and bench hook: invert the BWT along one plain chain, as libbz2 does, instead of walking
@@ -152,12 +186,21 @@ impl Options {
     }
 
     /// Decompresses all streams in `input`.
+    ///
+    /// The working memory (about 7 MiB per thread for level-9 input) is taken from a process-wide
+    /// pool and put back afterwards, so repeated calls touch no fresh pages; the pool keeps the
+    /// buffers of at most one thread per core. A [`Decompressor`] keeps its own instead.
     pub fn decompress(&self, input: &[u8]) -> Result<Decompressed, Error> {
         let mut data = Vec::new();
-        let trailing_garbage = Decompressor::new(self.clone()).decompress_into(input, &mut data)?;
+        let mut decompressor = Decompressor {
+            options: self.clone(),
+            pool: parallel::Pool::take_spare(),
+        };
+        let trailing_garbage = decompressor.decompress_into(input, &mut data);
+        decompressor.pool.put_spare();
         Ok(Decompressed {
             data,
-            trailing_garbage,
+            trailing_garbage: trailing_garbage?,
         })
     }
 }
@@ -165,10 +208,10 @@ impl Options {
 /// One-shot decoding that keeps its working memory between calls.
 ///
 /// A call allocates about 7 MiB of buffers per thread for level-9 input (the inverse BWT's links are
-/// 4 bytes per byte of block). [`Options::decompress`] frees them again; a `Decompressor` keeps them
-/// for its next call, so a program decoding many inputs touches no fresh pages after the first
-/// (page faults were a tenth of one thread's time on a 4 MiB file, and more with two threads), and
-/// appends to a buffer the caller can reuse.
+/// 4 bytes per byte of block). A `Decompressor` keeps them for its next call, so a program decoding
+/// many inputs touches no fresh pages after the first (page faults were a tenth of one thread's
+/// time on a 4 MiB file, and more with two threads), and appends to a buffer the caller can reuse.
+/// ([`Options::decompress`] borrows its buffers from a process-wide pool instead.)
 ///
 /// ```
 /// let compressed = include_bytes!("../testdata/hello.bz2");
@@ -207,8 +250,9 @@ impl Decompressor {
         // The decoders count the limit from the start of `out`.
         let start = out.len() as u64;
         let limit = self.options.limit.saturating_add(start);
-        let result = if self.options.threads > 1 {
-            parallel::decompress_parallel(input, self.options.threads, limit, out, &mut self.pool)
+        let threads = self.options.thread_count();
+        let result = if threads > 1 {
+            parallel::decompress_parallel(input, threads, limit, out, &mut self.pool)
         } else {
             let mut scratch = self
                 .pool
@@ -226,5 +270,28 @@ impl Decompressor {
             },
             other => other,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_are_cut_to_the_cores_and_zero_means_all() {
+        let cores = wait::cores();
+        assert_eq!(Options::new().thread_count(), 1);
+        assert_eq!(Options::new().threads(0).thread_count(), cores);
+        assert_eq!(Options::new().threads(10_000).thread_count(), cores);
+        assert_eq!(Options::new().threads(1).thread_count(), 1);
+        assert_eq!(Options::new().unclamped_threads(3).thread_count(), 3);
+        assert_eq!(
+            Options::new()
+                .unclamped_threads(3)
+                .threads(10_000)
+                .thread_count(),
+            cores,
+            "the last call decides"
+        );
     }
 }

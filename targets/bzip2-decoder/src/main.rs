@@ -10,8 +10,12 @@ use bzip2_decoder::{Decoder, Options};
 const USAGE: &str = "usage: bzip2-decoder [-t] [--threads N] [FILE...]
 Decompresses bzip2 FILEs (or stdin when none, or `-`) to stdout, like `bzip2 -dc`.
   -t, --test        check integrity only, write nothing
-  --threads N       decode the blocks of each stream on N threads (default 1)
-  -h, --help        show this help";
+  --threads N       decode the blocks of each stream on N threads (default 1; 0: as many as
+                    the cores this process may use, which also caps N)
+  -h, --help        show this help
+
+Exit status: 0 decoded, 1 a file could not be read or is not valid bzip2, 64 a usage mistake
+(unknown option, bad --threads).";
 
 struct Args {
     test: bool,
@@ -53,10 +57,7 @@ fn parse_args() -> Result<Option<Args>> {
         args.threads = threads_value
             .parse()
             .ok()
-            .filter(|&n| n >= 1)
-            .with_context(|| {
-                format!("--threads needs a number of at least 1, not `{threads_value}`")
-            })?;
+            .with_context(|| format!("--threads needs a number, not `{threads_value}`"))?;
     }
     if args.files.is_empty() {
         args.files.push("-".into());
@@ -75,22 +76,10 @@ fn open(name: &str) -> Result<Box<dyn Read>> {
 
 /// Decodes one input to `out`; returns the trailing-garbage offset, if any.
 fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64>> {
-    let mut input = open(name)?;
-    if args.threads > 1 {
-        let mut compressed = Vec::new();
-        input
-            .read_to_end(&mut compressed)
-            .with_context(|| format!("{name}: read failed"))?;
-        // The same line as the streaming path below: the error says what was wrong and where.
-        let done = match Options::new().threads(args.threads).decompress(&compressed) {
-            Ok(done) => done,
-            Err(format_error) => bail!("{name}: {format_error}"),
-        };
-        out.write_all(&done.data)
-            .context("writing the output failed")?;
-        return Ok(done.trailing_garbage.map(|at| at as u64));
-    }
-    let mut decoder = Decoder::new(input);
+    let input = open(name)?;
+    // With threads the decoder reads a window of a few blocks per thread ahead, never the whole
+    // input, so a bad file fails as early as with one thread.
+    let mut decoder = Decoder::with_options(input, &Options::new().threads(args.threads));
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = match decoder.read(&mut buf) {
@@ -130,7 +119,14 @@ fn run(args: &Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let result = parse_args().and_then(|args| match args {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(err) => {
+            eprintln!("error: {err:#} (see bzip2-decoder --help)");
+            return ExitCode::from(64);
+        }
+    };
+    let result = Ok(args).and_then(|args| match args {
         Some(args) => run(&args),
         None => {
             println!("{USAGE}");

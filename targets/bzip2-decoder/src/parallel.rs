@@ -13,14 +13,20 @@
 //! directly, and the jobs the scan posts start after whatever the main thread has reached by then.
 //!
 //! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
-//! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore spins
-//! in [`crate::assist`] and takes half of the sort, walk and CRC of blocks still being decoded.
+//! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore waits
+//! in [`crate::assist`] (a short spin, then blocked: [`crate::wait`]) and takes half of the sort,
+//! walk and CRC of blocks still being decoded.
 //! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
 //! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
 //! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
 
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+//!
+//! A streamed input ([`crate::Decoder`] with threads) is decoded a [`Window`] at a time: the blocks
+//! lying wholly inside it, after which [`Chain`] says where the next window starts (blocks are
+//! bit-aligned, so it may start inside a byte). A window that does not hold even one whole block
+//! is re-read larger, as the serial streaming decoder does.
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use crate::assist::{Crew, Mate};
 use crate::bits::BitReader;
@@ -28,25 +34,27 @@ use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::Error;
 use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
+use crate::wait::{self, lock};
 
 /// Speculative decodes are made with the largest block size; the chain re-checks the real level.
 const MAX_LEVEL: u32 = 9;
 
-/// How long a thread with nothing to claim spins for work to help with before it parks.
-const SPIN_BUDGET: Duration = Duration::from_millis(20);
-
 /// Bit offsets (relative to `data[0]`) of every occurrence of the block magic.
 pub(crate) fn scan_block_magics(data: &[u8]) -> Vec<u64> {
-    // For a magic starting at bit `r` of byte `q`, byte `q + 1` is covered completely and must hold
-    // `SECOND[r]`; that one-byte test rejects almost every position before the full comparison.
-    let second: [u8; 8] = std::array::from_fn(|r| ((BLOCK_MAGIC >> (48 - 16 + r)) & 0xff) as u8);
-    let mut by_byte = [0u8; 256];
-    for (r, &byte) in second.iter().enumerate() {
-        by_byte[usize::from(byte)] |= 1 << r;
+    // For a magic starting at bit `r` of byte `q`, bytes `q + 1` and `q + 2` are covered completely
+    // and must hold `byte(1, r)` and `byte(2, r)`; that two-byte test lets about one position in a
+    // thousand through to the full comparison (one byte alone let one in 32 through, each a likely
+    // branch misprediction).
+    let byte = |k: u32, r: usize| ((BLOCK_MAGIC >> (48 - 8 * (k + 1) + r as u32)) & 0xff) as u8;
+    let mut first = [0u8; 256];
+    let mut second = [0u8; 256];
+    for r in 0..8 {
+        first[usize::from(byte(1, r))] |= 1 << r;
+        second[usize::from(byte(2, r))] |= 1 << r;
     }
     let mut found = Vec::new();
-    for (j, &byte) in data.iter().enumerate().skip(1) {
-        let mut shifts = by_byte[usize::from(byte)];
+    for (j, pair) in data.windows(2).enumerate().skip(1) {
+        let mut shifts = first[usize::from(pair[0])] & second[usize::from(pair[1])];
         while shifts != 0 {
             let r = shifts.trailing_zeros();
             shifts &= shifts - 1;
@@ -106,8 +114,8 @@ struct Shared<'a> {
     jobs: OnceLock<Vec<u64>>,
     ahead: usize,
     limit: u64,
+    /// Changes are announced through `crew` ([`Crew::bump`]), where idle threads wait.
     board: Mutex<Board>,
-    changed: Condvar,
     /// Where threads with nothing to claim help with the blocks being decoded.
     crew: Crew,
     /// Output buffers the main thread has copied out, for workers to reuse (no fresh pages and no
@@ -116,11 +124,8 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Board> {
-        // A worker never panics while holding the lock, so poisoning cannot carry a broken state.
-        self.board
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Board> {
+        lock(&self.board)
     }
 
     fn jobs(&self) -> &[u64] {
@@ -147,7 +152,6 @@ impl Shared<'_> {
             self.scan();
         }
         let mut board = self.lock();
-        let mut spun_out = false;
         loop {
             if board.stop {
                 return;
@@ -159,36 +163,27 @@ impl Shared<'_> {
             if self.jobs.get().is_some() && board.next >= self.jobs().len() && board.running == 0 {
                 return;
             }
-            board = self.idle(board, me, &mut spun_out, scratch);
+            board = self.idle(board, me, scratch);
         }
     }
 
-    /// With nothing to claim: spins helping the blocks being decoded until the board changes (or
-    /// the spin budget runs out, after which the next call parks until the board changes).
+    /// With nothing to claim: helps with the blocks being decoded (see [`crate::assist`]) until
+    /// the board changes, spinning briefly and then blocking between offers.
     fn idle<'s>(
         &'s self,
         board: MutexGuard<'s, Board>,
         me: usize,
-        spun_out: &mut bool,
         scratch: &mut Scratch,
     ) -> MutexGuard<'s, Board> {
-        if self.crew.spins() && board.running > 0 && !*spun_out {
-            // Read under the lock: a change after this moves the epoch on.
-            let seen = self.crew.epoch();
-            drop(board);
-            *spun_out = self.crew.help(me, seen, SPIN_BUDGET, scratch.lanes_mut());
-            self.lock()
-        } else {
-            *spun_out = false;
-            self.changed
-                .wait(board)
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-        }
+        // Read under the lock: a change after this moves the epoch on.
+        let seen = self.crew.epoch();
+        drop(board);
+        self.crew.help(me, seen, scratch.lanes_mut());
+        self.lock()
     }
 
-    /// Wakes parked threads and spinning ones.
+    /// Wakes idle threads, spinning or blocked.
     fn notify(&self) {
-        self.changed.notify_all();
         self.crew.bump();
     }
 
@@ -249,7 +244,6 @@ impl Shared<'_> {
             *slot = None;
         }
         self.notify();
-        let mut spun_out = false;
         loop {
             if let Some(decoded) = board.results[index].take() {
                 board.wanted_from = index + 1;
@@ -258,7 +252,7 @@ impl Shared<'_> {
             }
             board = match self.claim(&mut board) {
                 Some(job) => self.run(board, job, scratch, MAIN),
-                None => self.idle(board, MAIN, &mut spun_out, scratch),
+                None => self.idle(board, MAIN, scratch),
             };
         }
     }
@@ -305,6 +299,34 @@ pub(crate) struct Pool {
     outs: Vec<Vec<u8>>,
 }
 
+/// Pools of finished one-shot calls ([`crate::Options::decompress`]), for the next ones: a fresh
+/// pool costs a fault per page of its buffers and a zeroing of the links, 10–15 % of a one-thread
+/// decode of a 4 MiB `-9` file.
+static SPARE_POOLS: Mutex<Vec<Pool>> = Mutex::new(Vec::new());
+
+/// The largest block output buffer a spare pool keeps.
+const SPARE_OUT_MAX: usize = 4 << 20;
+
+impl Pool {
+    /// A pool left by an earlier one-shot call, or an empty one.
+    pub(crate) fn take_spare() -> Pool {
+        lock(&SPARE_POOLS).pop().unwrap_or_default()
+    }
+
+    /// Keeps this pool for a later one-shot call, unless the kept pools would then hold more
+    /// scratches than there are cores (about 7 MiB each). Only a few block buffers of ordinary
+    /// size are kept with it: a block of runs can expand to 45 MB.
+    pub(crate) fn put_spare(mut self) {
+        self.outs.retain(|out| out.capacity() <= SPARE_OUT_MAX);
+        self.outs.truncate(2 * self.scratches.len());
+        let mut spare = lock(&SPARE_POOLS);
+        let kept: usize = spare.iter().map(|pool| pool.scratches.len()).sum();
+        if kept + self.scratches.len() <= wait::cores() {
+            spare.push(self);
+        }
+    }
+}
+
 /// The main thread's index among the decoding threads (workers are `1..threads`).
 const MAIN: usize = 0;
 /// The worker that scans for block magics before it decodes.
@@ -319,8 +341,72 @@ pub(crate) fn decompress_parallel(
     out: &mut Vec<u8>,
     pool: &mut Pool,
 ) -> Result<Option<usize>, Error> {
+    let window = Window {
+        data: input,
+        origin: 0,
+        start_bit: 0,
+        last: true,
+    };
+    match decode_window(window, &mut Chain::default(), threads, limit, out, pool)? {
+        Reached::End(garbage) => Ok(garbage.map(|at| at as usize)),
+        // A last window never asks for more.
+        Reached::More { .. } => Err(Error::Truncated {
+            bit_offset: input.len() as u64 * 8,
+        }),
+    }
+}
+
+/// A stretch of the input held in memory: all of it, or a window of a streamed input
+/// ([`crate::Decoder`] with threads).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window<'a> {
+    pub(crate) data: &'a [u8],
+    /// Absolute byte offset of `data[0]`, for error positions.
+    pub(crate) origin: u64,
+    /// Where the chain continues, in bits from `data[0]` (below 8).
+    pub(crate) start_bit: u64,
+    /// The input ends with `data`: running out of it is truncation, not a request for more.
+    pub(crate) last: bool,
+}
+
+/// Where the chain of blocks stands between windows.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Chain {
+    /// Inside a stream: its level and the combined CRC of its blocks so far. `None` at a stream
+    /// boundary.
+    stream: Option<(u32, u32)>,
+    pos: Position,
+}
+
+impl Chain {
+    /// The block index the chain has reached, for errors.
+    pub(crate) fn block(&self) -> u64 {
+        self.pos.block
+    }
+}
+
+/// How far a window took the chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reached {
+    /// The end of the input, with the absolute byte offset of trailing garbage, if any.
+    End(Option<u64>),
+    /// The window ends inside a stream header, a block or a trailer starting at bit `bit` of the
+    /// window (every block before it is decoded and appended): the next window starts there.
+    More { bit: u64 },
+}
+
+/// Decodes the blocks of `window` that lie wholly inside it using `threads` decoding threads,
+/// appending to `out` and moving `chain` on.
+pub(crate) fn decode_window(
+    window: Window<'_>,
+    chain: &mut Chain,
+    threads: usize,
+    limit: u64,
+    out: &mut Vec<u8>,
+    pool: &mut Pool,
+) -> Result<Reached, Error> {
     let shared = Shared {
-        input,
+        input: window.data,
         ahead: threads * 2,
         limit,
         board: Mutex::new(Board {
@@ -331,7 +417,6 @@ pub(crate) fn decompress_parallel(
             direct: 0,
             results: Vec::new(),
         }),
-        changed: Condvar::new(),
         crew: Crew::new(threads),
         spare: Mutex::new(std::mem::take(&mut pool.outs)),
         jobs: OnceLock::new(),
@@ -351,7 +436,7 @@ pub(crate) fn decompress_parallel(
                 })
             })
             .collect();
-        let result = chain(&shared, out, &mut main_scratch);
+        let result = follow(&shared, window, chain, out, &mut main_scratch);
         shared.stop();
         pool.scratches.extend(main_scratch);
         for worker in workers {
@@ -368,101 +453,146 @@ pub(crate) fn decompress_parallel(
     result
 }
 
-/// Follows the true block chain on the main thread.
-fn chain(
+/// Follows the true block chain on the main thread, from `chain` at `window.start_bit`.
+fn follow(
     shared: &Shared<'_>,
+    window: Window<'_>,
+    chain: &mut Chain,
     out: &mut Vec<u8>,
     main_scratch: &mut Option<Scratch>,
-) -> Result<Option<usize>, Error> {
+) -> Result<Reached, Error> {
     let input = shared.input;
-    let mut offset = 0usize;
-    let mut pos = Position::default();
+    let origin = window.origin * 8;
+    // Running out of the window is truncation only in the last one.
+    let more = |err: &Error| !window.last && matches!(err, Error::Truncated { .. });
+    let mut cursor = window.start_bit;
     loop {
-        let level = match stream_header(&input[offset..]) {
-            Header::Level(level) => level,
-            Header::Mismatch if pos.stream == 0 => return Err(Error::NotBzip2 { offset: 0 }),
-            Header::Mismatch => return Ok(Some(offset)),
-            Header::Incomplete => {
-                return Err(Error::Truncated {
-                    bit_offset: input.len() as u64 * 8,
-                });
-            }
-        };
-        let mut cursor = (offset as u64 + 4) * 8;
-        let mut combined = 0u32;
-        loop {
-            let mut reader = BitReader::new(input, cursor, 0);
-            match read_marker(&mut reader, pos.block)? {
-                Marker::EndOfStream => {
-                    offset = finish_stream(&mut reader, pos.stream, combined)? as usize;
-                    break;
+        let (level, mut combined) = match chain.stream {
+            Some(stream) => stream,
+            None => {
+                // Streams start on a byte boundary.
+                let offset = cursor.div_ceil(8) as usize;
+                if chain.pos.stream > 0 && offset >= input.len() {
+                    return Ok(if window.last {
+                        Reached::End(None)
+                    } else {
+                        Reached::More { bit: cursor }
+                    });
                 }
-                Marker::Block => {}
-            }
-            // Until the scan has posted the jobs, blocks are decoded here directly (and helped).
-            let (index, direct) = {
-                let mut board = shared.lock();
-                match shared.jobs.get() {
-                    Some(jobs) => (jobs.binary_search(&cursor).ok(), false),
-                    None => {
-                        board.direct = cursor;
-                        board.running += 1;
-                        (None, true)
+                match stream_header(input.get(offset..).unwrap_or_default()) {
+                    Header::Level(level) => {
+                        cursor = (offset as u64 + 4) * 8;
+                        chain.stream = Some((level, 0));
+                        (level, 0)
                     }
-                }
-            };
-            let speculative = index
-                .map(|index| shared.take(index, main_scratch.get_or_insert_with(Scratch::new)));
-            let mate = direct.then(|| shared.crew.mate(MAIN));
-            let usable =
-                speculative.filter(|d| d.bwt_len <= level as usize * 100_000 && d.result.is_ok());
-            let crc = match usable {
-                Some(Decoded {
-                    result: Ok((crc, data)),
-                    end,
-                    ..
-                }) => {
-                    if (out.len() + data.len()) as u64 > shared.limit {
-                        return Err(Error::OutputLimit {
-                            limit: shared.limit,
+                    Header::Mismatch if chain.pos.stream == 0 => {
+                        return Err(Error::NotBzip2 { offset: 0 });
+                    }
+                    Header::Mismatch => {
+                        return Ok(Reached::End(Some(window.origin + offset as u64)));
+                    }
+                    Header::Incomplete if !window.last => return Ok(Reached::More { bit: cursor }),
+                    Header::Incomplete => {
+                        return Err(Error::Truncated {
+                            bit_offset: origin + input.len() as u64 * 8,
                         });
                     }
-                    out.extend_from_slice(&data);
-                    if let Ok(mut spare) = shared.spare.lock() {
-                        spare.push(data);
-                    }
-                    cursor = end;
-                    crc
                 }
-                _ => {
-                    // Errors (and blocks too long for this stream's level) are re-decoded serially so
-                    // that the error carries the right block index and level.
-                    let scratch = main_scratch.get_or_insert_with(Scratch::new);
-                    let decoded = decode_block_into(
-                        scratch,
-                        &mut reader,
-                        level,
-                        pos.block,
-                        out,
-                        shared.limit,
-                        mate,
-                    );
-                    if mate.is_some() {
-                        shared.lock().running -= 1;
-                        shared.notify();
-                    }
-                    let (crc, _) = decoded?;
-                    cursor = reader.position();
-                    crc
+            }
+        };
+        let block_start = cursor;
+        let mut reader = BitReader::new(input, cursor, origin);
+        let marker = read_marker(&mut reader, chain.pos.block);
+        let marker = match marker {
+            Err(err) if more(&err) => return Ok(Reached::More { bit: block_start }),
+            other => other?,
+        };
+        if marker == Marker::EndOfStream {
+            match finish_stream(&mut reader, chain.pos.stream, combined) {
+                Err(err) if more(&err) => return Ok(Reached::More { bit: block_start }),
+                Err(err) => return Err(err),
+                Ok(end) => cursor = (end - window.origin) * 8,
+            }
+            chain.stream = None;
+            chain.pos.stream += 1;
+            continue;
+        }
+        // Until the scan has posted the jobs, blocks are decoded here directly (and helped).
+        let (index, direct) = {
+            let mut board = shared.lock();
+            match shared.jobs.get() {
+                Some(jobs) => (jobs.binary_search(&cursor).ok(), false),
+                None => {
+                    board.direct = cursor;
+                    board.running += 1;
+                    (None, true)
                 }
-            };
-            combined = crc::combine(combined, crc);
-            pos.block += 1;
+            }
+        };
+        let speculative =
+            index.map(|index| shared.take(index, main_scratch.get_or_insert_with(Scratch::new)));
+        let mate = direct.then(|| shared.crew.mate(MAIN));
+        if let Some(Decoded {
+            result: Err(err), ..
+        }) = &speculative
+        {
+            // The block runs past the window (at the largest level, so at the real one too).
+            if more(err) {
+                return Ok(Reached::More { bit: block_start });
+            }
         }
-        pos.stream += 1;
-        if offset >= input.len() {
-            return Ok(None);
-        }
+        let usable =
+            speculative.filter(|d| d.bwt_len <= level as usize * 100_000 && d.result.is_ok());
+        let crc = match usable {
+            Some(Decoded {
+                result: Ok((crc, data)),
+                end,
+                ..
+            }) => {
+                if (out.len() + data.len()) as u64 > shared.limit {
+                    return Err(Error::OutputLimit {
+                        limit: shared.limit,
+                    });
+                }
+                out.extend_from_slice(&data);
+                if let Ok(mut spare) = shared.spare.lock() {
+                    spare.push(data);
+                }
+                cursor = end;
+                crc
+            }
+            _ => {
+                // Errors (and blocks too long for this stream's level) are re-decoded serially so
+                // that the error carries the right block index and level.
+                let scratch = main_scratch.get_or_insert_with(Scratch::new);
+                let before = out.len();
+                let decoded = decode_block_into(
+                    scratch,
+                    &mut reader,
+                    level,
+                    chain.pos.block,
+                    out,
+                    shared.limit,
+                    mate,
+                );
+                if mate.is_some() {
+                    shared.lock().running -= 1;
+                    shared.notify();
+                }
+                let (crc, _) = match decoded {
+                    Err(err) if more(&err) => {
+                        out.truncate(before);
+                        return Ok(Reached::More { bit: block_start });
+                    }
+                    other => other?,
+                };
+                cursor = reader.position();
+                crc
+            }
+        };
+        combined = crc::combine(combined, crc);
+        chain.stream = Some((level, combined));
+        chain.pos.block += 1;
     }
 }
 

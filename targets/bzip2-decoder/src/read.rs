@@ -1,11 +1,14 @@
-//! The streaming [`Decoder`]: `Read` in, `Read` out, memory bounded by one block plus buffers.
+//! The streaming [`Decoder`]: `Read` in, `Read` out, memory bounded by one block plus buffers (or,
+//! with threads, by a window of a few blocks per thread).
 
 use std::io::{self, Read};
 
+use crate::Options;
 use crate::bits::BitReader;
 use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
+use crate::parallel::{self, Chain, Pool, Reached, Window};
 use crate::rle::{MissingRunLength, Unrle};
 use crate::stream::{Header, Position, finish_stream, stream_header};
 
@@ -16,10 +19,40 @@ const BLOCK_WINDOW: usize = 2 << 20;
 const MAX_WINDOW: usize = 64 << 20;
 const READ_CHUNK: usize = 256 << 10;
 
+/// The most compressed input a [`Decoder`] with `threads` threads reads ahead: a window of at
+/// least two blocks per thread (one to decode, one claimed next), the largest blocks being under
+/// 1 MiB. The first window is [`BLOCK_WINDOW`], as for one thread, so a bad first block is
+/// reported after reading as little.
+fn read_ahead(threads: usize) -> usize {
+    BLOCK_WINDOW * (threads + 1)
+}
+
+/// The state of a [`Decoder`] with more than one thread: it decodes a window of the input at a
+/// time with [`parallel::decode_window`], then hands out that window's output.
+#[derive(Debug)]
+struct Parallel {
+    threads: usize,
+    pool: Pool,
+    chain: Chain,
+    /// The last window's output, and how much of it `read` has returned.
+    out: Vec<u8>,
+    sent: usize,
+    /// The error that ended the last window, returned once the output before it has been.
+    pending: Option<Error>,
+    /// Compressed bytes to hold for the next window.
+    window: usize,
+}
+
 /// Streaming bzip2 decoder over any [`Read`]: decodes every concatenated stream, verifies all CRCs.
 ///
 /// Format errors surface as [`io::Error`]s of kind `InvalidData` wrapping an [`Error`]
 /// (`err.get_ref().and_then(|e| e.downcast_ref::<Error>())`), and repeat on later reads.
+///
+/// With [`Options::threads`] above 1 ([`Decoder::with_options`]) it decodes a window of the
+/// input at a time in parallel: at most a few MiB per thread are read ahead, and a bad first
+/// block fails after reading as much as with one thread. Its output is that of one thread, except
+/// that it stops at the last whole block before an error, where one thread may have returned
+/// part of the failing block.
 #[derive(Debug)]
 pub struct Decoder<R> {
     inner: R,
@@ -43,6 +76,7 @@ pub struct Decoder<R> {
     limit: u64,
     trailing_garbage: Option<u64>,
     failed: Option<Error>,
+    parallel: Option<Box<Parallel>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +114,28 @@ impl<R: Read> Decoder<R> {
             limit,
             trailing_garbage: None,
             failed: None,
+            parallel: None,
         }
+    }
+
+    /// A decoder with `options`: its output limit, and its threads (more than one decodes the
+    /// blocks of a window of the input in parallel).
+    pub fn with_options(inner: R, options: &Options) -> Self {
+        let mut decoder = Self::with_limit(inner, options.limit);
+        decoder.scratch.single_chain = options.single_chain;
+        let threads = options.thread_count();
+        if threads > 1 {
+            decoder.parallel = Some(Box::new(Parallel {
+                threads,
+                pool: Pool::default(),
+                chain: Chain::default(),
+                out: Vec::new(),
+                sent: 0,
+                pending: None,
+                window: BLOCK_WINDOW,
+            }));
+        }
+        decoder
     }
 
     /// Byte offset of data after the last stream that is not a stream header (`bzip2` warns and
@@ -241,6 +296,93 @@ impl<R: Read> Decoder<R> {
     }
 }
 
+impl<R: Read> Decoder<R> {
+    /// `read` with threads: hands out the current window's output, decoding the next window when
+    /// it is used up.
+    fn read_parallel(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(par) = &mut self.parallel {
+                if par.sent < par.out.len() {
+                    let n = buf.len().min(par.out.len() - par.sent);
+                    buf[..n].copy_from_slice(&par.out[par.sent..par.sent + n]);
+                    par.sent += n;
+                    self.emitted += n as u64;
+                    return Ok(n);
+                }
+                if let Some(err) = par.pending.take() {
+                    return Err(self.fail(err));
+                }
+            }
+            if self.state == State::Done {
+                return Ok(0);
+            }
+            if let Some(mut par) = self.parallel.take() {
+                let result = self.next_window(&mut par);
+                self.parallel = Some(par);
+                result?;
+            }
+        }
+    }
+
+    /// Reads ahead and decodes the blocks that lie wholly in the window, re-reading with a larger
+    /// window (as [`Decoder::next_block`] does) while not even one block fits.
+    fn next_window(&mut self, par: &mut Parallel) -> io::Result<()> {
+        let mut want = par.window;
+        loop {
+            self.fill(want)?;
+            let current = (self.bit / 8) as usize;
+            let window = Window {
+                data: &self.input[current..],
+                origin: self.origin + current as u64,
+                start_bit: self.bit % 8,
+                last: self.eof,
+            };
+            par.out.clear();
+            par.sent = 0;
+            let limit = self.limit - self.emitted;
+            let reached = parallel::decode_window(
+                window,
+                &mut par.chain,
+                par.threads,
+                limit,
+                &mut par.out,
+                &mut par.pool,
+            );
+            match reached {
+                Err(err) => {
+                    par.pending = Some(match err {
+                        Error::OutputLimit { .. } => Error::OutputLimit { limit: self.limit },
+                        other => other,
+                    });
+                    return Ok(());
+                }
+                Ok(Reached::End(garbage)) => {
+                    self.trailing_garbage = garbage;
+                    self.state = State::Done;
+                    return Ok(());
+                }
+                Ok(Reached::More { bit }) => {
+                    let moved = bit != window.start_bit;
+                    self.bit = current as u64 * 8 + bit;
+                    if moved {
+                        par.window = (par.window * 2).min(read_ahead(par.threads));
+                        return Ok(());
+                    }
+                    if want >= MAX_WINDOW {
+                        let err = Error::Corrupt {
+                            kind: Corruption::BlockTooLarge,
+                            block: par.chain.block(),
+                            bit_offset: self.origin * 8 + self.bit,
+                        };
+                        return Err(self.fail(err));
+                    }
+                    want *= 2;
+                }
+            }
+        }
+    }
+}
+
 impl<R: Read> Read for Decoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some(err) = &self.failed {
@@ -248,6 +390,9 @@ impl<R: Read> Read for Decoder<R> {
         }
         if buf.is_empty() {
             return Ok(0);
+        }
+        if self.parallel.is_some() {
+            return self.read_parallel(buf);
         }
         loop {
             match self.state {

@@ -22,7 +22,12 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
 fn decodes_stdin_and_files_with_any_thread_count() {
     let data = common::text(150_000, 1);
     let compressed = common::c_compress(&data, 1);
-    for args in [&[][..], &["--threads", "2"], &["--threads=3", "-"]] {
+    for args in [
+        &[][..],
+        &["--threads", "2"],
+        &["--threads=3", "-"],
+        &["--threads", "0"],
+    ] {
         let out = run(args, &compressed);
         assert!(
             out.status.success(),
@@ -104,4 +109,25 @@ fn corrupt_or_truncated_input_is_one_error_line_and_nonzero_exit() {
         String::from_utf8_lossy(&out.stderr)
             .starts_with("error: /nonexistent/file.bz2: cannot open")
     );
+}
+
+#[test]
+fn usage_mistakes_exit_64_with_one_error_line() {
+    for args in [
+        &["--frobnicate"][..],
+        &["--threads", "many"],
+        &["--threads"],
+    ] {
+        let out = run(args, b"");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+    // A bad file is not a usage mistake.
+    let out = run(&[], b"not bzip2 at all");
+    assert_eq!(out.status.code(), Some(1));
+    let help = run(&["--help"], b"");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("64 a usage mistake"));
 }

@@ -241,7 +241,7 @@ fn truncation_at_every_byte_is_an_error_in_both() {
                 "C accepted a cut at {cut}"
             );
             let parallel = bzip2_decoder::Options::new()
-                .threads(2)
+                .unclamped_threads(2)
                 .decompress(&stream[..cut]);
             assert_eq!(parallel, Err(err), "cut {cut}: parallel differs");
         }
@@ -263,7 +263,7 @@ fn a_block_too_long_for_its_level_after_a_larger_level_stream() {
     for result in [
         decompress(&input),
         bzip2_decoder::Options::new()
-            .threads(2)
+            .unclamped_threads(2)
             .decompress(&input)
             .map(|done| done.data),
         {
@@ -290,5 +290,65 @@ fn a_block_too_long_for_its_level_after_a_larger_level_stream() {
                 other.map(|data| format!("{} bytes", data.len()))
             ),
         }
+    }
+}
+
+/// Issue 18: `BZh9` and then 100 MB of random bytes was read to the end (27 s, 100 MB of memory) by
+/// the parallel path before it reported the bad magic of the first block. Every decoder now fails
+/// having read at most a bounded window, as one thread does.
+#[test]
+fn a_bad_first_block_fails_before_reading_much_with_any_threads() {
+    /// `BZh9`, then up to 100 MB of seeded noise; counts the bytes handed out.
+    struct Noise {
+        sent: u64,
+        state: u64,
+    }
+    impl std::io::Read for Noise {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min((100_000_000 - self.sent) as usize);
+            for byte in &mut buf[..n] {
+                *byte = match self.sent {
+                    0..4 => b"BZh9"[self.sent as usize],
+                    _ => {
+                        self.state ^= self.state << 13;
+                        self.state ^= self.state >> 7;
+                        self.state ^= self.state << 17;
+                        self.state as u8
+                    }
+                };
+                self.sent += 1;
+            }
+            Ok(n)
+        }
+    }
+    let options = [
+        bzip2_decoder::Options::new(),
+        bzip2_decoder::Options::new().threads(0),
+        bzip2_decoder::Options::new().unclamped_threads(2),
+        bzip2_decoder::Options::new().unclamped_threads(4),
+    ];
+    for options in options {
+        let mut noise = Noise {
+            sent: 0,
+            state: 0x9e37_79b9_7f4a_7c15,
+        };
+        let mut decoder = bzip2_decoder::Decoder::with_options(&mut noise, &options);
+        let err = std::io::Read::read(&mut decoder, &mut [0u8; 4096]).expect_err("bad magic");
+        let err = *err.into_inner().unwrap().downcast::<Error>().unwrap();
+        assert_eq!(
+            err,
+            Error::Corrupt {
+                kind: Corruption::BadBlockMagic,
+                block: 0,
+                bit_offset: 32
+            },
+            "{options:?}"
+        );
+        drop(decoder);
+        assert!(
+            noise.sent <= 3 << 20,
+            "{options:?}: read {} bytes before failing",
+            noise.sent
+        );
     }
 }

@@ -22,7 +22,10 @@ fn assert_decodes(compressed: &[u8], expected: &[u8], what: &str) {
         .decompress(compressed)
         .unwrap();
     assert!(plain.data == expected, "{what}: single-chain BWT differs");
-    let parallel = Options::new().threads(3).decompress(compressed).unwrap();
+    let parallel = Options::new()
+        .unclamped_threads(3)
+        .decompress(compressed)
+        .unwrap();
     assert!(
         parallel.data == expected && parallel.trailing_garbage.is_none(),
         "{what}: parallel differs"
@@ -150,7 +153,10 @@ fn trailing_garbage_is_ignored_and_reported() {
         let done = Options::new().decompress(&input).unwrap();
         assert_eq!(done.data, data);
         assert_eq!(done.trailing_garbage, Some(stream.len()), "{garbage:?}");
-        let parallel = Options::new().threads(2).decompress(&input).unwrap();
+        let parallel = Options::new()
+            .unclamped_threads(2)
+            .decompress(&input)
+            .unwrap();
         assert_eq!(parallel, done);
         let mut decoder = Decoder::new(&input[..]);
         let mut out = Vec::new();
@@ -195,7 +201,7 @@ fn output_limit_stops_bombs() {
     assert_eq!(
         Options::new()
             .max_output(limit)
-            .threads(2)
+            .unclamped_threads(2)
             .decompress(&bomb),
         Err(Error::OutputLimit { limit })
     );
@@ -233,7 +239,7 @@ fn a_decompressor_reused_across_inputs_levels_and_errors() {
         (text(150_000, 23), 2),
     ];
     for threads in [1, 2, 3] {
-        let mut decompressor = Decompressor::new(Options::new().threads(threads));
+        let mut decompressor = Decompressor::new(Options::new().unclamped_threads(threads));
         let mut out = b"kept".to_vec();
         let mut expected = out.clone();
         for (round, (data, level)) in inputs.iter().enumerate() {
@@ -262,7 +268,7 @@ fn a_decompressor_counts_the_limit_from_what_it_appends() {
     let data = text(200_000, 24);
     let compressed = c_compress(&data, 9);
     for threads in [1, 2] {
-        let options = Options::new().threads(threads);
+        let options = Options::new().unclamped_threads(threads);
         let mut out = vec![0u8; 1_000_000];
         let exact = Decompressor::new(options.clone().max_output(200_000))
             .decompress_into(&compressed, &mut out);
@@ -277,6 +283,99 @@ fn a_decompressor_counts_the_limit_from_what_it_appends() {
             Err(Error::OutputLimit { limit: 199_999 }),
             "{threads} threads: one byte over"
         );
+    }
+}
+
+/// Reads its bytes `chunk` at a time.
+struct Trickle<'a>(&'a [u8], usize);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Everything a streaming decoder with `options` returns for `input`: the bytes, then the error or
+/// the trailing-garbage offset.
+fn stream_all(input: &[u8], options: &Options) -> (Vec<u8>, Result<Option<u64>, Error>) {
+    let mut decoder = Decoder::with_options(Trickle(input, 65_521), options);
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 100_003];
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) => return (out, Ok(decoder.trailing_garbage())),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(err) => {
+                let inner = err.into_inner().expect("a decoder error");
+                return (
+                    out,
+                    Err(*inner.downcast::<Error>().expect("a decoder error")),
+                );
+            }
+        }
+    }
+}
+
+/// The streaming decoder with threads reads windows of the input (the first is 2 MiB): across
+/// window edges, concatenated streams, trailing garbage and cuts it returns what one thread does.
+#[test]
+fn streaming_with_threads_matches_one_thread_across_windows() {
+    let first = noise(2_300_000, 31);
+    let second = text(400_000, 32);
+    let mut input = c_compress(&first, 1);
+    assert!(input.len() > 2 << 20, "the first stream spans two windows");
+    input.extend_from_slice(&c_compress(&second, 9));
+    input.extend_from_slice(&c_compress(b"", 3));
+    let whole = input.len();
+    input.extend_from_slice(b"junk after the last stream");
+    let expected = [first, second].concat();
+    for threads in [2, 3] {
+        let options = Options::new().unclamped_threads(threads);
+        let (out, end) = stream_all(&input, &options);
+        assert_eq!(end, Ok(Some(whole as u64)), "{threads} threads");
+        assert!(out == expected, "{threads} threads: output differs");
+        for cut in [whole - 1, whole / 2, (2 << 20) + 3, 1000, 5] {
+            let (serial_out, serial_end) = stream_all(&input[..cut], &Options::new());
+            let (out, end) = stream_all(&input[..cut], &options);
+            assert_eq!(end, serial_end, "{threads} threads, cut at {cut}");
+            assert!(
+                serial_out.starts_with(&out) && serial_out.len() - out.len() < 1_000_000,
+                "{threads} threads, cut at {cut}: {} bytes, one thread {}",
+                out.len(),
+                serial_out.len()
+            );
+        }
+    }
+}
+
+/// A one-shot call borrows buffers that earlier calls (other levels, other thread counts, a
+/// corrupt input) left in the process-wide pool; none of that may change a result.
+#[test]
+fn one_shot_calls_in_a_row_share_buffers_safely() {
+    let inputs = [
+        (text(1_200_000, 33), 9),
+        (noise(50_000, 34), 1),
+        (text(300_000, 35), 4),
+    ];
+    for round in 0..2 {
+        for (data, level) in &inputs {
+            let compressed = c_compress(data, *level);
+            for threads in [1, 2] {
+                let options = Options::new().unclamped_threads(threads);
+                let done = options.decompress(&compressed).unwrap();
+                assert!(
+                    done.data == *data,
+                    "round {round}, level {level}, {threads} threads"
+                );
+                let mut corrupt = compressed.clone();
+                let middle = corrupt.len() / 2;
+                corrupt[middle] ^= 0x08;
+                assert!(options.decompress(&corrupt).is_err());
+            }
+        }
     }
 }
 
