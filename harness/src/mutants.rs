@@ -511,6 +511,57 @@ mod tests {
         );
     }
 
+    /// gauntlet's per-package counts add up to cargo-mutants' own totals in the same file.
+    #[test]
+    fn the_counts_agree_with_cargo_mutants_totals() {
+        #[derive(Deserialize)]
+        struct Totals {
+            caught: u64,
+            missed: u64,
+            timeout: u64,
+            unviable: u64,
+        }
+        for name in [
+            "tiny-outcomes.json",
+            "retry-counter-shard-0-of-8-outcomes.json",
+        ] {
+            let text = data(name);
+            let t: Totals = serde_json::from_str(&text).unwrap();
+            let ps = parse_outcomes(&text).unwrap();
+            let sum = |f: fn(&PackageScore) -> u64| ps.iter().map(f).sum::<u64>();
+            assert_eq!(
+                [
+                    sum(|p| p.caught),
+                    sum(|p| p.missed),
+                    sum(|p| p.timeout),
+                    sum(|p| p.unviable)
+                ],
+                [t.caught, t.missed, t.timeout, t.unviable],
+                "{name}"
+            );
+            let survivors = ps.iter().map(|p| p.survivors.len() as u64).sum::<u64>();
+            assert_eq!(survivors, t.missed + t.timeout, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_retry_counter_shard_scores_63_6() {
+        let ps = parse_outcomes(&data("retry-counter-shard-0-of-8-outcomes.json")).unwrap();
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].name, "retry-counter");
+        assert_eq!(ps[0].score_percent, 63.64, "35 / (35 + 12 + 8)");
+        let arm = ps[0]
+            .survivors
+            .iter()
+            .find(|v| v.line == 101)
+            .expect("the deleted match arm in main.rs");
+        assert_eq!(arm.file, "targets/retry-counter/src/main.rs");
+        assert_eq!(
+            arm.description,
+            "delete match arm ConfigError::InvalidMultiplier(_) in config"
+        );
+    }
+
     #[test]
     fn a_survivor_without_a_name_is_described_from_its_parts() {
         let text = r#"{"outcomes":[{"scenario":{"Mutant":{"package":"p","file":"src/lib.rs",
