@@ -1,5 +1,6 @@
 //! `cargo gauntlet <verb>`: fuzz with coverage monitoring, one coverage report of tests and fuzz
-//! corpora, percentile benches and commit comparisons — for any Rust package or workspace.
+//! corpora, percentile benches, commit comparisons and mutation scores — for any Rust package or
+//! workspace.
 //!
 //! Installed as `cargo-gauntlet`, cargo runs it as `cargo-gauntlet gauntlet <verb> …`; run
 //! directly, it is `cargo-gauntlet <verb> …`. Every verb finds the project with `cargo metadata`
