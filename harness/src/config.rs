@@ -16,6 +16,8 @@
 //! threshold_pct = 5.0
 //! runs = 20
 //! time_ms = 500
+//! [mutants]
+//! minimum_score = 80.0  # caught / (caught + missed + timeout), percent, per package
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -34,6 +36,7 @@ pub struct Config {
     pub fuzz: FuzzConfig,
     pub coverage: Policy,
     pub compare: CompareConfig,
+    pub mutants: MutantsConfig,
 }
 
 /// `[fuzz]`.
@@ -57,6 +60,15 @@ pub struct CompareConfig {
     pub alpha: Option<f64>,
     pub runs: Option<u32>,
     pub time_ms: Option<u64>,
+}
+
+/// `[mutants]`: the policy of `cargo gauntlet mutants`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MutantsConfig {
+    /// Every package's mutation score (percent of the tested mutants the tests caught) must
+    /// reach this; none by default, so a run records scores without failing on them.
+    pub minimum_score: Option<f64>,
 }
 
 fn duration_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -105,6 +117,12 @@ impl Config {
                 "{origin} [compare]: alpha = {a} must lie between 0 and 1"
             );
         }
+        if let Some(m) = c.mutants.minimum_score {
+            anyhow::ensure!(
+                (0.0..=100.0).contains(&m),
+                "{origin} [mutants]: minimum_score = {m} is not a percentage between 0 and 100"
+            );
+        }
         Ok(c)
     }
 }
@@ -122,6 +140,7 @@ mod tests {
             Thresholds::default().stuck_after_secs
         );
         assert!(c.coverage.min_line_coverage.is_empty());
+        assert!(c.mutants.minimum_score.is_none());
     }
 
     #[test]
@@ -129,7 +148,7 @@ mod tests {
         let c = Config::parse(
             "[fuzz]\ndir = \"fz\"\ntime = \"2m\"\n[fuzz.monitor]\nstuck_after_secs = 3\n\
              [coverage]\nmax_line_drop_points = 0.5\n[coverage.min_line_coverage]\n\"crates/*\" = 80\n\
-             [compare]\nruns = 12\nthreshold_pct = 2.5\n",
+             [compare]\nruns = 12\nthreshold_pct = 2.5\n[mutants]\nminimum_score = 75.5\n",
             "g.toml",
         )
         .unwrap();
@@ -140,6 +159,7 @@ mod tests {
         assert_eq!(c.coverage.minimum("x", "crates/x"), Some(80.0));
         assert_eq!(c.compare.runs, Some(12));
         assert_eq!(c.compare.threshold_pct, Some(2.5));
+        assert_eq!(c.mutants.minimum_score, Some(75.5));
     }
 
     #[test]
@@ -150,6 +170,9 @@ mod tests {
             ("[fuzz.monitor]\nplateau_fraction = 2.0\n", "[fuzz.monitor]"),
             ("[coverage.min_line_coverage]\nx = 101\n", "[coverage]"),
             ("[compare]\nalpha = 1.5\n", "alpha"),
+            ("[mutants]\nminimum_score = 101\n", "[mutants]"),
+            ("[mutants]\nminimum_score = -1\n", "minimum_score"),
+            ("[mutants]\nminimum = 90\n", "unknown field"),
         ] {
             let e = format!("{:#}", Config::parse(text, "g.toml").unwrap_err());
             assert!(

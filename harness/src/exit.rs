@@ -5,9 +5,11 @@ use std::fmt;
 /// Nothing wrong found.
 pub const OK: u8 = 0;
 /// Something is wrong with the code under test: a crash or oracle mismatch (fuzz), a regression
-/// (compare), a failing test (coverage); or init left a differing file alone.
+/// (compare), a failing test (coverage, and mutants' unmutated run); or init left a differing
+/// file alone.
 pub const FAILED: u8 = 1;
-/// A policy is broken: a STUCK or NEVER-COMPARES target (fuzz), coverage under its minimum.
+/// A policy is broken: a STUCK or NEVER-COMPARES target (fuzz), coverage or a mutation score
+/// under its minimum.
 pub const POLICY: u8 = 2;
 /// compare could not decide: too few runs or too much noise to see the threshold.
 pub const INCONCLUSIVE: u8 = 3;
@@ -21,7 +23,7 @@ pub const HELP: &str = "\
 Exit codes (every verb):
   0   nothing wrong found
   1   a crash or oracle mismatch, a regression, a failing test (init: a file left alone)
-  2   a policy broken: a STUCK / NEVER-COMPARES target, coverage under its minimum
+  2   a policy broken: a STUCK / NEVER-COMPARES target, coverage or mutation score under its minimum
   3   compare is inconclusive: too few runs or too noisy to see the threshold
   64  usage: a bad flag, an unknown target or bench, a bad ref, a bad gauntlet.toml
   70  internal: gauntlet or a tool it runs failed";

@@ -1,5 +1,6 @@
 //! `cargo gauntlet <verb>`: fuzz with coverage monitoring, one coverage report of tests and fuzz
-//! corpora, percentile benches and commit comparisons — for any Rust package or workspace.
+//! corpora, percentile benches, commit comparisons and mutation scores — for any Rust package or
+//! workspace.
 //!
 //! Installed as `cargo-gauntlet`, cargo runs it as `cargo-gauntlet gauntlet <verb> …`; run
 //! directly, it is `cargo-gauntlet <verb> …`. Every verb finds the project with `cargo metadata`
@@ -16,6 +17,7 @@ mod exit;
 mod fuzz;
 mod init;
 mod libfuzzer;
+mod mutants;
 mod plot;
 mod project;
 mod report;
@@ -63,6 +65,10 @@ enum Command {
     /// Did p50/p90/p99 regress between two commits? Interleaved runs, a per-run test (exit 1
     /// regressed, 3 inconclusive).
     Compare(compare::Args),
+    /// Mutation testing with cargo-mutants (installed on demand): does the suite catch wrong
+    /// answers? Score per package and the surviving mutants in target/gauntlet/mutants/ (exit 2
+    /// when a package scores under [mutants] minimum_score).
+    Mutants(mutants::Args),
     /// Write one self-contained HTML report (target/gauntlet/report.html) from the records.
     Report(report::Args),
     /// Write CI for this project: GitHub workflows (pull-request and nightly fuzzing, nightly
@@ -100,6 +106,7 @@ fn main() -> ExitCode {
             Command::Coverage(a) => coverage::run(a, &project),
             Command::Bench(a) => bench::run(a, &project),
             Command::Compare(a) => compare::run(a, &project),
+            Command::Mutants(a) => mutants::run(a, &project),
             Command::Report(a) => report::run(a, &project),
             Command::Init(a) => init::run(a, &project),
         });

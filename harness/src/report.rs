@@ -10,6 +10,7 @@ use gauntlet_records::Verdict;
 use gauntlet_records::bench::BenchRecord;
 use gauntlet_records::coverage::{Entry, Metric, Summary};
 use gauntlet_records::fuzz::{RunSummary, TargetRun};
+use gauntlet_records::mutants::{Escape, MutantsRun};
 use minijinja::Value;
 use serde::Serialize;
 
@@ -48,6 +49,7 @@ fn render(root: &Path, g: &Path) -> String {
             fuzz => plot::value(fuzz_section(g)),
             coverage => plot::value(coverage_section(g)),
             bench => plot::value(bench_section(g)),
+            mutants => plot::value(mutants_section(g)),
             comparison => plot::safe(crate::compare::html_section(g)),
         },
     )
@@ -338,6 +340,88 @@ fn trend(entries: &[Entry]) -> Vec<(String, Vec<(f64, f64)>)> {
 }
 
 #[derive(Serialize)]
+struct MutantsRow {
+    name: String,
+    caught: u64,
+    missed: u64,
+    timeout: u64,
+    unviable: u64,
+    score: String,
+    low: bool,
+    /// `file:line — description`, `(timeout)` after a hang.
+    survivors: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Mutants {
+    run: String,
+    commit: String,
+    date: String,
+    tool: String,
+    shard: String,
+    minimum: String,
+    verdict: &'static str,
+    verdict_word: &'static str,
+    rows: Vec<MutantsRow>,
+}
+
+/// `target/gauntlet/mutants/latest.json` (written by `cargo gauntlet mutants`): the score per
+/// package against the minimum, and every mutant the tests let through.
+fn mutants_section(g: &Path) -> Section<Mutants> {
+    let path = g.join("mutants/latest.json");
+    if !path.exists() {
+        return Section::missing("No mutation run yet (cargo gauntlet mutants).");
+    }
+    let run: MutantsRun = match gauntlet_records::load(&path) {
+        Ok(r) => r,
+        Err(e) => return Section::broken(e),
+    };
+    let rows = run
+        .packages
+        .iter()
+        .map(|p| MutantsRow {
+            name: p.name.clone(),
+            caught: p.caught,
+            missed: p.missed,
+            timeout: p.timeout,
+            unviable: p.unviable,
+            score: format!("{:.1} %", p.score_percent),
+            low: run.minimum.is_some_and(|m| p.score_percent < m),
+            survivors: p
+                .survivors
+                .iter()
+                .map(|v| {
+                    format!(
+                        "{}:{} — {}{}",
+                        v.file,
+                        v.line,
+                        v.description,
+                        if v.escape == Escape::Timeout {
+                            " (timeout)"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Section::of(Mutants {
+        run: run.run.clone(),
+        commit: run.commit.clone(),
+        date: run.date.clone(),
+        tool: run.tool.clone(),
+        shard: run
+            .shard
+            .map_or(String::new(), |(k, n)| format!("shard {k} of {n} (from 0)")),
+        minimum: run.minimum.map_or("none".to_owned(), |m| format!("{m} %")),
+        verdict: verdict_class(run.verdict),
+        verdict_word: run.verdict.word(),
+        rows,
+    })
+}
+
+#[derive(Serialize)]
 struct BenchGroup {
     krate: String,
     rows: Vec<Vec<String>>,
@@ -425,6 +509,7 @@ mod tests {
         let html = render(Path::new("."), &dir);
         assert!(html.contains("No fuzz run recorded yet"), "{html}");
         assert!(html.contains("No bench records yet"));
+        assert!(html.contains("No mutation run yet (cargo gauntlet mutants)."));
         assert!(!html.contains("<script"));
     }
 

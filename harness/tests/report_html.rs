@@ -1,6 +1,7 @@
 //! `cargo gauntlet report` over fixed records: `tests/data/report/gauntlet/` is a
 //! `target/gauntlet/` with a 12-target fuzz run, a coverage run with two history lines, 20 benches
-//! in 3 crates (one id with markup in it) and a comparison. The test copies it into a scratch
+//! in 3 crates (one id with markup in it), a comparison and a mutation run (a survivor with
+//! markup in it). The test copies it into a scratch
 //! `CARGO_TARGET_DIR`, runs the binary and checks the page's structure: every section, one
 //! `<svg>` per chart, tick labels on the axes, every key outside its plot frame, data escaped.
 //!
@@ -197,6 +198,13 @@ fn the_report_of_fixed_records_has_every_section_and_readable_charts() {
     assert!(comparison.contains("median base → head") && comparison.contains("CI of the change"));
     assert!(comparison.contains("samples base / head"));
 
+    let mutants = section(&html, "mutants");
+    assert!(mutants.contains("<tr class=\"low\"><td>header-parser</td><td>16</td><td>1</td><td>1</td><td>3</td><td>88.9 %</td></tr>"), "{mutants}");
+    assert!(mutants.contains("<td>retry-counter</td>") && mutants.contains("100.0 %"));
+    assert!(mutants.contains("minimum score 90 %") && mutants.contains("shard 0 of 4"));
+    assert!(mutants.contains("targets&#x2f;header-parser&#x2f;src&#x2f;lib.rs:77 — replace &lt; with &lt;= in parse (timeout)"), "{mutants}");
+    assert_eq!(mutants.matches("<li>").count(), 2, "the two survivors");
+
     for svg in svgs(&html) {
         check_chart(svg);
     }
@@ -205,8 +213,9 @@ fn the_report_of_fixed_records_has_every_section_and_readable_charts() {
         html.matches("<table>").count(),
         html.matches("<div class=\"scroll\"><table>").count()
     );
-    // A bench id with markup in it is text, everywhere.
+    // A bench id or a mutant with markup in it is text, everywhere.
     assert!(!html.contains("<b>bold</b>") && html.contains("&lt;b&gt;bold&lt;&#x2f;b&gt;"));
+    assert!(!html.contains("<b>Header</b>") && html.contains("&lt;b&gt;Header&lt;&#x2f;b&gt;"));
     assert!(!html.contains("<script"));
 }
 
@@ -251,6 +260,7 @@ mod fixture {
         PolicyResult, Reach, Summary,
     };
     use gauntlet_records::fuzz::{Event, Kind, RunSummary, TargetRun};
+    use gauntlet_records::mutants::{Escape, MutantsRun, PackageScore, Survivor};
 
     fn json(path: &Path, v: &impl serde::Serialize) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -284,6 +294,60 @@ mod fixture {
             );
         }
         json(&g.join("compare/latest.json"), &comparison());
+        json(&g.join("mutants/latest.json"), &mutants());
+    }
+
+    /// One package under the minimum with a missed mutant (with markup in its description) and a
+    /// timed-out one; one package above it.
+    fn mutants() -> MutantsRun {
+        let survivor = |line, description: &str, escape| Survivor {
+            file: "targets/header-parser/src/lib.rs".to_owned(),
+            line,
+            column: 9,
+            function: Some("parse".to_owned()),
+            replacement: "Ok(Default::default())".to_owned(),
+            description: description.to_owned(),
+            genre: Some("FnValue".to_owned()),
+            escape,
+        };
+        MutantsRun {
+            schema: gauntlet_records::mutants::SCHEMA.to_owned(),
+            run: "2026-12-07-0123456789ab-shard-0-of-4".to_owned(),
+            date: "2026-12-07T02:00:00Z".to_owned(),
+            commit: "0123456789ab".to_owned(),
+            tool: "cargo-mutants 27.1.0".to_owned(),
+            shard: Some((0, 4)),
+            elapsed_s: 321.0,
+            minimum: Some(90.0),
+            packages: vec![
+                PackageScore {
+                    name: "header-parser".to_owned(),
+                    caught: 16,
+                    missed: 1,
+                    timeout: 1,
+                    unviable: 3,
+                    score_percent: 88.89,
+                    survivors: vec![
+                        survivor(
+                            41,
+                            "replace parse -> Result<Vec<<b>Header</b>>> with Ok(vec![])",
+                            Escape::Missed,
+                        ),
+                        survivor(77, "replace < with <= in parse", Escape::Timeout),
+                    ],
+                },
+                PackageScore {
+                    name: "retry-counter".to_owned(),
+                    caught: 20,
+                    missed: 0,
+                    timeout: 0,
+                    unviable: 2,
+                    score_percent: 100.0,
+                    survivors: vec![],
+                },
+            ],
+            verdict: Verdict::Fail,
+        }
     }
 
     const TARGETS: [&str; 12] = [

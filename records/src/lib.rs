@@ -9,6 +9,7 @@
 //! | `coverage/history.jsonl` (one per line) | [`coverage::Entry`] |
 //! | `bench/<id>.json` | [`bench::BenchRecord`] |
 //! | `compare/<base>-<head>/comparison.json`, `compare/latest.json` | [`compare::Comparison`] |
+//! | `mutants/<run>.json`, `mutants/latest.json` | [`mutants::MutantsRun`] |
 //!
 //! Every record's judgement is a [`Verdict`].
 #![forbid(unsafe_code)]
@@ -17,6 +18,7 @@ pub mod bench;
 pub mod compare;
 pub mod coverage;
 pub mod fuzz;
+pub mod mutants;
 mod verdict;
 
 pub use verdict::{Finding, Verdict};

@@ -1,0 +1,584 @@
+//! `cargo gauntlet mutants`: does the test suite catch wrong answers? cargo-mutants (installed on
+//! demand) builds the project with one small wrong change at a time and runs its tests; a mutant
+//! the tests still pass with, or that makes them hang, survives. This verb runs it, reads its
+//! machine-readable `mutants.out/outcomes.json` (never its console text), writes
+//! `target/gauntlet/mutants/<run>.json` and `latest.json` ([`MutantsRun`]) and judges each
+//! package's score against `[mutants] minimum_score` in `gauntlet.toml`.
+//!
+//! cargo-mutants' own exit code says "some mutant was missed" (2) or "some timed out" (3); those
+//! are the data, not the verdict. Only the policy decides gauntlet's exit.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use gauntlet_records::Verdict;
+use gauntlet_records::mutants::{
+    Escape, MutantsRun, PackageScore, SCHEMA, Survivor, score as score_of,
+};
+use serde::Deserialize;
+
+use crate::project::Project;
+use crate::{exit, sys};
+
+/// Options of `cargo gauntlet mutants`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Mutate only this workspace member (repeatable); default: every member.
+    #[arg(short = 'p', long = "package", value_name = "NAME")]
+    packages: Vec<String>,
+    /// Test only shard K of N (from 0): about 1/N of the mutants, so N machines share a run.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u32, u32)>,
+    /// Seconds one mutant's tests may run before they count as a hang (cargo-mutants' default:
+    /// a multiple of the unmutated tests' time).
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
+    /// Passed on to cargo-mutants as they are, e.g. `-- --all-features` or `-- --jobs 2`.
+    #[arg(last = true, value_name = "CARGO-MUTANTS ARGS")]
+    passthrough: Vec<String>,
+}
+
+/// `K/N` with `0 ≤ K < N`.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{s:?} is not a shard K/N with 0 <= K < N (e.g. 0/4)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u32 = k.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if k >= n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+/// cargo-mutants' exit codes that still mean "the mutants were tested" (success, some missed,
+/// some timed out); see its `exit_code.rs`.
+const TESTED: [i32; 3] = [0, 2, 3];
+/// cargo-mutants: the tests fail without any mutant.
+const BASELINE_FAILED: i32 = 4;
+
+/// Run `cargo gauntlet mutants`; 0 when every package meets the minimum, 2 (a broken policy, like
+/// coverage under its minimum) when one does not, 1 when the tests fail without any mutant.
+pub fn run(args: Args, project: &Project) -> Result<u8> {
+    let members: Vec<String> = project
+        .members()
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    for p in &args.packages {
+        if !members.contains(p) {
+            return Err(exit::usage(format!(
+                "no workspace member is called {p:?} (members: {})",
+                members.join(", ")
+            )));
+        }
+    }
+    if let Some(t) = args.timeout
+        && !(t > 0.0 && t.is_finite())
+    {
+        return Err(exit::usage(format!(
+            "--timeout {t}: give a positive number of seconds"
+        )));
+    }
+    let minimum = project.config.mutants.minimum_score;
+    sys::ensure_cargo_tool("mutants", "cargo-mutants")?;
+    let tool = sys::output(Command::new("cargo").args(["mutants", "--version"]))
+        .unwrap_or_else(|| "cargo-mutants".to_owned());
+
+    let date = gauntlet_records::bench::rfc3339_now();
+    let commit = sys::commit_stamp(&project.root);
+    let run = run_name(&date, &commit, args.shard);
+    let dir = project.gauntlet_dir().join("mutants");
+    let out = dir.join(&run);
+
+    // cargo-mutants creates `<out>/mutants.out/` but not `<out>` itself.
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(&project.root)
+        .arg("mutants")
+        .args(cargo_mutants_args(
+            &args,
+            &out,
+            project.manifest_path.as_deref(),
+        ));
+    eprintln!("mutants: {}", sys::describe(&cmd));
+    let started = Instant::now();
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {}", sys::describe(&cmd)))?;
+    let elapsed_s = started.elapsed().as_secs_f64();
+    match status.code() {
+        Some(c) if TESTED.contains(&c) => {}
+        Some(BASELINE_FAILED) => {
+            eprintln!(
+                "error: the tests fail without any mutant, so no mutant can be judged; see {} \
+                 and fix the tests first",
+                out.join("mutants.out/log").display()
+            );
+            return Ok(exit::FAILED);
+        }
+        // 1 is both a bad command line (say, a wrong argument after `--`) and any other error.
+        _ => bail!(
+            "{} failed ({status}); its own message is above",
+            sys::describe(&cmd)
+        ),
+    }
+
+    let outcomes_path = out.join("mutants.out/outcomes.json");
+    let text = std::fs::read_to_string(&outcomes_path)
+        .with_context(|| format!("cannot read {}", outcomes_path.display()))?;
+    let mut packages = parse_outcomes(&text)
+        .with_context(|| format!("{} does not parse", outcomes_path.display()))?;
+    // A selected package with no mutant in this shard is still shown, with nothing tested.
+    for p in &args.packages {
+        if !packages.iter().any(|s| &s.name == p) {
+            packages.push(PackageScore {
+                name: p.clone(),
+                score_percent: 100.0,
+                ..Default::default()
+            });
+        }
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    let verdict = judge(&packages, minimum);
+    let record = MutantsRun {
+        schema: SCHEMA.to_owned(),
+        run: run.clone(),
+        date,
+        commit,
+        tool,
+        shard: args.shard,
+        elapsed_s: (elapsed_s * 10.0).round() / 10.0,
+        minimum,
+        packages,
+        verdict,
+    };
+    let json = serde_json::to_string_pretty(&record)?;
+    sys::write(&dir.join(format!("{run}.json")), &json)?;
+    sys::write(&dir.join("latest.json"), &json)?;
+    print!("{}", table(&record));
+    println!("record: {}", dir.join(format!("{run}.json")).display());
+    Ok(if verdict == Verdict::Fail {
+        exit::POLICY
+    } else {
+        exit::OK
+    })
+}
+
+/// `<date>-<commit>`, plus `-shard-K-of-N` for one shard.
+fn run_name(date: &str, commit: &str, shard: Option<(u32, u32)>) -> String {
+    let day = date.get(..10).unwrap_or(date);
+    match shard {
+        Some((k, n)) => format!("{day}-{commit}-shard-{k}-of-{n}"),
+        None => format!("{day}-{commit}"),
+    }
+}
+
+/// Everything after `cargo mutants`.
+fn cargo_mutants_args(args: &Args, out: &Path, manifest: Option<&Path>) -> Vec<String> {
+    let mut a: Vec<String> = vec!["--output".into(), out.display().to_string()];
+    a.push("--colors=never".into());
+    if let Some(m) = manifest {
+        a.extend(["--manifest-path".into(), m.display().to_string()]);
+    }
+    if args.packages.is_empty() {
+        a.push("--workspace".into());
+    }
+    for p in &args.packages {
+        a.extend(["--package".into(), p.clone()]);
+    }
+    if let Some((k, n)) = args.shard {
+        a.extend(["--shard".into(), format!("{k}/{n}")]);
+    }
+    if let Some(t) = args.timeout {
+        a.extend(["--timeout".into(), t.to_string()]);
+    }
+    a.extend(args.passthrough.iter().cloned());
+    a
+}
+
+/// Fail when a package scores under `minimum`; pass otherwise (and always without a minimum).
+fn judge(packages: &[PackageScore], minimum: Option<f64>) -> Verdict {
+    match minimum {
+        Some(m) if packages.iter().any(|p| p.score_percent < m) => Verdict::Fail,
+        _ => Verdict::Pass,
+    }
+}
+
+/// The parts of `mutants.out/outcomes.json` gauntlet reads (cargo-mutants 24 and later): one
+/// outcome per scenario, the baseline and then each mutant.
+#[derive(Deserialize)]
+struct Outcomes {
+    outcomes: Vec<Outcome>,
+}
+
+#[derive(Deserialize)]
+struct Outcome {
+    /// `"Baseline"` or `{"Mutant": {...}}`.
+    scenario: Scenario,
+    /// `CaughtMutant`, `MissedMutant`, `Timeout`, `Unviable`, `Success`, `Failure`.
+    summary: String,
+}
+
+#[derive(Deserialize)]
+enum Scenario {
+    Baseline,
+    Mutant(Mutant),
+}
+
+#[derive(Deserialize)]
+struct Mutant {
+    /// `src/lib.rs:12:5: replace f -> bool with true` (absent before cargo-mutants 25).
+    #[serde(default)]
+    name: Option<String>,
+    package: String,
+    file: String,
+    #[serde(default)]
+    function: Option<Function>,
+    span: Span,
+    replacement: String,
+    #[serde(default)]
+    genre: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Function {
+    function_name: String,
+}
+
+#[derive(Deserialize)]
+struct Span {
+    start: LineColumn,
+}
+
+#[derive(Deserialize)]
+struct LineColumn {
+    line: u64,
+    column: u64,
+}
+
+/// Per package, the counts, the score and the surviving mutants of an `outcomes.json`.
+pub fn parse_outcomes(text: &str) -> Result<Vec<PackageScore>> {
+    let outcomes: Outcomes = serde_json::from_str(text)?;
+    let mut by_package: BTreeMap<String, PackageScore> = BTreeMap::new();
+    for o in outcomes.outcomes {
+        let Scenario::Mutant(m) = o.scenario else {
+            continue;
+        };
+        let p = by_package
+            .entry(m.package.clone())
+            .or_insert_with(|| PackageScore {
+                name: m.package.clone(),
+                ..Default::default()
+            });
+        let escape = match o.summary.as_str() {
+            "CaughtMutant" => {
+                p.caught += 1;
+                None
+            }
+            "MissedMutant" => {
+                p.missed += 1;
+                Some(Escape::Missed)
+            }
+            "Timeout" => {
+                p.timeout += 1;
+                Some(Escape::Timeout)
+            }
+            "Unviable" => {
+                p.unviable += 1;
+                None
+            }
+            other => bail!(
+                "mutant {} has the outcome {other:?}, which gauntlet does not know",
+                m.name.as_deref().unwrap_or(&m.file)
+            ),
+        };
+        if let Some(escape) = escape {
+            p.survivors.push(survivor(m, escape));
+        }
+    }
+    Ok(by_package
+        .into_values()
+        .map(|mut p| {
+            p.score_percent = (score_of(p.caught, p.missed, p.timeout) * 100.0).round() / 100.0;
+            p.survivors
+                .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+            p
+        })
+        .collect())
+}
+
+fn survivor(m: Mutant, escape: Escape) -> Survivor {
+    let function = m.function.map(|f| f.function_name);
+    // The name is `<file>:<line>:<column>: <description>`; the description is the useful part.
+    let description = m
+        .name
+        .as_deref()
+        .and_then(|n| n.split_once(": ").map(|(_, d)| d.to_owned()))
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| match &function {
+            Some(f) => format!("replace {f} with {}", m.replacement),
+            None => format!("replace with {}", m.replacement),
+        });
+    Survivor {
+        file: m.file,
+        line: m.span.start.line,
+        column: m.span.start.column,
+        function,
+        replacement: m.replacement,
+        description,
+        genre: m.genre,
+        escape,
+    }
+}
+
+/// The console summary: one line per package, then the survivors.
+fn table(r: &MutantsRun) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let width = r
+        .packages
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        s,
+        "{:<width$}  {:>6}  {:>6}  {:>7}  {:>8}  {:>7}",
+        "package", "caught", "missed", "timeout", "unviable", "score"
+    );
+    for p in &r.packages {
+        let low = r.minimum.is_some_and(|m| p.score_percent < m);
+        let _ = writeln!(
+            s,
+            "{:<width$}  {:>6}  {:>6}  {:>7}  {:>8}  {:>6.1}%{}",
+            p.name,
+            p.caught,
+            p.missed,
+            p.timeout,
+            p.unviable,
+            p.score_percent,
+            if low { "  under the minimum" } else { "" }
+        );
+    }
+    for p in r.packages.iter().filter(|p| !p.survivors.is_empty()) {
+        let _ = writeln!(s, "\nsurviving mutants of {}:", p.name);
+        for v in &p.survivors {
+            let _ = writeln!(
+                s,
+                "  {}:{}: {}{}",
+                v.file,
+                v.line,
+                v.description,
+                if v.escape == Escape::Timeout {
+                    " (timeout)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    let shard = r
+        .shard
+        .map_or(String::new(), |(k, n)| format!(" (shard {k}/{n})"));
+    let _ = match r.minimum {
+        Some(m) => writeln!(
+            s,
+            "\nmutants{shard}: {} against a minimum score of {m} % in {:.0} s",
+            r.verdict.word(),
+            r.elapsed_s
+        ),
+        None => writeln!(
+            s,
+            "\nmutants{shard}: no minimum score set ([mutants] minimum_score in gauntlet.toml); {:.0} s",
+            r.elapsed_s
+        ),
+    };
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(name: &str) -> String {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/mutants")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn shards_are_k_of_n_from_zero() {
+        assert_eq!(parse_shard("0/4"), Ok((0, 4)));
+        assert_eq!(parse_shard("3/4"), Ok((3, 4)));
+        for bad in ["4/4", "3/2", "0/0", "1", "a/2", "-1/2", "1/2/3", ""] {
+            assert!(parse_shard(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn the_policy_fails_a_package_under_the_minimum() {
+        let p = |name: &str, score_percent| PackageScore {
+            name: name.to_owned(),
+            score_percent,
+            ..Default::default()
+        };
+        let ps = [p("a", 95.0), p("b", 89.99)];
+        assert_eq!(judge(&ps, None), Verdict::Pass);
+        assert_eq!(judge(&ps, Some(80.0)), Verdict::Pass);
+        assert_eq!(judge(&ps, Some(90.0)), Verdict::Fail);
+    }
+
+    #[test]
+    fn arguments_reach_cargo_mutants() {
+        let args = Args {
+            packages: vec!["a".into()],
+            shard: Some((1, 8)),
+            timeout: Some(30.0),
+            passthrough: vec!["--all-features".into()],
+        };
+        let a = cargo_mutants_args(&args, Path::new("/t/g/m/run"), None).join(" ");
+        assert_eq!(
+            a,
+            "--output /t/g/m/run --colors=never --package a --shard 1/8 --timeout 30 --all-features"
+        );
+        let all = Args {
+            packages: vec![],
+            shard: None,
+            timeout: None,
+            passthrough: vec![],
+        };
+        assert!(cargo_mutants_args(&all, Path::new("o"), None).contains(&"--workspace".into()));
+    }
+
+    #[test]
+    fn runs_are_named_by_day_commit_and_shard() {
+        assert_eq!(
+            run_name("2026-12-07T02:11:54Z", "abc", Some((0, 8))),
+            "2026-12-07-abc-shard-0-of-8"
+        );
+        assert_eq!(
+            run_name("2026-12-07T02:11:54Z", "abc", None),
+            "2026-12-07-abc"
+        );
+    }
+
+    /// `tests/data/mutants/tiny-outcomes.json` is what cargo-mutants 27.1.0 wrote for the crate
+    /// in `tiny-lib.rs.txt` (`cargo mutants --timeout 5`): 14 caught, 7 missed, 2 timeouts.
+    #[test]
+    fn a_real_outcomes_json_becomes_scores_and_survivors() {
+        let packages = parse_outcomes(&data("tiny-outcomes.json")).unwrap();
+        assert_eq!(packages.len(), 1, "the baseline is not a package's mutant");
+        let p = &packages[0];
+        assert_eq!(p.name, "tiny");
+        assert_eq!((p.caught, p.missed, p.timeout, p.unviable), (14, 7, 2, 0));
+        assert_eq!(
+            p.score_percent, 60.87,
+            "14 / 23: the timeouts count against it"
+        );
+        assert_eq!(p.survivors.len(), 9);
+        let first = &p.survivors[0];
+        assert_eq!(
+            (first.file.as_str(), first.line, first.column),
+            ("src/lib.rs", 8, 5)
+        );
+        assert_eq!(first.description, "replace is_even -> bool with true");
+        assert_eq!(first.replacement, "true");
+        assert_eq!(first.function.as_deref(), Some("is_even"));
+        assert_eq!(first.genre.as_deref(), Some("FnValue"));
+        assert_eq!(first.escape, Escape::Missed);
+        let hangs: Vec<&str> = p
+            .survivors
+            .iter()
+            .filter(|v| v.escape == Escape::Timeout)
+            .map(|v| v.description.as_str())
+            .collect();
+        assert_eq!(
+            hangs,
+            [
+                "replace -= with += in count_down",
+                "replace -= with /= in count_down"
+            ]
+        );
+        let last = p.survivors.last().unwrap();
+        assert_eq!(
+            (last.line, last.description.as_str()),
+            (23, "replace < with <= in less")
+        );
+    }
+
+    /// gauntlet's per-package counts add up to cargo-mutants' own totals in the same file.
+    #[test]
+    fn the_counts_agree_with_cargo_mutants_totals() {
+        #[derive(Deserialize)]
+        struct Totals {
+            caught: u64,
+            missed: u64,
+            timeout: u64,
+            unviable: u64,
+        }
+        for name in [
+            "tiny-outcomes.json",
+            "retry-counter-shard-0-of-8-outcomes.json",
+        ] {
+            let text = data(name);
+            let t: Totals = serde_json::from_str(&text).unwrap();
+            let ps = parse_outcomes(&text).unwrap();
+            let sum = |f: fn(&PackageScore) -> u64| ps.iter().map(f).sum::<u64>();
+            assert_eq!(
+                [
+                    sum(|p| p.caught),
+                    sum(|p| p.missed),
+                    sum(|p| p.timeout),
+                    sum(|p| p.unviable)
+                ],
+                [t.caught, t.missed, t.timeout, t.unviable],
+                "{name}"
+            );
+            let survivors = ps.iter().map(|p| p.survivors.len() as u64).sum::<u64>();
+            assert_eq!(survivors, t.missed + t.timeout, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_retry_counter_shard_scores_63_6() {
+        let ps = parse_outcomes(&data("retry-counter-shard-0-of-8-outcomes.json")).unwrap();
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].name, "retry-counter");
+        assert_eq!(ps[0].score_percent, 63.64, "35 / (35 + 12 + 8)");
+        let arm = ps[0]
+            .survivors
+            .iter()
+            .find(|v| v.line == 101)
+            .expect("the deleted match arm in main.rs");
+        assert_eq!(arm.file, "targets/retry-counter/src/main.rs");
+        assert_eq!(
+            arm.description,
+            "delete match arm ConfigError::InvalidMultiplier(_) in config"
+        );
+    }
+
+    #[test]
+    fn a_survivor_without_a_name_is_described_from_its_parts() {
+        let text = r#"{"outcomes":[{"scenario":{"Mutant":{"package":"p","file":"src/lib.rs",
+            "function":{"function_name":"f","return_type":"-> bool"},
+            "span":{"start":{"line":4,"column":5},"end":{"line":4,"column":9}},
+            "replacement":"true","genre":"FnValue"}},"summary":"MissedMutant"}]}"#;
+        let p = &parse_outcomes(text).unwrap()[0];
+        assert_eq!(p.survivors[0].description, "replace f with true");
+        assert_eq!(p.score_percent, 0.0);
+    }
+
+    #[test]
+    fn unknown_outcomes_are_refused_not_counted() {
+        let text = r#"{"outcomes":[{"scenario":{"Mutant":{"package":"p","file":"src/lib.rs",
+            "span":{"start":{"line":1,"column":1},"end":{"line":1,"column":2}},
+            "replacement":"true"}},"summary":"Exploded"}]}"#;
+        let e = parse_outcomes(text).unwrap_err().to_string();
+        assert!(e.contains("Exploded"), "{e}");
+    }
+}
