@@ -13,7 +13,7 @@ use gauntlet_records::bench::{BenchRecord, fmt_ns};
 
 use std::path::Path;
 
-use crate::project::{BenchTarget, Project};
+use crate::project::{BenchTarget, Project, select_benches};
 use crate::{exit, sys};
 
 /// Options of `cargo harness bench`.
@@ -67,36 +67,10 @@ pub fn bmf(records: &[BenchRecord]) -> serde_json::Value {
     serde_json::Value::Object(out)
 }
 
-/// The bench targets `--bench` selects (all when it is not given).
-pub fn select<'a>(all: &'a [BenchTarget], bench: Option<&str>) -> Result<Vec<&'a BenchTarget>> {
-    if all.is_empty() {
-        return Err(exit::usage(
-            "this project declares no benches: add a criterion bench under benches/ \
-             (`[[bench]] harness = false`)",
-        ));
-    }
-    let selected: Vec<&BenchTarget> = all
-        .iter()
-        .filter(|b| match bench {
-            Some(f) => b.name.contains(f),
-            None => b.by_default,
-        })
-        .collect();
-    if selected.is_empty() {
-        let names: Vec<&str> = all.iter().map(|b| b.name.as_str()).collect();
-        return Err(exit::usage(format!(
-            "no bench target matches --bench {:?}; bench targets are: {}",
-            bench.unwrap_or(""),
-            names.join(", ")
-        )));
-    }
-    Ok(selected)
-}
-
 /// Run `cargo gauntlet bench`.
 pub fn run(args: Args, project: &Project) -> Result<u8> {
     let all = project.benches();
-    let selected = select(&all, args.bench.as_deref())?;
+    let selected = select_benches(&all, args.bench.as_deref())?;
     if args.time_ms == Some(0) {
         return Err(exit::usage(
             "--time-ms 0 records nothing; give a positive number of milliseconds",
@@ -201,7 +175,7 @@ fn run_criterion(
         let run = crate::criterion::run(
             &target,
             args.filter.as_deref(),
-            &crate::compare::criterion_timing(time_ms),
+            &crate::criterion::Timing::for_run(time_ms),
             format,
             &[],
         )?;
@@ -339,16 +313,36 @@ mod tests {
 
     #[test]
     fn benches_are_selected_by_name_and_unknown_ones_are_usage_errors() {
-        let all = [bt("p", "parse"), bt("p", "parse_long"), bt("q", "sort")];
+        let all = [
+            bt("p", "parse"),
+            bt("p", "parse_long"),
+            bt("q", "sort"),
+            bt("q", "calibration"),
+        ];
         let names = |s: Vec<&BenchTarget>| s.iter().map(|b| b.name.clone()).collect::<Vec<_>>();
         assert_eq!(
-            names(select(&all, Some("parse")).unwrap()),
+            names(select_benches(&all, Some("parse")).unwrap()),
             ["parse", "parse_long"]
         );
-        assert_eq!(select(&all, None).unwrap().len(), 3);
-        let e = select(&all, Some("nope")).unwrap_err();
+        assert_eq!(
+            names(select_benches(&all, None).unwrap()),
+            ["parse", "parse_long", "sort"],
+            "a bench = false target runs only when named"
+        );
+        assert_eq!(
+            names(select_benches(&all, Some("calib")).unwrap()),
+            ["calibration"]
+        );
+        let e = select_benches(&all, Some("nope")).unwrap_err();
         assert_eq!(exit::code_of(&e), exit::USAGE);
-        assert!(e.to_string().contains("parse, parse_long, sort"), "{e}");
-        assert_eq!(exit::code_of(&select(&[], None).unwrap_err()), exit::USAGE);
+        assert!(
+            e.to_string()
+                .contains("parse, parse_long, sort, calibration"),
+            "{e}"
+        );
+        assert_eq!(
+            exit::code_of(&select_benches(&[], None).unwrap_err()),
+            exit::USAGE
+        );
     }
 }

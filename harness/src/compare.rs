@@ -27,7 +27,6 @@ use crate::project::{self, BenchTarget, Project};
 use crate::{exit, sys};
 use analysis::{Comparison, Policy, SideInfo};
 use gauntlet_records::Verdict;
-pub use runner::criterion_timing;
 use runner::{Built, RunPlan, Side, Source};
 
 /// Options of `cargo harness compare`.
@@ -136,7 +135,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let root = project.root.clone();
     let gauntlet = project.gauntlet_dir();
     let compare_dir = gauntlet.join("compare");
-    crate::bench::select(&project.benches(), args.bench.as_deref())?;
+    project::select_benches(&project.benches(), args.bench.as_deref())?;
     let base = runner::resolve(&root, "base", &args.base, &args.base_env)
         .map_err(|e| exit::usage(e.to_string()))?;
     let head = runner::resolve(&root, "head", &args.head, &args.head_env)

@@ -31,7 +31,7 @@ use crate::project::Project;
 use crate::{exit, sys};
 use export::Export;
 use gauntlet_records::Verdict;
-pub use policy::Policy;
+
 use summary::{CrateInfo, PolicyResult, Side, Summary};
 
 /// Options of `cargo harness coverage`.

@@ -79,6 +79,20 @@ impl Default for Timing {
     }
 }
 
+impl Timing {
+    /// One process run of `cargo gauntlet bench` or `compare`: `time_ms` of measurement per
+    /// function after a fifth of it of warm-up; a run that takes far longer (a bench whose groups
+    /// set their own times) is stopped after ten minutes.
+    pub fn for_run(time_ms: u64) -> Timing {
+        Timing {
+            warm_up: Duration::from_millis((time_ms / 5).max(20)),
+            measurement: Duration::from_millis(time_ms),
+            limit: Some(Duration::from_secs(600)),
+            ..Timing::default()
+        }
+    }
+}
+
 /// How a criterion version reads durations on its command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecondsFormat {

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::config::parse_duration;
 use crate::libfuzzer::{self, Thresholds};
 use crate::project::{self, Project};
 use crate::{exit, sys};
@@ -54,23 +55,6 @@ pub struct Args {
     /// Extra arguments for libFuzzer (after `--`).
     #[arg(last = true)]
     pub libfuzzer_args: Vec<String>,
-}
-
-/// `60s`, `2m`, `500ms`, or plain seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((s, "s"), |i| s.split_at(i));
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("bad duration {s:?}: use e.g. 30s, 2m or 1h"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("bad duration unit in {s:?}: use ms, s, m or h")),
-    }
 }
 
 /// Everything a target's run needs to know.

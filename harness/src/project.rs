@@ -178,6 +178,35 @@ fn not_benched_by_default(manifest: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The bench targets `--bench` selects (all when it is not given).
+pub fn select_benches<'a>(
+    all: &'a [BenchTarget],
+    bench: Option<&str>,
+) -> Result<Vec<&'a BenchTarget>> {
+    if all.is_empty() {
+        return Err(crate::exit::usage(
+            "this project declares no benches: add a criterion bench under benches/ \
+             (`[[bench]] harness = false`)",
+        ));
+    }
+    let selected: Vec<&BenchTarget> = all
+        .iter()
+        .filter(|b| match bench {
+            Some(f) => b.name.contains(f),
+            None => b.by_default,
+        })
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<&str> = all.iter().map(|b| b.name.as_str()).collect();
+        return Err(crate::exit::usage(format!(
+            "no bench target matches --bench {:?}; bench targets are: {}",
+            bench.unwrap_or(""),
+            names.join(", ")
+        )));
+    }
+    Ok(selected)
+}
+
 /// One `[[bench]]` of a workspace member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BenchTarget {

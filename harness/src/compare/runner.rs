@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use gauntlet_records::bench::{BenchRecord, Meta};
@@ -309,18 +309,6 @@ fn criterion_target(b: &BenchTarget, built: &Built) -> crate::criterion::BenchTa
     }
 }
 
-/// How long criterion measures each function in one process run: `time_ms` of measurement
-/// after a fifth of it of warm-up; a run that takes far longer (a bench whose groups set their
-/// own times) is stopped.
-pub fn criterion_timing(time_ms: u64) -> crate::criterion::Timing {
-    crate::criterion::Timing {
-        warm_up: Duration::from_millis((time_ms / 5).max(20)),
-        measurement: Duration::from_millis(time_ms),
-        limit: Some(Duration::from_secs(600)),
-        ..crate::criterion::Timing::default()
-    }
-}
-
 /// `(bench name, executable)` from one line of cargo's JSON messages, if it is a built bench.
 pub fn bench_executable(line: &str) -> Option<(String, PathBuf)> {
     let Ok(Message::CompilerArtifact(a)) = serde_json::from_str::<Message>(line) else {
@@ -487,7 +475,7 @@ fn run_criterion(
     let run = crate::criterion::run(
         &criterion_target(target, built),
         plan.filter.as_deref(),
-        &criterion_timing(plan.time_ms),
+        &crate::criterion::Timing::for_run(plan.time_ms),
         format,
         &side.env,
     )

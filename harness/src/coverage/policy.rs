@@ -1,118 +1,12 @@
 //! `coverage/policy.toml` (format in `coverage/README.md`) and the verdicts it gives: per-crate
 //! minimum line coverage, and the largest drop against the previous run.
 
-use std::collections::BTreeMap;
-
-#[cfg(test)]
-use anyhow::Result;
-use serde::Deserialize;
-
+pub use crate::config::Policy;
 pub use gauntlet_records::coverage::{Failure, FileDelta};
 
 use super::export::Counts;
 use super::history::Entry;
 use super::summary::CrateSummary;
-
-/// The parsed policy.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Policy {
-    /// A crate whose line coverage falls by more than this many percentage points since the
-    /// previous run fails.
-    #[serde(default = "default_drop")]
-    pub max_line_drop_points: f64,
-    /// Minimum line coverage in percent, keyed by crate name, crate directory
-    /// (`targets/retry-counter`) or a directory pattern (`targets/*`: every crate directly under
-    /// `targets/`). The most specific key wins: name, then directory, then pattern.
-    #[serde(default)]
-    pub min_line_coverage: BTreeMap<String, f64>,
-}
-
-fn default_drop() -> f64 {
-    1.0
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self {
-            max_line_drop_points: default_drop(),
-            min_line_coverage: BTreeMap::new(),
-        }
-    }
-}
-
-impl Policy {
-    /// Parse and check a policy on its own (tests); `origin` names the file in errors.
-    #[cfg(test)]
-    pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        let p: Policy = toml::from_str(text).map_err(|e| {
-            // toml's own message spans several lines with a source excerpt; one line is enough.
-            let line = e.span().map_or(0, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            });
-            anyhow::anyhow!(
-                "{origin} is not a valid coverage policy (line {line}): {}",
-                e.message().trim().lines().collect::<Vec<_>>().join(": ")
-            )
-        })?;
-        p.check().map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-        Ok(p)
-    }
-
-    /// Refuse values that make no sense.
-    pub fn check(&self) -> Result<(), String> {
-        if !(self.max_line_drop_points.is_finite() && self.max_line_drop_points >= 0.0) {
-            return Err(format!(
-                "max_line_drop_points must be a number of points >= 0, not {}",
-                self.max_line_drop_points
-            ));
-        }
-        for (key, min) in &self.min_line_coverage {
-            if !(0.0..=100.0).contains(min) {
-                return Err(format!(
-                    "min_line_coverage.\"{key}\" = {min} is not a percentage (0 to 100)"
-                ));
-            }
-            if key.is_empty()
-                || key.contains('*') && !(key.ends_with("/*") && key.matches('*').count() == 1)
-            {
-                return Err(format!(
-                    "min_line_coverage key \"{key}\" must be a crate name, a crate directory or `<dir>/*`"
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The minimum that applies to a crate, if any.
-    pub fn minimum(&self, name: &str, rel_dir: &str) -> Option<f64> {
-        let by_pattern = || {
-            let parent = rel_dir.rsplit_once('/').map_or("", |(p, _)| p);
-            self.min_line_coverage.get(&format!("{parent}/*"))
-        };
-        self.min_line_coverage
-            .get(name)
-            .or_else(|| self.min_line_coverage.get(rel_dir))
-            .or_else(by_pattern)
-            .copied()
-    }
-
-    /// Keys that match none of `crates` (probably a typo, or a crate outside this run).
-    pub fn unmatched_keys<'a>(&'a self, crates: &[CrateSummary]) -> Vec<&'a str> {
-        self.min_line_coverage
-            .keys()
-            .filter(|k| {
-                !crates.iter().any(|c| {
-                    *k == &c.name
-                        || *k == &c.dir
-                        || k.strip_suffix("/*")
-                            .is_some_and(|p| c.dir.rsplit_once('/').map_or("", |(d, _)| d) == p)
-                })
-            })
-            .map(String::as_str)
-            .collect()
-    }
-}
 
 /// Crates under their minimum, with the files that pull them down.
 pub fn check_minimums(policy: &Policy, crates: &[CrateSummary]) -> Vec<Failure> {
