@@ -142,9 +142,13 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         .map_err(|e| exit::usage(e.to_string()))?;
     let shared_build = base.source == head.source;
 
-    // Both sides build in the project's own target directory, so the dependencies (usually built
-    // already) are built once and only the project's own crates per side; each committed side
-    // has a worktree, removed when the comparison ends. The same commit twice is built once.
+    // Each committed side has a worktree (removed when the comparison ends) and a target directory
+    // of its own that persists between comparisons, so a later comparison rebuilds only what
+    // changed. They cannot share one: cargo names a workspace crate's artifacts by its path
+    // relative to the workspace root, which is the same in every checkout, so a second checkout
+    // built into the same directory is taken for fresh and gets the first one's executables.
+    // The checkout as it is (WORKTREE) builds in the project's own target directory. The same
+    // commit twice is built once.
     let mut base_tree = runner::Worktree::new(&root, compare_dir.join("worktrees/base"))?;
     let mut head_tree = runner::Worktree::new(&root, compare_dir.join("worktrees/head"))?;
     let prepare = |side: &Side, tree: &mut runner::Worktree| -> Result<Built> {
@@ -173,7 +177,10 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         runner::build(
             side,
             &dir,
-            &project.target_dir,
+            &match side.source {
+                Source::WorkingTree => project.target_dir.clone(),
+                Source::Commit(_) => compare_dir.join(format!("target-{}", side.role)),
+            },
             &wanted,
             &compare_dir.join("bin").join(side.role),
         )
@@ -194,7 +201,9 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         }
         base_built.clone()
     } else {
-        prepare(&head, &mut head_tree)?
+        let head_built = prepare(&head, &mut head_tree)?;
+        warn_if_identical(&base_built, &head_built);
+        head_built
     };
     let mut names: Vec<&String> = base_built
         .executables
@@ -266,6 +275,24 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         Verdict::Inconclusive => exit::INCONCLUSIVE,
         Verdict::Pass | Verdict::Warn => exit::OK,
     })
+}
+
+/// Two different sources that built byte-identical bench executables measure the same code:
+/// say so (the change touches nothing the benches run, or the build went wrong).
+fn warn_if_identical(base: &Built, head: &Built) {
+    for (name, (_, base_exe)) in &base.executables {
+        let Some((_, head_exe)) = head.executables.get(name) else {
+            continue;
+        };
+        if let (Ok(a), Ok(b)) = (std::fs::read(base_exe), std::fs::read(head_exe))
+            && a == b
+        {
+            eprintln!(
+                "note: bench {name} built to the same executable on both sides: the change does not \
+                 touch what it runs"
+            );
+        }
+    }
 }
 
 fn side_info(root: &Path, side: &Side) -> SideInfo {
