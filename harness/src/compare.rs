@@ -20,10 +20,10 @@ mod stats;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::config::CompareConfig;
-use crate::project::{self, BenchTarget, Project};
+use crate::project::{self, Project};
 use crate::{exit, sys};
 use analysis::{Comparison, Policy, SideInfo};
 use gauntlet_records::Verdict;
@@ -142,50 +142,9 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         .map_err(|e| exit::usage(e.to_string()))?;
     let shared_build = base.source == head.source;
 
-    // Each committed side has a worktree (removed when the comparison ends) and a target directory
-    // of its own that persists between comparisons, so a later comparison rebuilds only what
-    // changed. They cannot share one: cargo names a workspace crate's artifacts by its path
-    // relative to the workspace root, which is the same in every checkout, so a second checkout
-    // built into the same directory is taken for fresh and gets the first one's executables.
-    // The checkout as it is (WORKTREE) builds in the project's own target directory. The same
-    // commit twice is built once.
-    let mut base_tree = runner::Worktree::new(&root, compare_dir.join("worktrees/base"))?;
-    let mut head_tree = runner::Worktree::new(&root, compare_dir.join("worktrees/head"))?;
-    let prepare = |side: &Side, tree: &mut runner::Worktree| -> Result<Built> {
-        let dir = match &side.source {
-            Source::WorkingTree => root.clone(),
-            Source::Commit(c) => tree.checkout(c)?,
-        };
-        let all = project::benches_in(&dir)
-            .with_context(|| format!("cannot read the benches of {} {}", side.role, side.spec))?;
-        let wanted: Vec<BenchTarget> = all
-            .iter()
-            .filter(|b| match args.bench.as_deref() {
-                Some(f) => b.name.contains(f),
-                None => b.by_default,
-            })
-            .cloned()
-            .collect();
-        if wanted.is_empty() {
-            eprintln!(
-                "note: {} {} has no bench matching {:?}",
-                side.role,
-                side.spec,
-                args.bench.as_deref().unwrap_or("")
-            );
-        }
-        runner::build(
-            side,
-            &dir,
-            &match side.source {
-                Source::WorkingTree => project.target_dir.clone(),
-                Source::Commit(_) => compare_dir.join(format!("target-{}", side.role)),
-            },
-            &wanted,
-            &compare_dir.join("bin").join(side.role),
-        )
-    };
-    let base_built = prepare(&base, &mut base_tree)?;
+    let mut builder =
+        runner::Builder::new(&root, &project.target_dir, &compare_dir, args.bench.clone())?;
+    let base_built = builder.build(&base)?;
     let head_built = if shared_build {
         if base.env == head.env {
             eprintln!(
@@ -201,7 +160,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         }
         base_built.clone()
     } else {
-        let head_built = prepare(&head, &mut head_tree)?;
+        let head_built = builder.build(&head)?;
         warn_if_identical(&base_built, &head_built);
         head_built
     };

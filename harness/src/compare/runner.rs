@@ -213,6 +213,93 @@ impl Drop for Worktree {
     }
 }
 
+/// Checks out and builds the sides of a comparison.
+///
+/// Native benches are copied aside once built, so the committed sides share one worktree and one
+/// target directory (`<compare>/target`), checked out and built in turn: git rewrites only the
+/// files that differ between the two commits, with fresh timestamps, so the second build
+/// recompiles only what the change touches. The target directory persists between comparisons;
+/// the worktree is removed when the comparison ends. Two worktrees could not share it: cargo
+/// names a workspace crate's artifacts by its path relative to the workspace root, the same in
+/// every checkout, so a checkout made before the other side's build would be taken for fresh.
+///
+/// Criterion benches run through cargo (cargo-criterion) at every process run, so a side with
+/// criterion benches keeps a worktree and target directory of its own (`<compare>/target-base`,
+/// `target-head`) for the whole comparison. The checkout as it is ([`WORKTREE`]) builds in the
+/// project's own target directory.
+#[derive(Debug)]
+pub struct Builder {
+    root: PathBuf,
+    project_target: PathBuf,
+    compare_dir: PathBuf,
+    bench: Option<String>,
+    shared: Worktree,
+    own: [Worktree; 2],
+}
+
+impl Builder {
+    /// A builder for the project at `root` whose results go under `compare_dir`; `bench` selects
+    /// bench files by name (else those that run by default).
+    pub fn new(
+        root: &Path,
+        project_target: &Path,
+        compare_dir: &Path,
+        bench: Option<String>,
+    ) -> Result<Builder> {
+        let tree = |name: &str| Worktree::new(root, compare_dir.join("worktrees").join(name));
+        Ok(Builder {
+            root: root.to_path_buf(),
+            project_target: project_target.to_path_buf(),
+            compare_dir: compare_dir.to_path_buf(),
+            bench,
+            shared: tree("commits")?,
+            own: [tree("base")?, tree("head")?],
+        })
+    }
+
+    /// The selected benches of the checkout at `dir`.
+    fn wanted(&self, side: &Side, dir: &Path) -> Result<Vec<BenchTarget>> {
+        let all = crate::project::benches_in(dir)
+            .with_context(|| format!("cannot read the benches of {} {}", side.role, side.spec))?;
+        let wanted: Vec<BenchTarget> = all
+            .into_iter()
+            .filter(|b| match self.bench.as_deref() {
+                Some(f) => b.name.contains(f),
+                None => b.by_default,
+            })
+            .collect();
+        if wanted.is_empty() {
+            eprintln!(
+                "note: {} {} has no bench matching {:?}",
+                side.role,
+                side.spec,
+                self.bench.as_deref().unwrap_or("")
+            );
+        }
+        Ok(wanted)
+    }
+
+    /// Check `side` out and build its selected benches; their executables are copied to
+    /// `<compare>/bin/<role>/`.
+    pub fn build(&mut self, side: &Side) -> Result<Built> {
+        let aside = self.compare_dir.join("bin").join(side.role);
+        let Source::Commit(commit) = &side.source else {
+            let wanted = self.wanted(side, &self.root)?;
+            return build(side, &self.root, &self.project_target, &wanted, &aside);
+        };
+        let dir = self.shared.checkout(commit)?;
+        let wanted = self.wanted(side, &dir)?;
+        if wanted.iter().all(|b| b.native) {
+            let target = self.compare_dir.join("target");
+            return build(side, &dir, &target, &wanted, &aside);
+        }
+        let own = &mut self.own[usize::from(side.role == "head")];
+        let dir = own.checkout(commit)?;
+        let target = self.compare_dir.join(format!("target-{}", side.role));
+        build(side, &dir, &target, &wanted, &aside)
+    }
+}
+
 /// Build `benches` of the side checked out at `dir` in the shared `target_dir`, and copy each
 /// executable to `<aside>/<name>`.
 pub fn build(
@@ -354,14 +441,30 @@ pub fn run_interleaved(
             .with_context(|| format!("cannot clear {}", runs_dir.display()))?;
     }
     let mut rec = Recorded::default();
+    // Drawn only when stderr is a terminal; the per-pair lines print above it either way.
+    let bar = indicatif::ProgressBar::new(2 * plan.runs as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} process run {pos}/{len} ({msg}) {wide_bar} {elapsed_precise}, about {eta} left",
+        )
+        .expect("a valid progress template"),
+    );
     for i in 0..plan.runs {
         let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
         let mut times = [0.0; 2];
         for k in order {
             let (side, built) = sides[k];
+            bar.set_message(side.role);
             let out = runs_dir.join(format!("{}-{:02}", side.role, i + 1));
             let started = Instant::now();
-            let records = run_once(side, built, plan, &out, i + 1)?;
+            let records = bar.suspend(|| run_once(side, built, plan, &out, i + 1));
+            let records = match records {
+                Ok(r) => r,
+                Err(e) => {
+                    bar.abandon();
+                    return Err(e);
+                }
+            };
+            bar.inc(1);
             times[k] = started.elapsed().as_secs_f64();
             if k == 0 {
                 rec.base.push(records);
@@ -369,16 +472,18 @@ pub fn run_interleaved(
                 rec.head.push(records);
             }
         }
-        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-        eprintln!(
-            "run {:>2}/{}  base {:.1} s  head {:.1} s  load {}",
-            i + 1,
-            plan.runs,
-            times[0],
-            times[1],
-            load.split_whitespace().next().unwrap_or("?")
-        );
+        bar.suspend(|| {
+            eprintln!(
+                "run {:>2}/{}  base {:.1} s  head {:.1} s  load {:.2}",
+                i + 1,
+                plan.runs,
+                times[0],
+                times[1],
+                sys::loadavg()[0]
+            )
+        });
     }
+    bar.finish_and_clear();
     Ok(rec)
 }
 
@@ -533,5 +638,117 @@ mod tests {
             (w.source, w.label.as_str()),
             (Source::WorkingTree, "worktree")
         );
+    }
+}
+
+#[cfg(test)]
+mod shared_build_tests {
+    use super::*;
+
+    fn sh(dir: &Path, args: &[&str]) {
+        let out = Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn commit(dir: &Path, message: &str) -> String {
+        sh(dir, &["git", "add", "-A"]);
+        sh(
+            dir,
+            &[
+                "git",
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-qm",
+                message,
+            ],
+        );
+        git(&["rev-parse", "HEAD"], dir).unwrap()
+    }
+
+    fn side(root: &Path, role: &'static str, commit: &str) -> Side {
+        resolve(root, role, commit, &[]).unwrap()
+    }
+
+    /// Two commits whose bench code differs (its unchanged dependency, named `gauntlet-bench` so that
+    /// the bench counts as native), built in turn in one worktree and one target
+    /// directory: each side gets its own executable, and the crate the change does not touch is
+    /// not rebuilt for the second side.
+    #[test]
+    fn committed_sides_share_a_target_dir_and_keep_their_own_code() {
+        let root = std::env::temp_dir().join(format!("gauntlet-shared-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        write(
+            &root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n",
+        );
+        write(
+            &root.join("b/Cargo.toml"),
+            "[package]\nname = \"gauntlet-bench\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        );
+        write(&root.join("b/src/lib.rs"), "pub fn base() -> u32 { 40 }\n");
+        write(
+            &root.join("a/Cargo.toml"),
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ngauntlet-bench = \
+             { path = \"../b\" }\n\n[[bench]]\nname = \"answer\"\nharness = false\n",
+        );
+        write(&root.join("a/src/lib.rs"), "pub const ADD: u32 = 1;\n");
+        write(
+            &root.join("a/benches/answer.rs"),
+            "fn main() { println!(\"{}\", gauntlet_bench::base() + a::ADD); }\n",
+        );
+        write(&root.join(".gitignore"), "/target\n");
+        sh(&root, &["git", "init", "-q"]);
+        let first = commit(&root, "one");
+        write(&root.join("a/src/lib.rs"), "pub const ADD: u32 = 2;\n");
+        let second = commit(&root, "two");
+
+        let compare = root.join("target/gauntlet/compare");
+        let mut builder =
+            Builder::new(&root, &root.join("target"), &compare, Some("answer".into())).unwrap();
+        let b_rlib = || {
+            sys::files_in(&compare.join("target/release/deps"))
+                .into_iter()
+                .find(|p| {
+                    p.to_string_lossy().contains("libgauntlet_bench-")
+                        && p.extension().is_some_and(|e| e == "rlib")
+                })
+                .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        };
+        let run = |built: &Built| {
+            let exe = &built.executables["answer"].1;
+            String::from_utf8(Command::new(exe).output().unwrap().stdout).unwrap()
+        };
+        let base = builder.build(&side(&root, "base", &first)).unwrap();
+        let b_after_base = b_rlib().expect("b was built in the shared target directory");
+        let head = builder.build(&side(&root, "head", &second)).unwrap();
+        assert_eq!(run(&base).trim(), "41", "base runs the base's code");
+        assert_eq!(run(&head).trim(), "42", "head runs the head's code");
+        assert_eq!(
+            b_rlib(),
+            Some(b_after_base),
+            "the crate the change does not touch is reused, not rebuilt"
+        );
+        drop(builder);
+        assert!(
+            !compare.join("worktrees/commits").exists(),
+            "the worktree is removed"
+        );
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
