@@ -171,7 +171,7 @@ fn run_criterion(
             ids.len()
         );
         let format =
-            crate::criterion::SecondsFormat::of(crate::criterion::criterion_version(&target)?);
+            crate::criterion::SecondsFormat::of(crate::project::criterion_version(&target.dir)?);
         let run = crate::criterion::run(
             &target,
             args.filter.as_deref(),

@@ -209,51 +209,6 @@ pub fn ensure_cargo_criterion() -> Result<()> {
     Ok(())
 }
 
-/// The criterion version the project at `target.dir` resolves to (the oldest, if several).
-pub fn criterion_version(target: &BenchTarget) -> Result<(u64, u64, u64)> {
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(&target.dir)
-        .args(["metadata", "--format-version", "1"]);
-    if let Some(t) = &target.target_dir {
-        cmd.env("CARGO_TARGET_DIR", t);
-    }
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run cargo metadata in {}", target.dir.display()))?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed in {}: {}",
-            target.dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    let versions = criterion_versions(&String::from_utf8_lossy(&out.stdout))?;
-    versions.into_iter().min().with_context(|| {
-        format!(
-            "{} does not depend on criterion; only criterion benches can be measured",
-            target.dir.display()
-        )
-    })
-}
-
-/// Versions of the `criterion` packages in `cargo metadata` output.
-pub fn criterion_versions(metadata_json: &str) -> Result<Vec<(u64, u64, u64)>> {
-    let v: serde_json::Value =
-        serde_json::from_str(metadata_json).context("cargo metadata printed no JSON")?;
-    let packages = v["packages"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-    Ok(packages
-        .iter()
-        .filter(|p| p["name"] == "criterion")
-        .filter_map(|p| parse_version(p["version"].as_str()?))
-        .collect())
-}
-
-fn parse_version(s: &str) -> Option<(u64, u64, u64)> {
-    let core = s.split(['-', '+']).next()?;
-    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-    Some((parts.next()??, parts.next()??, parts.next()??))
-}
-
 /// The arguments after `--`: criterion's filter and time bounds.
 pub fn bench_args(filter: Option<&str>, timing: &Timing, format: SecondsFormat) -> Vec<String> {
     let mut args = Vec::new();
@@ -642,16 +597,6 @@ mod tests {
             "parse/ --warm-up-time 0.100 --measurement-time 0.300 --sample-size 100 --nresamples 1000"
         );
         assert!(check_filter(Some("--list")).is_err());
-    }
-
-    #[test]
-    fn versions_come_from_cargo_metadata() {
-        let meta = r#"{"packages":[{"name":"criterion","version":"0.5.1"},{"name":"serde","version":"1.0.0"},{"name":"criterion","version":"0.3.6"},{"name":"criterion","version":"0.4.0-alpha.1"}]}"#;
-        assert_eq!(
-            criterion_versions(meta).unwrap(),
-            [(0, 5, 1), (0, 3, 6), (0, 4, 0)]
-        );
-        assert!(criterion_versions("nope").is_err());
     }
 
     #[test]

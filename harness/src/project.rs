@@ -129,6 +129,35 @@ impl Project {
     }
 }
 
+/// The criterion version the project whose root is `dir` resolves to (the oldest, if several),
+/// which decides how durations are written on criterion's command line.
+pub fn criterion_version(dir: &Path) -> Result<(u64, u64, u64)> {
+    let manifest = dir.join("Cargo.toml");
+    let metadata = MetadataCommand::new()
+        .manifest_path(&manifest)
+        .exec()
+        .with_context(|| format!("cannot read {} with cargo metadata", manifest.display()))?;
+    criterion_versions(&metadata)
+        .into_iter()
+        .min()
+        .with_context(|| {
+            format!(
+                "{} does not depend on criterion; only criterion benches can be measured",
+                dir.display()
+            )
+        })
+}
+
+/// Versions of the `criterion` packages in the resolved dependency graph.
+fn criterion_versions(metadata: &Metadata) -> Vec<(u64, u64, u64)> {
+    metadata
+        .packages
+        .iter()
+        .filter(|p| p.name.as_str() == "criterion")
+        .map(|p| (p.version.major, p.version.minor, p.version.patch))
+        .collect()
+}
+
 /// The benches of the project whose root is `dir` (another checkout of it, say).
 pub fn benches_in(dir: &Path) -> Result<Vec<BenchTarget>> {
     let manifest = dir.join("Cargo.toml");
@@ -296,6 +325,27 @@ mod tests {
         );
         let targets = fuzz_targets(&p.root.join("fuzz")).unwrap();
         assert!(targets.contains(&"retry_counter_differential".to_owned()));
+    }
+
+    #[test]
+    fn the_criterion_version_comes_from_the_resolved_graph() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        // gauntlet-bench depends on criterion 0.5.
+        let (major, minor, _) = criterion_version(&root).unwrap();
+        assert_eq!((major, minor), (0, 5));
+        let lone = tempfile::tempdir().unwrap();
+        std::fs::write(
+            lone.path().join("Cargo.toml"),
+            "[package]\nname = \"lone\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        )
+        .unwrap();
+        std::fs::create_dir(lone.path().join("src")).unwrap();
+        std::fs::write(lone.path().join("src/lib.rs"), "").unwrap();
+        let e = criterion_version(lone.path()).map(|_| ()).unwrap_err();
+        assert!(
+            e.to_string().contains("does not depend on criterion"),
+            "{e}"
+        );
     }
 
     #[test]

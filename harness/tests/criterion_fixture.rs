@@ -33,7 +33,20 @@ fn fixture() -> BenchTarget {
 /// cargo-criterion is there and the fixture resolves to criterion 0.5.
 fn prepare(target: &BenchTarget) -> SecondsFormat {
     criterion::ensure_cargo_criterion().unwrap();
-    let version = criterion::criterion_version(target).unwrap();
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(target.dir.join("Cargo.toml"))
+        .exec()
+        .unwrap();
+    let criterion = metadata
+        .packages
+        .iter()
+        .find(|p| p.name.as_str() == "criterion")
+        .expect("the fixture depends on criterion");
+    let version = (
+        criterion.version.major,
+        criterion.version.minor,
+        criterion.version.patch,
+    );
     assert_eq!((version.0, version.1), (0, 5), "{version:?}");
     SecondsFormat::of(version)
 }

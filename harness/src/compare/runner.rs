@@ -319,9 +319,9 @@ pub fn build(
     if benches.is_empty() {
         return Ok(built);
     }
-    if let Some(b) = benches.iter().find(|b| !b.native) {
+    if benches.iter().any(|b| !b.native) {
         crate::criterion::ensure_cargo_criterion()?;
-        let version = crate::criterion::criterion_version(&criterion_target(b, &built))?;
+        let version = crate::project::criterion_version(dir)?;
         built.criterion = Some(crate::criterion::SecondsFormat::of(version));
     }
     eprintln!(
