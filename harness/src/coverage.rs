@@ -814,8 +814,12 @@ mod tests {
 
     #[test]
     fn only_the_two_hash_warning_is_hidden() {
-        assert!(benign_llvm_warning("warning: 12 functions have mismatched data"));
-        assert!(benign_llvm_warning("warning: 1 function has mismatched data"));
+        assert!(benign_llvm_warning(
+            "warning: 12 functions have mismatched data"
+        ));
+        assert!(benign_llvm_warning(
+            "warning: 1 function has mismatched data"
+        ));
         assert!(!benign_llvm_warning(
             "warning: a.profraw: function basic block count change detected (counter mismatch)"
         ));

@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, context};
 
@@ -35,6 +35,11 @@ pub struct Args {
     /// fuzz` finds, else `fuzz`].
     #[arg(long, value_name = "DIR")]
     pub fuzz_dir: Option<PathBuf>,
+    /// Where the workflows install cargo-gauntlet from: a git URL your CI can clone (https://…,
+    /// ssh://…, git@…), or `crates.io` [default: the repository this cargo-gauntlet was built
+    /// from, when it names one].
+    #[arg(long, value_name = "GIT-URL|crates.io")]
+    pub install_from: Option<String>,
 }
 
 /// What the generated files depend on, read from the project by [`gather`].
@@ -87,7 +92,8 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("fuzz"))
     });
-    let facts = gather(project, &fuzz_dir).map_err(|e| exit::usage(format!("{e:#}")))?;
+    let facts = gather(project, &fuzz_dir, args.install_from.as_deref())
+        .map_err(|e| exit::usage(format!("{e:#}")))?;
     for note in notes(&facts) {
         eprintln!("note: {note}");
     }
@@ -149,8 +155,12 @@ fn git_toplevel(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Read the facts [`plan`] needs from `project`, with its cargo-fuzz package at `fuzz_dir`
-/// (relative to the root).
-pub fn gather(project: &Project, fuzz_dir: &Path) -> Result<ProjectFacts> {
+/// (relative to the root); `install_from` is `--install-from`.
+pub fn gather(
+    project: &Project,
+    fuzz_dir: &Path,
+    install_from: Option<&str>,
+) -> Result<ProjectFacts> {
     let fuzz_dir_str = relative_path(fuzz_dir).with_context(|| {
         format!(
             "--fuzz-dir {:?} must be a folder inside the project, relative to its root and made \
@@ -173,14 +183,44 @@ pub fn gather(project: &Project, fuzz_dir: &Path) -> Result<ProjectFacts> {
             Some(root.file_name()?.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "project".to_owned());
-    let repository = env!("CARGO_PKG_REPOSITORY");
+    let gauntlet_git = install_source(install_from, env!("CARGO_PKG_REPOSITORY"))?;
     Ok(ProjectFacts {
         name,
         fuzz_dir: fuzz_dir_str,
         fuzz_targets,
         has_benches: !project.benches().is_empty(),
-        gauntlet_git: (!repository.is_empty()).then(|| repository.to_owned()),
+        gauntlet_git,
     })
+}
+
+/// Where the workflows install cargo-gauntlet from (`None`: crates.io), given `--install-from`
+/// and the repository this binary was built from (`CARGO_PKG_REPOSITORY`). A workflow that
+/// cannot install the tool would fail on its first run, so a placeholder repository (empty, or
+/// on a `.invalid` host) is no default.
+fn install_source(given: Option<&str>, built_from: &str) -> Result<Option<String>> {
+    let git_url = |u: &str| {
+        (u.starts_with("https://") || u.starts_with("ssh://") || u.starts_with("git@"))
+            && !u.contains(char::is_whitespace)
+    };
+    let placeholder = |u: &str| {
+        u.split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .is_none_or(|host| host.ends_with(".invalid"))
+    };
+    match given {
+        Some("crates.io") => Ok(None),
+        Some(url) if git_url(url) => Ok(Some(url.to_owned())),
+        Some(other) => bail!(
+            "--install-from {other:?} is neither a git URL (https://…, ssh://…, git@…) nor crates.io"
+        ),
+        None if git_url(built_from) && !placeholder(built_from) => Ok(Some(built_from.to_owned())),
+        None => bail!(
+            "this cargo-gauntlet does not know where your CI can install it from (it was built \
+             with repository {built_from:?}): pass --install-from GIT-URL, a gauntlet repository \
+             your CI can clone, or --install-from crates.io"
+        ),
+    }
 }
 
 /// `dir` as a `/`-separated path below the root (`./fuzz/` → `fuzz`), or `None` when it leaves
@@ -410,6 +450,29 @@ pub fn apply(
 mod tests {
     use super::*;
     use serde_norway::Value;
+
+    const GIT: &str = "https://github.com/example/gauntlet";
+
+    #[test]
+    fn the_install_source_is_a_real_one_or_an_error() {
+        let real = "https://github.com/acme/gauntlet";
+        assert_eq!(install_source(None, real).unwrap().as_deref(), Some(real));
+        assert_eq!(install_source(Some("crates.io"), real).unwrap(), None);
+        assert_eq!(
+            install_source(Some("git@github.com:me/gauntlet.git"), "")
+                .unwrap()
+                .as_deref(),
+            Some("git@github.com:me/gauntlet.git")
+        );
+        for placeholder in ["", "https://example.invalid/gauntlet"] {
+            let e = install_source(None, placeholder).unwrap_err().to_string();
+            assert!(e.contains("--install-from GIT-URL"), "{e}");
+        }
+        let e = install_source(Some("my fork"), real)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("neither a git URL"), "{e}");
+    }
 
     fn facts() -> ProjectFacts {
         ProjectFacts {
@@ -747,6 +810,7 @@ mod tests {
             force,
             dry_run,
             fuzz_dir: None,
+            install_from: Some(GIT.to_owned()),
         }
     }
 
@@ -757,7 +821,7 @@ mod tests {
     #[test]
     fn gather_reads_name_targets_and_benches() {
         let dir = project();
-        let facts = gather(&locate(dir.path()), Path::new("fuzz")).unwrap();
+        let facts = gather(&locate(dir.path()), Path::new("fuzz"), Some(GIT)).unwrap();
         assert_eq!(facts.name, "demo");
         assert_eq!(facts.fuzz_dir, "fuzz");
         assert_eq!(facts.fuzz_targets, ["demo_parse", "demo_roundtrip"]);
@@ -780,7 +844,7 @@ mod tests {
         .unwrap();
         std::fs::write(root.join("crates/a/src/lib.rs"), "").unwrap();
         std::fs::write(root.join("crates/a/benches/b.rs"), "fn main() {}\n").unwrap();
-        let facts = gather(&locate(&root), Path::new("fuzz")).unwrap();
+        let facts = gather(&locate(&root), Path::new("fuzz"), Some(GIT)).unwrap();
         assert_eq!(facts.name, "my-ws");
         assert!(facts.fuzz_targets.is_empty());
         assert!(facts.has_benches);
@@ -792,14 +856,14 @@ mod tests {
         std::fs::write(dir.path().join("fuzz/Cargo.toml"), "[[bin]\n").unwrap();
         let e = format!(
             "{:#}",
-            gather(&locate(dir.path()), Path::new("fuzz")).unwrap_err()
+            gather(&locate(dir.path()), Path::new("fuzz"), Some(GIT)).unwrap_err()
         );
         assert!(e.contains("fuzz/Cargo.toml"), "{e}");
 
         for bad in ["my fuzz", "../fuzz", "/fuzz", "", "."] {
             let e = format!(
                 "{:#}",
-                gather(&locate(dir.path()), Path::new(bad)).unwrap_err()
+                gather(&locate(dir.path()), Path::new(bad), Some(GIT)).unwrap_err()
             );
             assert!(
                 e.contains("must be a folder inside the project"),
@@ -826,7 +890,7 @@ mod tests {
     fn init_writes_then_skips_differing_files_until_forced() {
         let dir = project();
         let root = dir.path();
-        let planned = plan(&gather(&locate(root), Path::new("fuzz")).unwrap()).unwrap();
+        let planned = plan(&gather(&locate(root), Path::new("fuzz"), Some(GIT)).unwrap()).unwrap();
         assert_eq!(planned.len(), 7);
 
         // A dry run writes nothing.
@@ -855,7 +919,7 @@ mod tests {
         let edited = root.join(".github/workflows/gauntlet-fuzz-pr.yml");
         std::fs::write(&edited, "# mine\n").unwrap();
         std::fs::remove_file(root.join(".clusterfuzzlite/project.yaml")).unwrap();
-        let files = plan(&gather(&locate(root), Path::new("fuzz")).unwrap()).unwrap();
+        let files = plan(&gather(&locate(root), Path::new("fuzz"), Some(GIT)).unwrap()).unwrap();
         let outcomes = apply(root, &files, false, false).unwrap();
         assert_eq!(outcomes[0], Outcome::Skipped);
         assert_eq!(outcomes[4], Outcome::Created);

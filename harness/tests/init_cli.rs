@@ -12,6 +12,7 @@ fn init(project: &Path, extra: &[&str]) -> Output {
         .arg("init")
         .arg("--manifest-path")
         .arg(project.join("Cargo.toml"))
+        .args(["--install-from", "https://github.com/example/gauntlet"])
         .args(extra)
         .output()
         .expect("the harness binary runs")
