@@ -17,6 +17,7 @@ mod history;
 mod html;
 mod llvm;
 mod policy;
+mod render;
 mod summary;
 mod workspace;
 
@@ -336,7 +337,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     if !args.no_history && failed.is_empty() {
         append(&history_path, &history::line(&entry))?;
     }
-    print_summary(&summary);
+    render::print_summary(&summary);
     println!("report: {}", out.join("index.html").display());
     if !failed.is_empty() {
         eprintln!(
@@ -723,89 +724,9 @@ fn append(path: &Path, line: &str) -> Result<()> {
         .with_context(|| format!("cannot append to {}", path.display()))
 }
 
-fn print_summary(s: &Summary) {
-    let cell = |m: &summary::Metric| format!("{:.1} % ({}/{})", m.percent, m.covered, m.count);
-    let branches = |m: &summary::Metrics| {
-        m.branches
-            .as_ref()
-            .map_or(String::new(), |b| format!(" {:>22}", cell(b)))
-    };
-    let branch_head = if s.totals.branches.is_some() {
-        format!(" {:>22}", "branches")
-    } else {
-        String::new()
-    };
-    println!(
-        "{:<20} {:>22} {:>22} {:>22}{branch_head} {:>8}",
-        "crate", "lines", "regions", "functions", "minimum"
-    );
-    for c in &s.crates {
-        println!(
-            "{:<20} {:>22} {:>22} {:>22}{} {:>8}",
-            c.name,
-            cell(&c.metrics.lines),
-            cell(&c.metrics.regions),
-            cell(&c.metrics.functions),
-            branches(&c.metrics),
-            s.policy
-                .minimums
-                .get(&c.name)
-                .map_or("–".to_owned(), |m| format!("{m} %"))
-        );
-    }
-    println!(
-        "{:<20} {:>22} {:>22} {:>22}{}",
-        "all",
-        cell(&s.totals.lines),
-        cell(&s.totals.regions),
-        cell(&s.totals.functions),
-        branches(&s.totals)
-    );
-    for (title, rows) in [
-        ("only the fuzz corpora reach", &s.fuzz_only),
-        ("only the tests reach", &s.tests_only),
-    ] {
-        for r in rows {
-            println!(
-                "{}: {title} {} lines, {} regions",
-                r.crate_name, r.lines, r.regions
-            );
-            for f in &r.files {
-                println!(
-                    "  {}: {}",
-                    f.path,
-                    if f.line_ranges.is_empty() {
-                        "(regions within covered lines)"
-                    } else {
-                        &f.line_ranges
-                    }
-                );
-            }
-        }
-    }
-    let phases: Vec<String> = ["build", "tests", "reports"]
-        .iter()
-        .filter_map(|k| s.phases_s.get(*k).map(|v| format!("{k} {v:.0} s")))
-        .collect();
-    println!("took {:.0} s ({})", s.elapsed_s, phases.join(", "));
-    for f in &s.policy.failures {
-        println!("FAIL {f}");
-    }
-}
-
 /// `YYYY-MM-DD` (UTC) of a Unix time.
 fn utc_date(unix: u64) -> String {
-    // Days to civil date, after Howard Hinnant's `civil_from_days`.
-    let z = (unix / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    gauntlet_records::bench::rfc3339(unix)[..10].to_owned()
 }
 
 #[cfg(test)]
