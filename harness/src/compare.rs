@@ -16,6 +16,7 @@
 mod analysis;
 mod render;
 mod runner;
+mod stamps;
 mod stats;
 
 use std::path::{Path, PathBuf};

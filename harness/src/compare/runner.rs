@@ -12,6 +12,7 @@ use gauntlet_records::bench::{BenchRecord, Meta};
 
 use cargo_metadata::{Message, TargetKind};
 
+use super::stamps::Stamps;
 use crate::project::BenchTarget;
 use crate::sys;
 
@@ -219,7 +220,9 @@ impl Drop for Worktree {
 /// target directory (`<compare>/target`), checked out and built in turn: git rewrites only the
 /// files that differ between the two commits, with fresh timestamps, so the second build
 /// recompiles only what the change touches. The target directory persists between comparisons;
-/// the worktree is removed when the comparison ends. Two worktrees could not share it: cargo
+/// the worktree is removed when the comparison ends, and the next comparison's checkout gets the
+/// timestamps of the files its contents match back ([`Stamps`]), so it too rebuilds only what
+/// differs from the last build. Two worktrees could not share it: cargo
 /// names a workspace crate's artifacts by its path relative to the workspace root, the same in
 /// every checkout, so a checkout made before the other side's build would be taken for fresh.
 ///
@@ -291,7 +294,11 @@ impl Builder {
         let wanted = self.wanted(side, &dir)?;
         if wanted.iter().all(|b| b.native) {
             let target = self.compare_dir.join("target");
-            return build(side, &dir, &target, &wanted, &aside);
+            Stamps::restore(&self.shared.path, &target);
+            Stamps::forget(&target);
+            let built = build(side, &dir, &target, &wanted, &aside)?;
+            Stamps::record(&self.shared.path, &target)?;
+            return Ok(built);
         }
         let own = &mut self.own[usize::from(side.role == "head")];
         let dir = own.checkout(commit)?;
@@ -749,6 +756,29 @@ mod shared_build_tests {
             !compare.join("worktrees/commits").exists(),
             "the worktree is removed"
         );
+
+        // A later comparison checks out afresh, yet rebuilds only what differs from the last
+        // build: the same commit again rebuilds nothing, and going back rebuilds `a` only.
+        let a_exe = || {
+            sys::files_in(&compare.join("target/release/deps"))
+                .into_iter()
+                .filter(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    name.starts_with("answer-") && !name.ends_with(".d")
+                })
+                .map(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+                .max()
+        };
+        let before = a_exe();
+        let mut builder =
+            Builder::new(&root, &root.join("target"), &compare, Some("answer".into())).unwrap();
+        let again = builder.build(&side(&root, "head", &second)).unwrap();
+        assert_eq!(run(&again).trim(), "42");
+        assert_eq!(a_exe(), before, "the same sources again are not rebuilt");
+        let back = builder.build(&side(&root, "base", &first)).unwrap();
+        assert_eq!(run(&back).trim(), "41", "a changed file is rebuilt");
+        assert_eq!(b_rlib(), Some(b_after_base));
+        drop(builder);
         let _ = std::fs::remove_dir_all(&root);
     }
 }
