@@ -89,11 +89,10 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         logs.clone(),
     ] {
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("cannot clear {}", dir.display()))?;
+            sys::remove_dir(&dir)?;
         }
     }
-    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    sys::create_dir(&logs)?;
     let env = toolchain.show_env(Path::new(&root), &build_dir)?;
     let plan = workspace::plan(&members, &selected, args.nightly);
 
@@ -109,8 +108,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let mut run_suite = |name: &str, suite_args: &Option<Vec<String>>, side: &str| -> Result<()> {
         let Some(a) = suite_args else { return Ok(()) };
         let dir = profiles.join(side);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        sys::create_dir(&dir)?;
         let mut cmd = toolchain.cargo(Path::new(&root), &env);
         cmd.args(a)
             .env("LLVM_PROFILE_FILE", dir.join("gauntlet-%p-%m.profraw"));
@@ -216,8 +214,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let out = coverage_dir.join(&run_name);
     let html_dir = out.join("html");
     if html_dir.exists() {
-        std::fs::remove_dir_all(&html_dir)
-            .with_context(|| format!("cannot clear {}", html_dir.display()))?;
+        sys::remove_dir(&html_dir)?;
     }
 
     let all = Export::parse(&cov.export(&all_prof, "text")?)?;
@@ -466,10 +463,8 @@ fn replay_fuzz_corpora(
         }
     }
     let artifacts = target_dir.join("replay-artifacts");
-    std::fs::create_dir_all(&artifacts)
-        .with_context(|| format!("cannot create {}", artifacts.display()))?;
-    std::fs::create_dir_all(profile_dir)
-        .with_context(|| format!("cannot create {}", profile_dir.display()))?;
+    sys::create_dir(&artifacts)?;
+    sys::create_dir(profile_dir)?;
     for t in &with_inputs {
         let Some(exe) = bins.get(t) else {
             bail!("cargo built no executable for fuzz target {t}");
@@ -713,8 +708,7 @@ impl Cov<'_> {
 fn append(path: &Path, line: &str) -> Result<()> {
     use std::io::Write;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        sys::create_dir(parent)?;
     }
     std::fs::OpenOptions::new()
         .create(true)

@@ -87,10 +87,34 @@ pub fn toolchains() -> (String, String) {
 /// Write `contents`, creating parent directories.
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        create_dir(parent)?;
     }
     std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Create `dir` and its parents.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// Remove `dir` and everything in it; a directory that is not there is fine.
+pub fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Copy the file `from` to `to`, creating `to`'s parent directories.
+pub fn copy(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        create_dir(parent)?;
+    }
+    std::fs::copy(from, to)
+        .map(drop)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))
 }
 
 /// Files directly inside `dir` (none if it does not exist), sorted.
@@ -152,4 +176,26 @@ pub fn make_executable(path: &Path) -> Result<()> {
     #[cfg(not(unix))]
     let _ = path;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_effects_create_copy_and_remove_with_clear_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("a.txt");
+        write(&src, "x").unwrap();
+        let to = tmp.path().join("deep/er/b.txt");
+        copy(&src, &to).unwrap();
+        assert_eq!(std::fs::read_to_string(&to).unwrap(), "x");
+        remove_dir(&tmp.path().join("deep")).unwrap();
+        assert!(!to.exists());
+        remove_dir(&tmp.path().join("never-there")).unwrap();
+        let e = copy(&tmp.path().join("missing"), &to).unwrap_err();
+        assert!(e.to_string().starts_with("cannot copy "), "{e}");
+        let e = create_dir(&src.join("under-a-file")).unwrap_err();
+        assert!(e.to_string().starts_with("cannot create "), "{e}");
+    }
 }

@@ -157,13 +157,12 @@ impl Worktree {
                     &self.repo,
                 );
                 if self.path.exists() {
-                    std::fs::remove_dir_all(&self.path)
-                        .with_context(|| format!("cannot remove stale {}", self.path.display()))?;
+                    sys::remove_dir(&self.path)?;
                 }
             }
             git(&["worktree", "prune"], &self.repo)?;
             if let Some(parent) = self.path.parent() {
-                std::fs::create_dir_all(parent)?;
+                sys::create_dir(parent)?;
             }
             git(
                 &[
@@ -190,7 +189,7 @@ impl Worktree {
         // sides build against the same versions.
         let lock = self.repo.join(&self.prefix).join("Cargo.lock");
         if !dir.join("Cargo.lock").exists() && lock.is_file() {
-            std::fs::copy(&lock, dir.join("Cargo.lock")).context("cannot copy Cargo.lock")?;
+            sys::copy(&lock, &dir.join("Cargo.lock"))?;
         }
         Ok(dir)
     }
@@ -208,7 +207,7 @@ impl Drop for Worktree {
                 ],
                 &self.repo,
             );
-            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = sys::remove_dir(&self.path);
             let _ = git(&["worktree", "prune"], &self.repo);
         }
     }
@@ -374,7 +373,6 @@ pub fn build(
             sys::describe(&cmd)
         );
     }
-    std::fs::create_dir_all(aside).with_context(|| format!("cannot create {}", aside.display()))?;
     for b in benches {
         let Some(exe) = found.get(&b.name) else {
             bail!(
@@ -385,8 +383,7 @@ pub fn build(
             );
         };
         let copy = aside.join(&b.name);
-        std::fs::copy(exe, &copy)
-            .with_context(|| format!("cannot copy {} to {}", exe.display(), copy.display()))?;
+        sys::copy(exe, &copy)?;
         executables.insert(b.name.clone(), (b.clone(), copy));
     }
     built.executables = executables;
@@ -444,8 +441,7 @@ pub fn run_interleaved(
     runs_dir: &Path,
 ) -> Result<Recorded> {
     if runs_dir.exists() {
-        std::fs::remove_dir_all(runs_dir)
-            .with_context(|| format!("cannot clear {}", runs_dir.display()))?;
+        sys::remove_dir(runs_dir)?;
     }
     let mut rec = Recorded::default();
     // Drawn only when stderr is a terminal; the per-pair lines print above it either way.
@@ -502,7 +498,7 @@ fn run_once(
     out: &Path,
     run: usize,
 ) -> Result<Vec<BenchRecord>> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    sys::create_dir(out)?;
     let mut foreign = Vec::new();
     for name in &plan.benches {
         let (target, exe) = &built.executables[name];
