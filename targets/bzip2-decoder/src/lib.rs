@@ -42,7 +42,9 @@
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`
-//!   behaves like `bzip2 -dc`.
+//!   behaves like `bzip2 -dc`. On Linux it uses no more threads than there are idle cores when it
+//!   opens a file: a process given a fixed share of the CPU (autogroup scheduling, with the cores
+//!   taken by another session's programs) gains nothing from a second thread and pays for it.
 //!
 //! # Agreement with libbz2
 //! The decoder accepts exactly the inputs C libbz2 1.0.8 accepts (as `bzip2 -d` drives it: concatenated
