@@ -112,6 +112,9 @@ pub struct Options {
     /// Test hook: use `threads` even when the process may use fewer cores.
     unclamped: bool,
     single_chain: bool,
+    /// Below this many CPUs' worth (the process's CPU time over the wall time of the decode so
+    /// far) the decoding threads fall back to one ([`parallel::FALL_BACK_BELOW`]; 0: never).
+    floor: f64,
 }
 
 /// The result of [`Options::decompress`].
@@ -138,6 +141,7 @@ impl Options {
             threads: 1,
             unclamped: false,
             single_chain: false,
+            floor: parallel::FALL_BACK_BELOW,
         }
     }
 
@@ -154,18 +158,38 @@ impl Options {
     /// A thread with no block to claim helps with another thread's block: it spins for at most
     /// 20 µs waiting for a share to be offered, then blocks until one is, so waiting threads take
     /// no CPU time from the ones doing the work.
+    ///
+    /// More threads only pay when they get more CPU time. On Unix the decoder therefore watches
+    /// the process's CPU clock: when, a few milliseconds into a decode with work left for every
+    /// thread, the process has had less than 1.3 CPUs' worth of time per second of it (its cores
+    /// taken by other programs: with autogroup scheduling, the Linux default, a process next to
+    /// another session's programs gets a fixed share however many threads it runs), the other
+    /// threads stop taking blocks and the calling thread finishes alone. A [`Decompressor`] (or
+    /// [`Decoder`]) that fell back decodes its next 2 calls (windows) on one thread, then tries
+    /// again, waiting twice as long after each further fall-back (up to 64). Output and errors
+    /// are the same either way.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
         self.unclamped = false;
+        self.floor = parallel::FALL_BACK_BELOW;
         self
     }
 
     /// Test hook: decode on exactly `threads` threads (at least 1), even when the process may use
-    /// fewer cores (waiting threads then block without spinning).
+    /// fewer cores (waiting threads then block without spinning), and never fall back to one.
     #[doc(hidden)]
     pub fn unclamped_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self.unclamped = true;
+        self.floor = 0.0;
+        self
+    }
+
+    /// Test hook: fall back to one thread when the process gets less than `cpus` CPUs' worth of
+    /// time (`f64::INFINITY`: at the first look; 0: never). Call it after the threads.
+    #[doc(hidden)]
+    pub fn fall_back_below(mut self, cpus: f64) -> Self {
+        self.floor = cpus;
         self
     }
 
@@ -253,8 +277,9 @@ impl Decompressor {
         let start = out.len() as u64;
         let limit = self.options.limit.saturating_add(start);
         let threads = self.options.thread_count();
-        let result = if threads > 1 {
-            parallel::decompress_parallel(input, threads, limit, out, &mut self.pool)
+        let result = if threads > 1 && self.pool.backoff.take_turn() {
+            let floor = self.options.floor;
+            parallel::decompress_parallel(input, threads, floor, limit, out, &mut self.pool)
         } else {
             let mut scratch = self
                 .pool
