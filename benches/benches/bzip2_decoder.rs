@@ -30,7 +30,9 @@
 //! processes would on this 2-vCPU VM). It prints the per-round speed ratio (goal ≥ 0.95: a second
 //! thread must never cost time) and CPU-time ratio (goal ≤ 1.10: nor burn CPU waiting), medians
 //! with 95 % confidence intervals. The decoders' CPU time is the process's CPU clock minus what
-//! the spinners report from their own thread clocks.
+//! the spinners report from their own thread clocks. With `GAUNTLET_BZIP2_BUSY=session` the
+//! spinners are processes in a session of their own instead (autogroup scheduling then gives
+//! them, and the bench, separate shares of the CPU, as for programs started from another terminal).
 //!
 //! One-shot against reused (`…/one_shot_vs_reused`): `decompress()` and a reused `Decompressor`
 //! (one thread) timed in alternation; the median per-round time ratio, goal ≤ 1.05.

@@ -38,7 +38,10 @@
 //!   blocks still keeps every thread busy. Waiting threads spin for at most 20 µs and then block,
 //!   and no more threads run than the cores the process may use, so on a machine whose cores are
 //!   all busy a waiting thread takes no CPU from the ones doing the work. What a second thread still
-//!   costs there is its own buffers (about 7 MiB at `-9`, page faults when fresh) and the scan.
+//!   costs there is its own buffers (about 7 MiB at `-9`, page faults when fresh), the scan and
+//!   the hand-overs, so where it gets no CPU time of its own (every core taken by other sessions'
+//!   programs) the decode falls back to one thread after a few milliseconds (the process CPU
+//!   clock, on Unix: see [`Options::threads`]).
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`
