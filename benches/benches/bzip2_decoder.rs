@@ -30,7 +30,9 @@
 //! processes would on this 2-vCPU VM). It prints the per-round speed ratio (goal ≥ 0.95: a second
 //! thread must never cost time) and CPU-time ratio (goal ≤ 1.10: nor burn CPU waiting), medians
 //! with 95 % confidence intervals. The decoders' CPU time is the process's CPU clock minus what
-//! the spinners report from their own thread clocks.
+//! the spinners report from their own thread clocks. With `GAUNTLET_BZIP2_BUSY=session` the
+//! spinners are processes in a session of their own instead (autogroup scheduling then gives
+//! them, and the bench, separate shares of the CPU, as for programs started from another terminal).
 //!
 //! One-shot against reused (`…/one_shot_vs_reused`): `decompress()` and a reused `Decompressor`
 //! (one thread) timed in alternation; the median per-round time ratio, goal ≤ 1.05.
@@ -309,15 +311,40 @@ mod cpu {
     }
 }
 
-/// Threads that keep `n` cores busy until dropped, each publishing its own CPU time.
+/// Threads that keep `n` cores busy until dropped, each publishing its own CPU time; or, with
+/// `GAUNTLET_BZIP2_BUSY=session`, `n` spinning processes in a session of their own (`setsid`).
 struct Spinners {
     stop: Arc<AtomicBool>,
     used: Arc<Vec<AtomicU64>>,
     threads: Vec<std::thread::JoinHandle<()>>,
+    processes: Vec<std::process::Child>,
 }
 
 impl Spinners {
+    /// Whether the spinners are processes in another session: with autogroup scheduling (the
+    /// Linux default) that session then gets a share of the CPU of its own, as programs started
+    /// from another terminal do, where spinning threads compete inside the bench's share.
+    fn in_session() -> bool {
+        std::env::var("GAUNTLET_BZIP2_BUSY").is_ok_and(|v| v == "session")
+    }
+
     fn start(n: usize) -> Spinners {
+        if Self::in_session() {
+            let processes = (0..n)
+                .map(|_| {
+                    std::process::Command::new("setsid")
+                        .args(["sh", "-c", "while :; do :; done"])
+                        .spawn()
+                        .expect("setsid sh (util-linux) starts a spinner")
+                })
+                .collect();
+            return Spinners {
+                stop: Arc::new(AtomicBool::new(false)),
+                used: Arc::new(Vec::new()),
+                threads: Vec::new(),
+                processes,
+            };
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let used: Arc<Vec<AtomicU64>> = Arc::new((0..n).map(|_| AtomicU64::new(0)).collect());
         let threads = (0..n)
@@ -340,10 +367,24 @@ impl Spinners {
             stop,
             used,
             threads,
+            processes: Vec::new(),
         }
     }
 
-    /// CPU time the spinners have used so far (each at its last report, microseconds old).
+    /// What is spinning, for the report line.
+    fn describe(&self) -> String {
+        if self.processes.is_empty() {
+            format!("{} spinning threads", self.threads.len())
+        } else {
+            format!(
+                "{} spinning processes in another session",
+                self.processes.len()
+            )
+        }
+    }
+
+    /// CPU time the spinner threads have used so far (none for processes, whose time the
+    /// process clock does not count) (each at its last report, microseconds old).
     fn used(&self) -> u64 {
         self.used.iter().map(|u| u.load(Ordering::Relaxed)).sum()
     }
@@ -354,6 +395,10 @@ impl Drop for Spinners {
         self.stop.store(true, Ordering::Relaxed);
         for thread in self.threads.drain(..) {
             let _ = thread.join();
+        }
+        for mut process in self.processes.drain(..) {
+            let _ = process.kill();
+            let _ = process.wait();
         }
     }
 }
@@ -414,6 +459,7 @@ fn push_busy_ratio(ratios: &mut Vec<String>, case: &str, compressed: &[u8], expe
         wall_one.push(w1);
         wall_two.push(w2);
     }
+    let spinning = spinners.describe();
     drop(spinners);
     let (speed, cpu) = (
         gauntlet_bench::summarise_ratios(speed),
@@ -421,7 +467,7 @@ fn push_busy_ratio(ratios: &mut Vec<String>, case: &str, compressed: &[u8], expe
     );
     let median = |v: Vec<f64>| gauntlet_bench::summarise_ratios(v).median;
     ratios.push(format!(
-        "{case}: busy ({cores} spinning threads), 2 threads/1 thread speed = {:.2}x (95% CI {:.2}-{:.2}), CPU time = {:.2}x (CI {:.2}-{:.2}); one thread {}, two {} (medians); {} rounds",
+        "{case}: busy ({spinning}), 2 threads/1 thread speed = {:.2}x (95% CI {:.2}-{:.2}), CPU time = {:.2}x (CI {:.2}-{:.2}); one thread {}, two {} (medians); {} rounds",
         speed.median,
         speed.low,
         speed.high,

@@ -38,11 +38,16 @@
 //!   blocks still keeps every thread busy. Waiting threads spin for at most 20 µs and then block,
 //!   and no more threads run than the cores the process may use, so on a machine whose cores are
 //!   all busy a waiting thread takes no CPU from the ones doing the work. What a second thread still
-//!   costs there is its own buffers (about 7 MiB at `-9`, page faults when fresh) and the scan.
+//!   costs there is its own buffers (about 7 MiB at `-9`, page faults when fresh), the scan and
+//!   the hand-overs, so where it gets no CPU time of its own (every core taken by other sessions'
+//!   programs) the decode falls back to one thread after a few milliseconds (the process CPU
+//!   clock, on Unix: see [`Options::threads`]).
 //! - [`Decompressor`]: the same, keeping its buffers between calls and appending to the caller's.
 //! - [`Error`] says what was wrong ([`Corruption`]) and where (block index, bit offset).
 //! - The `bzip2-decoder` binary (feature `cli`, on by default): `bzip2-decoder [-t] [--threads N] [FILE...]`
-//!   behaves like `bzip2 -dc`.
+//!   behaves like `bzip2 -dc`. On Linux it uses no more threads than there are idle cores when it
+//!   opens a file: a process given a fixed share of the CPU (autogroup scheduling, with the cores
+//!   taken by another session's programs) gains nothing from a second thread and pays for it.
 //!
 //! # Agreement with libbz2
 //! The decoder accepts exactly the inputs C libbz2 1.0.8 accepts (as `bzip2 -d` drives it: concatenated
@@ -110,6 +115,9 @@ pub struct Options {
     /// Test hook: use `threads` even when the process may use fewer cores.
     unclamped: bool,
     single_chain: bool,
+    /// Below this many CPUs' worth (the process's CPU time over the wall time of the decode so
+    /// far) the decoding threads fall back to one ([`parallel::FALL_BACK_BELOW`]; 0: never).
+    floor: f64,
 }
 
 /// The result of [`Options::decompress`].
@@ -136,6 +144,7 @@ impl Options {
             threads: 1,
             unclamped: false,
             single_chain: false,
+            floor: parallel::FALL_BACK_BELOW,
         }
     }
 
@@ -152,18 +161,38 @@ impl Options {
     /// A thread with no block to claim helps with another thread's block: it spins for at most
     /// 20 µs waiting for a share to be offered, then blocks until one is, so waiting threads take
     /// no CPU time from the ones doing the work.
+    ///
+    /// More threads only pay when they get more CPU time. On Unix the decoder therefore watches
+    /// the process's CPU clock: when, a few milliseconds into a decode with work left for every
+    /// thread, the process has had less than 1.3 CPUs' worth of time per second of it (its cores
+    /// taken by other programs: with autogroup scheduling, the Linux default, a process next to
+    /// another session's programs gets a fixed share however many threads it runs), the other
+    /// threads stop taking blocks and the calling thread finishes alone. A [`Decompressor`] (or
+    /// [`Decoder`]) that fell back decodes its next 2 calls (windows) on one thread, then tries
+    /// again, waiting twice as long after each further fall-back (up to 64). Output and errors
+    /// are the same either way.
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
         self.unclamped = false;
+        self.floor = parallel::FALL_BACK_BELOW;
         self
     }
 
     /// Test hook: decode on exactly `threads` threads (at least 1), even when the process may use
-    /// fewer cores (waiting threads then block without spinning).
+    /// fewer cores (waiting threads then block without spinning), and never fall back to one.
     #[doc(hidden)]
     pub fn unclamped_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self.unclamped = true;
+        self.floor = 0.0;
+        self
+    }
+
+    /// Test hook: fall back to one thread when the process gets less than `cpus` CPUs' worth of
+    /// time (`f64::INFINITY`: at the first look; 0: never). Call it after the threads.
+    #[doc(hidden)]
+    pub fn fall_back_below(mut self, cpus: f64) -> Self {
+        self.floor = cpus;
         self
     }
 
@@ -251,8 +280,9 @@ impl Decompressor {
         let start = out.len() as u64;
         let limit = self.options.limit.saturating_add(start);
         let threads = self.options.thread_count();
-        let result = if threads > 1 {
-            parallel::decompress_parallel(input, threads, limit, out, &mut self.pool)
+        let result = if threads > 1 && self.pool.backoff.take_turn() {
+            let floor = self.options.floor;
+            parallel::decompress_parallel(input, threads, floor, limit, out, &mut self.pool)
         } else {
             let mut scratch = self
                 .pool

@@ -21,12 +21,20 @@
 //! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
 
 //!
+//! Threads only pay when they get CPU time of their own. [`Probe`] compares the process's CPU
+//! clock with the wall clock between blocks; under 1.3 CPUs' worth (the cores taken by programs
+//! of other sessions, which autogroup scheduling gives a share of their own) the workers leave
+//! and the main thread finishes alone, and the [`Pool`] skips threads for its next calls
+//! ([`Backoff`]). With two spinning processes in another session on the 2-vCPU VM, two threads
+//! through a reused decompressor had been 0.83–0.91× as fast as one at 1.06–1.11× the CPU time.
+//!
 //! A streamed input ([`crate::Decoder`] with threads) is decoded a [`Window`] at a time: the blocks
 //! lying wholly inside it, after which [`Chain`] says where the next window starts (blocks are
 //! bit-aligned, so it may start inside a byte). A window that does not hold even one whole block
 //! is re-read larger, as the serial streaming decoder does.
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 
 use crate::assist::{Crew, Mate};
 use crate::bits::BitReader;
@@ -105,6 +113,9 @@ struct Board {
     direct: u64,
     /// One slot per job, once the scan has posted them.
     results: Vec<Option<Decoded>>,
+    /// The threads did not get the CPU to pay for themselves ([`Probe`]): only the main thread
+    /// claims jobs now, and the others leave.
+    solo: bool,
 }
 
 struct Shared<'a> {
@@ -153,7 +164,7 @@ impl Shared<'_> {
         }
         let mut board = self.lock();
         loop {
-            if board.stop {
+            if board.stop || board.solo {
                 return;
             }
             if let Some(job) = self.claim(&mut board) {
@@ -261,6 +272,129 @@ impl Shared<'_> {
         self.lock().stop = true;
         self.notify();
     }
+
+    /// Whether every decoding thread has work: jobs are posted and some are still unclaimed.
+    fn work_for_all(&self) -> bool {
+        let board = self.lock();
+        self.jobs.get().is_some() && board.next < self.jobs().len()
+    }
+
+    /// Sends the workers away: the main thread decodes the rest alone (a worker finishes and
+    /// posts the job it is decoding).
+    fn fall_back(&self) {
+        self.lock().solo = true;
+        self.notify();
+    }
+}
+
+/// Below this many CPUs' worth of time per second of a decode, more threads than one do not pay
+/// ([`crate::Options::threads`]): one thread gets at most one CPU, and two cost more CPU time for
+/// the same work (fresh buffers, the scan, the hand-overs, and caches shared by two working sets:
+/// 1.06-1.11x as much, reused buffers, next to two spinning processes in another session).
+pub(crate) const FALL_BACK_BELOW: f64 = 1.3;
+
+/// How long a decode runs before [`Probe`] judges: a few of the scheduler's time slices, so a
+/// thread that waited for its first one is not taken for one that gets none.
+const PROBE_AFTER: Duration = Duration::from_millis(5);
+
+/// Watches whether the decoding threads get the CPU time they want: the process's CPU clock
+/// against the wall clock since the window started, read by the main thread between blocks.
+///
+/// The process clock counts every thread of the process, so a program whose other threads are
+/// busy too never falls back; on a machine with idle cores two decoding threads get close to
+/// 2 CPUs' worth, on one whose cores are all taken by other sessions' programs at most one.
+#[derive(Debug)]
+struct Probe {
+    floor: f64,
+    started: Instant,
+    cpu_started: Option<Duration>,
+    /// `Some(true)` once fallen back, `Some(false)` once a look found the threads paying.
+    verdict: Option<bool>,
+}
+
+impl Probe {
+    fn new(threads: usize, floor: f64) -> Probe {
+        let on = threads > 1 && floor > 0.0;
+        Probe {
+            floor,
+            started: Instant::now(),
+            cpu_started: if on { process_cpu_time() } else { None },
+            verdict: None,
+        }
+    }
+
+    /// Looks at the CPU time so far (when the decode has run long enough and every thread has
+    /// work) and tells the workers to leave if it is too little.
+    fn look(&mut self, shared: &Shared<'_>) {
+        let Some(cpu_started) = self.cpu_started else {
+            return;
+        };
+        if self.verdict == Some(true) {
+            return;
+        }
+        let wall = self.started.elapsed();
+        // An infinite floor (a test hook) judges at the first look.
+        if (wall < PROBE_AFTER && self.floor.is_finite()) || !shared.work_for_all() {
+            return;
+        }
+        let Some(cpu) = process_cpu_time() else {
+            return;
+        };
+        let cpus = cpu.saturating_sub(cpu_started).as_secs_f64() / wall.as_secs_f64();
+        if cpus < self.floor {
+            self.verdict = Some(true);
+            shared.fall_back();
+        } else {
+            self.verdict = Some(false);
+        }
+    }
+}
+
+/// The CPU time of every thread of this process, where there is such a clock.
+fn process_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        use rustix::time::{ClockId, DynamicClockId, clock_gettime_dynamic};
+        let now = clock_gettime_dynamic(DynamicClockId::Known(ClockId::ProcessCPUTime)).ok()?;
+        let secs = u64::try_from(now.tv_sec).ok()?;
+        let nanos = u32::try_from(now.tv_nsec).ok()?;
+        Some(Duration::new(secs, nanos))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// When a [`Pool`] next decodes on several threads, after it fell back to one
+/// ([`Probe`]): it skips 2 calls (windows), then 4, 8, … up to 64 while it keeps falling back, and
+/// starts from 2 again once several threads paid.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Backoff {
+    skip: u32,
+    falls: u32,
+}
+
+impl Backoff {
+    /// Whether this call may use several threads (counting a skipped call down).
+    pub(crate) fn take_turn(&mut self) -> bool {
+        if self.skip == 0 {
+            return true;
+        }
+        self.skip -= 1;
+        false
+    }
+
+    fn record(&mut self, verdict: Option<bool>) {
+        match verdict {
+            Some(true) => {
+                self.falls = (self.falls + 1).min(6);
+                self.skip = 1 << self.falls;
+            }
+            Some(false) => self.falls = 0,
+            None => {}
+        }
+    }
 }
 
 fn decode_speculatively(
@@ -297,6 +431,8 @@ fn decode_speculatively(
 pub(crate) struct Pool {
     pub(crate) scratches: Vec<Scratch>,
     outs: Vec<Vec<u8>>,
+    /// Whether the next calls use several threads, after a fall-back to one.
+    pub(crate) backoff: Backoff,
 }
 
 /// Pools of finished one-shot calls ([`crate::Options::decompress`]), for the next ones: a fresh
@@ -337,6 +473,7 @@ const FIRST_WORKER: usize = 1;
 pub(crate) fn decompress_parallel(
     input: &[u8],
     threads: usize,
+    floor: f64,
     limit: u64,
     out: &mut Vec<u8>,
     pool: &mut Pool,
@@ -347,7 +484,15 @@ pub(crate) fn decompress_parallel(
         start_bit: 0,
         last: true,
     };
-    match decode_window(window, &mut Chain::default(), threads, limit, out, pool)? {
+    match decode_window(
+        window,
+        &mut Chain::default(),
+        threads,
+        floor,
+        limit,
+        out,
+        pool,
+    )? {
         Reached::End(garbage) => Ok(garbage.map(|at| at as usize)),
         // A last window never asks for more.
         Reached::More { .. } => Err(Error::Truncated {
@@ -396,11 +541,13 @@ pub(crate) enum Reached {
 }
 
 /// Decodes the blocks of `window` that lie wholly inside it using `threads` decoding threads,
-/// appending to `out` and moving `chain` on.
+/// appending to `out` and moving `chain` on. The workers leave early when the process gets less
+/// than `floor` CPUs' worth of time ([`Probe`]; the pool then skips its next calls).
 pub(crate) fn decode_window(
     window: Window<'_>,
     chain: &mut Chain,
     threads: usize,
+    floor: f64,
     limit: u64,
     out: &mut Vec<u8>,
     pool: &mut Pool,
@@ -416,12 +563,14 @@ pub(crate) fn decode_window(
             running: 0,
             direct: 0,
             results: Vec::new(),
+            solo: false,
         }),
         crew: Crew::new(threads),
         spare: Mutex::new(std::mem::take(&mut pool.outs)),
         jobs: OnceLock::new(),
     };
     let mut main_scratch = pool.scratches.pop();
+    let mut probe = Probe::new(threads, floor);
     let result = std::thread::scope(|scope| {
         // The main thread chains results and decodes while it waits, so `threads - 1` helpers make
         // `threads` decoding threads (and no third thread competes for two cores).
@@ -436,7 +585,7 @@ pub(crate) fn decode_window(
                 })
             })
             .collect();
-        let result = follow(&shared, window, chain, out, &mut main_scratch);
+        let result = follow(&shared, window, chain, out, &mut main_scratch, &mut probe);
         shared.stop();
         pool.scratches.extend(main_scratch);
         for worker in workers {
@@ -450,6 +599,7 @@ pub(crate) fn decode_window(
     if let Ok(spare) = shared.spare.into_inner() {
         pool.outs = spare;
     }
+    pool.backoff.record(probe.verdict);
     result
 }
 
@@ -460,6 +610,7 @@ fn follow(
     chain: &mut Chain,
     out: &mut Vec<u8>,
     main_scratch: &mut Option<Scratch>,
+    probe: &mut Probe,
 ) -> Result<Reached, Error> {
     let input = shared.input;
     let origin = window.origin * 8;
@@ -593,12 +744,47 @@ fn follow(
         combined = crc::combine(combined, crc);
         chain.stream = Some((level, combined));
         chain.pos.block += 1;
+        probe.look(shared);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fall_back_skips_2_then_4_calls_up_to_64_until_threads_pay() {
+        let mut backoff = Backoff::default();
+        assert!(backoff.take_turn());
+        let turns = |backoff: &mut Backoff| (0..100).take_while(|_| !backoff.take_turn()).count();
+        backoff.record(None);
+        assert_eq!(turns(&mut backoff), 0, "no verdict changes nothing");
+        for skipped in [2, 4, 8, 16, 32, 64, 64] {
+            backoff.record(Some(true));
+            assert_eq!(turns(&mut backoff), skipped);
+        }
+        backoff.record(Some(false));
+        assert_eq!(turns(&mut backoff), 0);
+        backoff.record(Some(true));
+        assert_eq!(
+            turns(&mut backoff),
+            2,
+            "paying threads start the count again"
+        );
+    }
+
+    #[test]
+    fn the_process_cpu_clock_moves_where_there_is_one() {
+        let Some(before) = process_cpu_time() else {
+            return;
+        };
+        let mut x = 1u64;
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_millis(20) {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005) ^ 1);
+        }
+        assert!(process_cpu_time().is_some_and(|after| after > before));
+    }
 
     #[test]
     fn scan_finds_the_magic_at_every_bit_alignment() {

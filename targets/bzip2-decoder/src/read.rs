@@ -32,6 +32,8 @@ fn read_ahead(threads: usize) -> usize {
 #[derive(Debug)]
 struct Parallel {
     threads: usize,
+    /// [`Options::threads`]: fall back to one thread below this many CPUs' worth of time.
+    floor: f64,
     pool: Pool,
     chain: Chain,
     /// The last window's output, and how much of it `read` has returned.
@@ -127,6 +129,7 @@ impl<R: Read> Decoder<R> {
         if threads > 1 {
             decoder.parallel = Some(Box::new(Parallel {
                 threads,
+                floor: options.floor,
                 pool: Pool::default(),
                 chain: Chain::default(),
                 out: Vec::new(),
@@ -340,10 +343,16 @@ impl<R: Read> Decoder<R> {
             par.out.clear();
             par.sent = 0;
             let limit = self.limit - self.emitted;
+            let threads = if par.pool.backoff.take_turn() {
+                par.threads
+            } else {
+                1
+            };
             let reached = parallel::decode_window(
                 window,
                 &mut par.chain,
-                par.threads,
+                threads,
+                par.floor,
                 limit,
                 &mut par.out,
                 &mut par.pool,

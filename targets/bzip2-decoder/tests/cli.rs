@@ -6,8 +6,18 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// Runs the binary with `--threads` taken as asked: the check for busy cores, which would decode
+/// on one thread on a loaded test machine, is off (see [`busy_cores_change_no_output`]).
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bzip2-decoder"))
+    run_with_load_check(args, stdin, false)
+}
+
+fn run_with_load_check(args: &[&str], stdin: &[u8], check: bool) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bzip2-decoder"));
+    if !check {
+        command.env("BZIP2_DECODER_LOAD_CHECK", "0");
+    }
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -55,6 +65,25 @@ fn decodes_stdin_and_files_with_any_thread_count() {
         "-t writes nothing"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn busy_cores_change_no_output() {
+    let data = common::text(150_000, 3);
+    let compressed = common::c_compress(&data, 1);
+    let mut corrupt = compressed.clone();
+    corrupt[20] ^= 0x40;
+    for args in [&["--threads", "2"][..], &["--threads", "0"]] {
+        let out = run_with_load_check(args, &compressed, true);
+        assert!(out.status.success() && out.stderr.is_empty(), "{args:?}");
+        assert_eq!(out.stdout, data, "{args:?}");
+        let checked = run_with_load_check(args, &corrupt, true);
+        let unchecked = run(args, &corrupt);
+        assert_eq!(
+            String::from_utf8_lossy(&checked.stderr),
+            String::from_utf8_lossy(&unchecked.stderr)
+        );
+    }
 }
 
 #[test]

@@ -351,6 +351,45 @@ fn streaming_with_threads_matches_one_thread_across_windows() {
     }
 }
 
+/// Threads that find they do not pay fall back to one mid-decode (the workers leave, the calling
+/// thread finishes), and a decompressor or streaming decoder that fell back skips threads for its
+/// next calls or windows: none of that changes the bytes or the error.
+#[test]
+fn fall_back_to_one_thread_changes_no_output() {
+    let data = [text(700_000, 41), noise(300_000, 42)].concat();
+    let compressed = c_compress(&data, 1);
+    let mut corrupt = compressed.clone();
+    let late = corrupt.len() * 3 / 4;
+    corrupt[late] ^= 0x10;
+    let cut = &compressed[..compressed.len() - 1000];
+    let serial = Options::new();
+    let falling = Options::new()
+        .unclamped_threads(2)
+        .fall_back_below(f64::INFINITY);
+    let mut decompressor = Decompressor::new(falling.clone());
+    let mut streaming_input = compressed.clone();
+    streaming_input.extend_from_slice(&compressed);
+    let (streamed, end) = stream_all(&streaming_input, &falling);
+    assert_eq!(end, Ok(None));
+    assert!(streamed == [&data[..], &data[..]].concat(), "streaming");
+    for round in 0..4 {
+        for input in [&compressed[..], &corrupt, cut] {
+            let want = serial.decompress(input);
+            assert_eq!(falling.decompress(input), want, "one-shot, round {round}");
+            let mut out = Vec::new();
+            let got = decompressor.decompress_into(input, &mut out);
+            match &want {
+                Ok(done) => assert!(got == Ok(None) && out == done.data, "round {round}"),
+                Err(err) => assert_eq!(got.as_ref().err(), Some(err), "round {round}"),
+            }
+            let (serial_out, serial_end) = stream_all(input, &serial);
+            let (out, end) = stream_all(input, &falling);
+            assert_eq!(end, serial_end, "streaming, round {round}");
+            assert!(serial_out.starts_with(&out), "streaming, round {round}");
+        }
+    }
+}
+
 /// A one-shot call borrows buffers that earlier calls (other levels, other thread counts, a
 /// corrupt input) left in the process-wide pool; none of that may change a result.
 #[test]
