@@ -72,6 +72,7 @@ mod framing;
 mod parse;
 pub mod report;
 mod scan;
+mod tiny;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
