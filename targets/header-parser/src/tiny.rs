@@ -6,7 +6,7 @@
 //! answers `None` on anything else (an error, a leniency's case, a head not complete in the buffer, a full
 //! header slice), after which the general parser starts over and decides. Everything it accepts the general
 //! parser accepts with the same fields under every setting (no leniency changes what a plain head means), so
-//! it changes no result, only how fast the common one comes; `tests/short_heads.rs` and the differential fuzz
+//! it changes no result, only how fast the common one comes; its unit tests and the differential fuzz
 //! targets hold it to that.
 //!
 //! Why: on a 27-byte request the general parser's fixed cost per call (the backend dispatch, the
