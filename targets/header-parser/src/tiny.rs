@@ -172,13 +172,14 @@ mod tests {
     }
 
     fn parsers() -> Vec<Parser> {
-        let mut all = vec![Parser::new(), Parser::new().max_head_len(26)];
+        let lenient = Leniency::ALL
+            .iter()
+            .fold(Parser::new(), |p, &l| p.lenient(l));
+        if cfg!(miri) {
+            return vec![Parser::new(), lenient];
+        }
+        let mut all = vec![Parser::new(), Parser::new().max_head_len(26), lenient];
         all.extend(Leniency::ALL.map(|l| Parser::new().lenient(l)));
-        all.push(
-            Leniency::ALL
-                .iter()
-                .fold(Parser::new(), |p, &l| p.lenient(l)),
-        );
         all
     }
 
@@ -187,7 +188,8 @@ mod tests {
     fn check(input: &[u8]) -> usize {
         let mut answered = 0;
         for parser in parsers() {
-            for slots in [0, 1, 3] {
+            let slots: &[usize] = if cfg!(miri) { &[1] } else { &[0, 1, 3] };
+            for &slots in slots {
                 let mut a = vec![EMPTY_HEADER; slots];
                 let mut b = vec![EMPTY_HEADER; slots];
                 if let Some(short) = short_request(parser, input, &mut a) {
@@ -260,7 +262,7 @@ mod tests {
         for seed in SEEDS {
             assert!(check(seed) > 0, "{:?}", String::from_utf8_lossy(seed));
             for pos in [0, seed.len() / 2, seed.len() - 3] {
-                for byte in [0x00, b'\t', b'\n', b'\r', b' ', b':', 0x7F, 0x80, 0xFF] {
+                for byte in [0x00, b'\t', b'\r', b' ', 0x80] {
                     let mut input = seed.to_vec();
                     input[pos] = byte;
                     check(&input);
