@@ -66,7 +66,7 @@
 //! - Three fuzz targets (robustness, differential against httparse, split invariance) whose check functions
 //!   live in the `fuzzing` module (feature `fuzzing`); `tests/fuzz_replay.rs` replays their corpora on stable.
 //! - Miri on the tests that reach the unsafe code, with the SIMD backends compiled in:
-//!   `RUSTFLAGS="-C target-feature=+avx2,+sse4.2" cargo +nightly miri test -p header-parser --lib -- scan:: parse::`
+//!   `RUSTFLAGS="-C target-feature=+avx2,+sse4.2" cargo +nightly miri test -p header-parser --lib -- scan:: parse:: tiny::`
 
 #![deny(unsafe_code)]
 
