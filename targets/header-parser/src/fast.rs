@@ -40,6 +40,53 @@ pub(crate) fn ascii_str(bytes: &[u8]) -> &str {
     }
 }
 
+/// The longest prefix of `bytes` made of `tchar`s, as `&str`: the class check is the ASCII check.
+#[inline(always)]
+pub(crate) fn token_prefix(bytes: &[u8]) -> &str {
+    let mut n = 0;
+    while let Some(&b) = bytes.get(n) {
+        if !scan::TCHAR[usize::from(b)] {
+            break;
+        }
+        n += 1;
+    }
+    let token = &bytes[..n];
+    // SAFETY: every byte of `token` is a tchar, and every tchar is ASCII (`TCHAR_IS_ASCII`), so valid UTF-8.
+    unsafe { core::str::from_utf8_unchecked(token) }
+}
+
+// `TCHAR_IS_ASCII`: no byte with the top bit set is a `tchar`, which `token_prefix`'s soundness rests on.
+const _: () = {
+    let mut b = 0x80;
+    while b < 256 {
+        assert!(!scan::TCHAR[b]);
+        b += 1;
+    }
+};
+
+/// The longest prefix of `bytes` made of request-target bytes (`0x21..=0x7E`), as `&str`, a word at a time
+/// while eight bytes remain.
+#[inline(always)]
+pub(crate) fn target_prefix(bytes: &[u8]) -> &str {
+    let mut n = 0;
+    while let Some(x) = scan::word(bytes, n) {
+        if scan::word_leaves_target(x) || x & scan::HIGHS != 0 {
+            break;
+        }
+        n += 8;
+    }
+    while let Some(&b) = bytes.get(n) {
+        if !matches!(b, 0x21..=0x7E) {
+            break;
+        }
+        n += 1;
+    }
+    let target = &bytes[..n];
+    // SAFETY: the word loop steps only over words with no top bit set (the `x & HIGHS` term) and the byte loop
+    // only over bytes up to 0x7E, so `target` is ASCII and so valid UTF-8.
+    unsafe { core::str::from_utf8_unchecked(target) }
+}
+
 /// [`ascii_str`]'s answer for bytes that are not ASCII: never, for the slices the parser passes, so a branch
 /// to here is cheaper than selecting it.
 #[cfg(target_arch = "x86_64")]

@@ -32,6 +32,9 @@
 //!   run time, with a scalar (table and word-at-a-time) fallback; [`Parser::simd`]`(false)` forces the scalar
 //!   path. The whole parser is compiled once per backend with the feature enabled, so the scanners inline.
 //!   All unsafe code is in one private module, `fast`, with a `// SAFETY:` comment on every block.
+//! - **Short heads** (inputs of at most 64 bytes) first take a scalar pass with no setup and no backend
+//!   dispatch, which answers only plain, complete heads and leaves everything else to the general parser, so
+//!   results are the same either way.
 //!
 //! # Differences from httparse
 //! Checked by the differential fuzz target (`fuzzing::check_differential`). With default settings on both
@@ -55,13 +58,15 @@
 //!   Content-Length, `Transfer-Encoding : chunked`, bare CR, obs-fold hiding a field). Each vector is also
 //!   checked for split invariance and scalar/SIMD agreement, and the suite fails if an error kind or a
 //!   leniency has no vector.
-//! - Exhaustive unit tests: every SIMD backend against the byte classes, for every byte at every position.
+//! - Exhaustive unit tests: every SIMD backend against the byte classes, for every byte at every position;
+//!   the short-head path against the general parser on every one-byte change of seed heads, under every
+//!   leniency.
 //! - Property tests (`tests/roundtrip.rs`): generated valid heads serialise, parse back to the same fields,
 //!   and are `Partial` at every shorter prefix.
 //! - Three fuzz targets (robustness, differential against httparse, split invariance) whose check functions
 //!   live in the `fuzzing` module (feature `fuzzing`); `tests/fuzz_replay.rs` replays their corpora on stable.
 //! - Miri on the tests that reach the unsafe code, with the SIMD backends compiled in:
-//!   `RUSTFLAGS="-C target-feature=+avx2,+sse4.2" cargo +nightly miri test -p header-parser --lib -- scan:: parse::`
+//!   `RUSTFLAGS="-C target-feature=+avx2,+sse4.2" cargo +nightly miri test -p header-parser --lib -- scan:: parse:: tiny::`
 
 #![deny(unsafe_code)]
 
@@ -72,6 +77,7 @@ mod framing;
 mod parse;
 pub mod report;
 mod scan;
+mod tiny;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

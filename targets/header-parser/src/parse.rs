@@ -5,6 +5,7 @@
 //! line end) is in the buffer, so a prefix can never see an error the whole message would not.
 
 use crate::scan::{Backend, Scalar, Scan, Window};
+use crate::tiny;
 use crate::{Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status, Version};
 
 /// Why parsing stopped early.
@@ -406,6 +407,20 @@ pub(crate) fn request<'b, 'h>(
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> Result<Status<Request<'b, 'h>>, Error> {
+    if input.len() <= tiny::MAX_LEN {
+        let buf = &input[..input.len().min(parser.max_head_len)];
+        if let Some((method, target, version, count, head_len)) = tiny::request(buf, headers) {
+            let headers: &'h [Header<'b>] = headers;
+            return Ok(Status::Complete(Request {
+                method,
+                target,
+                version,
+                headers: &headers[..count],
+                head_len,
+                head: &input[..head_len],
+            }));
+        }
+    }
     #[cfg(target_arch = "x86_64")]
     if parser.simd {
         use crate::fast::Simd;
@@ -450,6 +465,20 @@ pub(crate) fn response<'b, 'h>(
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> Result<Status<Response<'b, 'h>>, Error> {
+    if input.len() <= tiny::MAX_LEN {
+        let buf = &input[..input.len().min(parser.max_head_len)];
+        if let Some((version, code, reason, count, head_len)) = tiny::response(buf, headers) {
+            let headers: &'h [Header<'b>] = headers;
+            return Ok(Status::Complete(Response {
+                version,
+                code,
+                reason,
+                headers: &headers[..count],
+                head_len,
+                head: &input[..head_len],
+            }));
+        }
+    }
     #[cfg(target_arch = "x86_64")]
     if parser.simd {
         use crate::fast::Simd;

@@ -83,7 +83,7 @@ pub(crate) const fn is_value_byte(b: u8) -> bool {
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
+pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// True when some byte of `x` is below `n` (exact for `n <= 0x80`).
 #[inline]
@@ -97,8 +97,20 @@ const fn has_byte(x: u64, b: u8) -> bool {
     has_less(x ^ (ONES * b as u64), 1)
 }
 
-#[inline]
-fn word(buf: &[u8], i: usize) -> Option<u64> {
+/// True when some byte of the little-endian word `x` is not a request-target byte.
+#[inline(always)]
+pub(crate) const fn word_leaves_target(x: u64) -> bool {
+    has_less(x, 0x21) || (x & HIGHS) != 0 || has_byte(x, 0x7F)
+}
+
+/// True when some byte of the little-endian word `x` is a control (HTAB included) or DEL.
+#[inline(always)]
+const fn word_may_leave_value(x: u64) -> bool {
+    has_less(x, 0x20) || has_byte(x, 0x7F)
+}
+
+#[inline(always)]
+pub(crate) fn word(buf: &[u8], i: usize) -> Option<u64> {
     let bytes: [u8; 8] = buf.get(i..i + 8)?.try_into().ok()?;
     Some(u64::from_le_bytes(bytes))
 }
@@ -242,7 +254,7 @@ pub(crate) fn token_end_scalar(buf: &[u8], mut from: usize) -> usize {
 /// Word-at-a-time (SWAR) scalar scan for target bytes.
 pub(crate) fn target_end_scalar(buf: &[u8], mut i: usize) -> usize {
     while let Some(x) = word(buf, i) {
-        if has_less(x, 0x21) || (x & HIGHS) != 0 || has_byte(x, 0x7F) {
+        if word_leaves_target(x) {
             break;
         }
         i += 8;
@@ -258,10 +270,16 @@ pub(crate) fn target_end_scalar(buf: &[u8], mut i: usize) -> usize {
 
 /// Word-at-a-time (SWAR) scalar scan for field-value bytes. A word holding HTAB drops to the byte loop,
 /// which accepts it and carries on.
-pub(crate) fn value_end_scalar(buf: &[u8], mut i: usize) -> usize {
+pub(crate) fn value_end_scalar(buf: &[u8], i: usize) -> usize {
+    value_end_inline(buf, i)
+}
+
+/// [`value_end_scalar`], inlined into the caller (the short-head path).
+#[inline(always)]
+pub(crate) fn value_end_inline(buf: &[u8], mut i: usize) -> usize {
     loop {
         while let Some(x) = word(buf, i) {
-            if has_less(x, 0x20) || has_byte(x, 0x7F) {
+            if word_may_leave_value(x) {
                 break;
             }
             i += 8;
