@@ -122,6 +122,12 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_pattern_is_accepted() {
+        let longest = Glob::compile(&[b'a'; MAX_PATTERN_LEN]).unwrap();
+        assert!(longest.matches(&[b'a'; MAX_PATTERN_LEN]));
+    }
+
+    #[test]
     fn bad_patterns_report_where() {
         assert_eq!(
             Glob::compile(b"ab\\"),
