@@ -482,9 +482,9 @@ fn compare<T: core::fmt::Debug>(
     }
 }
 
-/// Split invariance: every prefix parses as `Partial` or exactly as the whole input does, a complete head is
-/// complete from its last byte on, and an error is reported once its byte and one more are present.
-pub fn check_split(data: &[u8]) {
+/// The parser, message kind and message `check_split` reads from its input: mode bits 0-4 the
+/// leniencies, 5 a response, 6 a head limit of 32 bytes (96 with bit 7).
+fn split_setup(data: &[u8]) -> (Parser, bool, &[u8]) {
     let (mode, buf) = split_mode(data);
     let parser = parser_from_bits(mode);
     let parser = if mode & 0x40 != 0 {
@@ -492,10 +492,22 @@ pub fn check_split(data: &[u8]) {
     } else {
         parser
     };
-    let response = mode & 0x20 != 0;
-    let render = |input: &[u8]| -> (String, Option<usize>, Option<Error>) {
+    (parser, mode & 0x20 != 0, buf)
+}
+
+/// What a parse of one prefix gave: its `Debug` text, the head length when complete, the error.
+type Rendered = (String, Option<usize>, Option<Error>);
+
+/// Split invariance: every prefix parses as `Partial` or exactly as the whole input does, a complete head is
+/// complete from its last byte on, and an error is reported once its byte and one more are present.
+///
+/// Oracle outcome: compared when the whole input is decided (complete or an error), so that its prefixes are
+/// held to something; rejected when the whole input is still `Partial`.
+pub fn check_split(data: &[u8]) {
+    let (parser, response, buf) = split_setup(data);
+    let render = |input: &[u8]| -> Rendered {
         let mut headers = [EMPTY_HEADER; HEADERS];
-        let (text, head_len, error) = if response {
+        if response {
             match parser.parse_response(input, &mut headers) {
                 Ok(Status::Complete(r)) => (format!("{r:?}"), Some(r.head_len), None),
                 other => (format!("{other:?}"), None, other.err()),
@@ -505,9 +517,21 @@ pub fn check_split(data: &[u8]) {
                 Ok(Status::Complete(r)) => (format!("{r:?}"), Some(r.head_len), None),
                 other => (format!("{other:?}"), None, other.err()),
             }
-        };
-        (text, head_len, error)
+        }
     };
+    split_invariance(&ORACLE, buf, render, |input| {
+        format!("{:?}", parse_chunk_size(input))
+    });
+}
+
+/// [`check_split`] of the head parse `render` and the chunk-size parse `chunk`, counting into `oracle`.
+fn split_invariance(
+    oracle: &gauntlet_oracle::Oracle,
+    buf: &[u8],
+    render: impl Fn(&[u8]) -> Rendered,
+    chunk: impl Fn(&[u8]) -> String,
+) {
+    let input = oracle.input();
     let (whole, head_len, error) = render(buf);
     let partial = format!("{:?}", Ok::<Status<()>, Error>(Status::Partial));
     let stride = (buf.len() / 512).max(1);
@@ -532,7 +556,6 @@ pub fn check_split(data: &[u8]) {
             );
         }
     }
-    let chunk = |input: &[u8]| format!("{:?}", parse_chunk_size(input));
     let whole_chunk = chunk(buf);
     for cut in (0..buf.len()).step_by(stride) {
         let prefix = chunk(&buf[..cut]);
@@ -540,6 +563,11 @@ pub fn check_split(data: &[u8]) {
             prefix == partial || prefix == whole_chunk,
             "chunk cut {cut}: {prefix} but whole: {whole_chunk}"
         );
+    }
+    if whole == partial {
+        input.rejected();
+    } else {
+        input.compared();
     }
 }
 
@@ -600,8 +628,158 @@ mod tests {
         assert_eq!(request.target, "/index.html?q=1&r=2");
         let names: Vec<_> = request.headers.iter().map(|h| h.name).collect();
         assert_eq!(names, ["Content-Length", "X-Custom_1", "Host"]);
-        let before = oracle_counts().0;
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let before = oracle_counts();
         check_differential(&[[4].as_slice(), &choices].concat());
-        assert!(oracle_counts().0 > before, "no field comparison");
+        let after = oracle_counts();
+        assert_eq!(
+            (after.0 - before.0, after.1 - before.1),
+            (1, 0),
+            "one field comparison"
+        );
+    }
+
+    /// Held by the tests that count into the global `ORACLE`, so each sees only its own counts.
+    static GLOBAL_ORACLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn split_mode_bits_pick_kind_limit_and_leniencies() {
+        let (parser, response, buf) = split_setup(b"\x00GET");
+        assert_eq!((response, buf), (false, &b"GET"[..]));
+        assert_eq!(parser.max_head_len, Parser::DEFAULT_MAX_HEAD_LEN);
+        assert_eq!(format!("{parser:?}"), format!("{:?}", Parser::new()));
+        assert!(split_setup(b"\x20").1, "bit 5: a response");
+        assert_eq!(split_setup(b"\x40").0.max_head_len, 32);
+        assert_eq!(split_setup(b"\xc0").0.max_head_len, 96);
+        assert_eq!(
+            split_setup(b"\x80").0.max_head_len,
+            Parser::DEFAULT_MAX_HEAD_LEN
+        );
+        assert_eq!(
+            format!("{:?}", split_setup(b"\x1f").0),
+            format!("{:?}", parser_from_bits(0x1f))
+        );
+        assert_ne!(
+            format!("{:?}", parser_from_bits(0x1f)),
+            format!("{parser:?}")
+        );
+        assert_eq!(split_setup(b"").2, b"");
+    }
+
+    fn real(response: bool) -> impl Fn(&[u8]) -> Rendered {
+        move |input: &[u8]| {
+            let parser = Parser::new();
+            let mut headers = [EMPTY_HEADER; HEADERS];
+            let parsed = if response {
+                match parser.parse_response(input, &mut headers) {
+                    Ok(Status::Complete(r)) => Ok(Some((format!("{r:?}"), r.head_len))),
+                    Ok(Status::Partial) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            } else {
+                match parser.parse_request(input, &mut headers) {
+                    Ok(Status::Complete(r)) => Ok(Some((format!("{r:?}"), r.head_len))),
+                    Ok(Status::Partial) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            };
+            match parsed {
+                Ok(Some((text, len))) => (text, Some(len), None),
+                Ok(None) => (
+                    format!("{:?}", Ok::<Status<()>, Error>(Status::Partial)),
+                    None,
+                    None,
+                ),
+                Err(e) => (format!("{:?}", Err::<Status<()>, Error>(e)), None, Some(e)),
+            }
+        }
+    }
+
+    fn chunk(input: &[u8]) -> String {
+        format!("{:?}", parse_chunk_size(input))
+    }
+
+    /// Whether `split_invariance` reports a violation on `buf`.
+    fn violation(
+        buf: &[u8],
+        render: impl Fn(&[u8]) -> Rendered,
+        chunk: impl Fn(&[u8]) -> String,
+    ) -> bool {
+        let oracle = gauntlet_oracle::Oracle::new();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            split_invariance(&oracle, buf, render, chunk)
+        }))
+        .is_err()
+    }
+
+    const HEAD: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    const BAD: &[u8] = b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n";
+
+    #[test]
+    fn the_real_parser_is_split_invariant_and_counted() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        split_invariance(&oracle, HEAD, real(false), chunk);
+        split_invariance(&oracle, BAD, real(false), chunk);
+        split_invariance(&oracle, b"GET / HT", real(false), chunk);
+        split_invariance(&oracle, b"HTTP/1.1 200 OK\r\n\r\n", real(true), chunk);
+        assert_eq!(
+            oracle.counts(),
+            (3, 1),
+            "complete, error, response: compared; partial: rejected"
+        );
+        assert!(real(false)(BAD).2.is_some(), "BAD is an error");
+    }
+
+    #[test]
+    fn split_invariance_catches_a_parser_that_depends_on_the_cut() {
+        // Complete one byte early: the last prefix already reads as the whole head.
+        let early = |input: &[u8]| {
+            real(false)(if input.len() + 1 == HEAD.len() {
+                HEAD
+            } else {
+                input
+            })
+        };
+        assert!(violation(HEAD, early, chunk));
+        // A prefix that parses as something else altogether.
+        let other = |input: &[u8]| {
+            if input.len() == 5 {
+                real(false)(BAD)
+            } else {
+                real(false)(input)
+            }
+        };
+        assert!(violation(HEAD, other, chunk));
+        // An error that shows only with the whole input, long after its byte.
+        let late = |input: &[u8]| {
+            if input.len() < BAD.len() {
+                real(false)(b"")
+            } else {
+                real(false)(input)
+            }
+        };
+        assert!(violation(BAD, late, chunk));
+        // A chunk-size parse that answers differently for a prefix.
+        let size = b"1a;x=y\r\n";
+        let wrong = |input: &[u8]| {
+            if input.len() == 2 {
+                "Ok(Complete((2, 26)))".to_owned()
+            } else {
+                chunk(input)
+            }
+        };
+        assert!(violation(size, real(false), wrong));
+        assert!(!violation(size, real(false), chunk));
+    }
+
+    #[test]
+    fn check_split_counts_into_oracle() {
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let before = oracle_counts();
+        check_split(&[[0].as_slice(), HEAD].concat());
+        check_split(b"\x00GET / HT");
+        check_split(&[[0x20].as_slice(), b"HTTP/1.1 200 OK\r\n\r\n"].concat());
+        let after = oracle_counts();
+        assert_eq!((after.0 - before.0, after.1 - before.1), (2, 1));
     }
 }
