@@ -158,7 +158,16 @@ pub fn check_robust(data: &[u8]) {
 /// Target `bzip2_decoder_differential`: ours and both libbz2s agree on success vs failure and, on
 /// success, on every byte.
 pub fn check_differential(data: &[u8]) {
-    let oracle = ORACLE.input();
+    differential(&ORACLE, data, ours);
+}
+
+/// [`check_differential`] of the decoder `ours`, counting into `oracle`.
+fn differential(
+    oracle: &gauntlet_oracle::Oracle,
+    data: &[u8],
+    ours: impl Fn(&[u8], u64) -> Result<Vec<u8>, Error>,
+) {
+    let oracle = oracle.input();
     let c = c_libbz2(data, CAP);
     let ours = ours(data, CAP);
     match (&c, &ours) {
@@ -431,4 +440,62 @@ pub fn check_parallel(data: &[u8]) {
         );
     }
     oracle.compared();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `differential` with the decoder `ours` reports a mismatch on `data`.
+    fn mismatch(data: &[u8], ours: impl Fn(&[u8], u64) -> Result<Vec<u8>, Error>) -> bool {
+        let oracle = gauntlet_oracle::Oracle::new();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            differential(&oracle, data, ours)
+        }))
+        .is_err()
+    }
+
+    #[test]
+    fn the_oracle_passes_our_decoder_and_counts() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        differential(&oracle, &c_compress(b"hello, hello", 9), ours);
+        differential(&oracle, b"BZh9 not a stream", ours);
+        assert_eq!(
+            oracle.counts(),
+            (2, 0),
+            "a decode and a shared refusal are both compared"
+        );
+    }
+
+    #[test]
+    fn the_oracle_catches_wrong_decoders() {
+        let stream = c_compress(b"abcabcabc", 9);
+        // One byte wrong.
+        assert!(mismatch(&stream, |input, cap| ours(input, cap).map(
+            |mut v| {
+                v[0] ^= 1;
+                v
+            }
+        )));
+        // One byte short.
+        assert!(mismatch(&stream, |input, cap| ours(input, cap).map(
+            |mut v| {
+                v.pop();
+                v
+            }
+        )));
+        // Refusing a valid stream.
+        assert!(mismatch(&stream, |_, _| decompress(b"")));
+        // Accepting garbage.
+        assert!(mismatch(b"BZh9 not a stream", |_, _| Ok(Vec::new())));
+    }
+
+    /// A stream whose output passes `CAP` is not compared, and counted as rejected.
+    #[test]
+    fn an_oversized_output_is_rejected_not_compared() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        let huge = c_compress(&vec![0u8; CAP as usize + 1], 1);
+        differential(&oracle, &huge, |_, _| Ok(Vec::new()));
+        assert_eq!(oracle.counts(), (0, 1));
+    }
 }
