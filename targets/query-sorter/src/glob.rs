@@ -44,7 +44,10 @@ impl Glob {
             // `**` matches exactly what `*` does; collapsing keeps the backtracking bound tight.
             if !(token == Token::AnyRun && tokens.last() == Some(&Token::AnyRun)) {
                 // Every token takes at least one byte of the pattern (so the loop ends).
-                debug_assert!(tokens.len() < pattern.len(), "more tokens than pattern bytes");
+                debug_assert!(
+                    tokens.len() < pattern.len(),
+                    "more tokens than pattern bytes"
+                );
                 tokens.push(token);
             }
             i += 1;
