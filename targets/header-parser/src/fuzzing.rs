@@ -782,4 +782,170 @@ mod tests {
         let after = oracle_counts();
         assert_eq!((after.0 - before.0, after.1 - before.1), (2, 1));
     }
+
+    /// Whether `f` panics (an invariant check reported a violation).
+    fn violated(f: impl FnOnce()) -> bool {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+    }
+
+    #[test]
+    fn each_mode_bit_turns_on_its_own_leniency() {
+        for i in 0..Leniency::ALL.len() {
+            let parser = parser_from_bits(1 << i);
+            for (j, other) in Leniency::ALL.into_iter().enumerate() {
+                assert_eq!(parser.allows(other), i == j, "bit {i}, {other:?}");
+            }
+        }
+    }
+
+    const BUF: &[u8] = b"GET / HTTP/1.1\r\nA: b\r\n\r\n";
+
+    fn request<'h>(headers: &'h [Header<'static>]) -> Request<'static, 'h> {
+        Request {
+            method: "GET",
+            target: "/",
+            version: crate::Version::Http11,
+            headers,
+            head_len: BUF.len(),
+            head: BUF,
+        }
+    }
+
+    #[test]
+    fn the_request_invariants_catch_each_wrong_field() {
+        let parser = Parser::new();
+        let good = [Header {
+            name: "A",
+            value: b"b",
+        }];
+        check_request_invariants(&parser, BUF, &request(&good));
+        let wrong = |edit: &dyn Fn(&mut Request<'static, '_>), headers: &[Header<'static>]| {
+            let mut r = request(headers);
+            edit(&mut r);
+            violated(|| check_request_invariants(&parser, BUF, &r))
+        };
+        assert!(
+            wrong(&|r| r.head_len = BUF.len() + 1, &good),
+            "past the input"
+        );
+        assert!(
+            wrong(&|r| r.head_len = BUF.len() - 1, &good),
+            "not at an LF"
+        );
+        assert!(
+            violated(|| check_request_invariants(
+                &Parser::new().max_head_len(BUF.len() - 1),
+                BUF,
+                &request(&good)
+            )),
+            "past the limit"
+        );
+        assert!(wrong(&|r| r.method = "", &good), "empty method");
+        assert!(wrong(&|r| r.method = "G(T", &good), "method");
+        assert!(wrong(&|r| r.target = "", &good), "empty target");
+        assert!(wrong(&|r| r.target = "/a b", &good), "target");
+        for bad in [
+            Header {
+                name: "",
+                value: b"b",
+            },
+            Header {
+                name: "A:",
+                value: b"b",
+            },
+            Header {
+                name: "A",
+                value: b"b\x00",
+            },
+            Header {
+                name: "A",
+                value: b"b\r\n c",
+            },
+            Header {
+                name: "A",
+                value: b" b",
+            },
+            Header {
+                name: "A",
+                value: b"b\t",
+            },
+        ] {
+            assert!(wrong(&|_| {}, &[bad]), "{bad:?}");
+        }
+        // Folded lines keep their CR LF where obs-fold is allowed.
+        check_fields(
+            &Parser::new().lenient(Leniency::ObsFold),
+            &[Header {
+                name: "A",
+                value: b"b\r\n c",
+            }],
+        );
+    }
+
+    #[test]
+    fn the_response_invariants_catch_each_wrong_field() {
+        let parser = Parser::new();
+        let buf = b"HTTP/1.1 200 OK\r\n\r\n";
+        let response = |code, reason: &'static [u8], head_len| Response {
+            version: crate::Version::Http11,
+            code,
+            reason,
+            headers: &[],
+            head_len,
+            head: buf,
+        };
+        check_response_invariants(&parser, buf, &response(999, b"OK", buf.len()));
+        for (code, reason, head_len) in [
+            (1000, &b"OK"[..], buf.len()),
+            (200, b"O\x00K", buf.len()),
+            (200, b"OK", buf.len() + 1),
+            (200, b"OK", buf.len() - 1),
+        ] {
+            assert!(
+                violated(|| check_response_invariants(
+                    &parser,
+                    buf,
+                    &response(code, reason, head_len)
+                )),
+                "{code} {reason:?} {head_len}"
+            );
+        }
+        let bad_header = [Header {
+            name: "",
+            value: b"",
+        }];
+        let r = Response {
+            headers: &bad_header,
+            ..response(200, b"OK", buf.len())
+        };
+        assert!(violated(|| check_response_invariants(&parser, buf, &r)));
+        assert!(violated(|| check_response_invariants(
+            &Parser::new().max_head_len(4),
+            buf,
+            &response(200, b"OK", buf.len())
+        )));
+    }
+
+    #[test]
+    fn the_error_invariants_hold_offsets_to_the_input_and_the_limit() {
+        let parser = Parser::new().max_head_len(8);
+        let error = |kind, at| Error::new(kind, at);
+        check_error(&error(ErrorKind::InvalidMethod, 3), b"abcd", &parser);
+        assert!(violated(|| check_error(
+            &error(ErrorKind::InvalidMethod, 4),
+            b"abcd",
+            &parser
+        )));
+        check_error(&error(ErrorKind::HeadTooLarge, 8), b"abcdefgh", &parser);
+        assert!(violated(|| check_error(
+            &error(ErrorKind::HeadTooLarge, 7),
+            b"abcdefgh",
+            &parser
+        )));
+        assert!(violated(|| check_error(
+            &error(ErrorKind::HeadTooLarge, 8),
+            b"abcdefg",
+            &parser
+        )));
+    }
 }
