@@ -117,9 +117,9 @@ fn check_error(error: &Error, buf: &[u8], parser: &Parser) {
     }
 }
 
-/// Robustness on arbitrary bytes: no panic, every result well formed, every backend identical, and
-/// chunk-size lines equal to a naive reading.
-pub fn check_robust(data: &[u8]) {
+/// The parser and message `check_robust` reads from its input: mode bits 0-4 the leniencies, bit 7 a head
+/// limit of 8 + (bits 0-5) bytes.
+fn robust_setup(data: &[u8]) -> (Parser, &[u8]) {
     let (mode, buf) = split_mode(data);
     let base = parser_from_bits(mode);
     let base = if mode & 0x80 != 0 {
@@ -127,6 +127,13 @@ pub fn check_robust(data: &[u8]) {
     } else {
         base
     };
+    (base, buf)
+}
+
+/// Robustness on arbitrary bytes: no panic, every result well formed, every backend identical, and
+/// chunk-size lines equal to a naive reading.
+pub fn check_robust(data: &[u8]) {
+    let (base, buf) = robust_setup(data);
     for parser in [base, Parser::new(), parser_from_bits(0x1F)] {
         let mut first_request = None;
         let mut first_response = None;
@@ -786,6 +793,19 @@ mod tests {
     /// Whether `f` panics (an invariant check reported a violation).
     fn violated(f: impl FnOnce()) -> bool {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+    }
+
+    #[test]
+    fn robust_mode_bits_pick_the_limit() {
+        let (parser, buf) = robust_setup(b"\x83GET");
+        assert_eq!((parser.max_head_len, buf), (3 + 8, &b"GET"[..]));
+        assert!(parser.allows(Leniency::ALL[0]) && parser.allows(Leniency::ALL[1]));
+        assert_eq!(robust_setup(b"\xff").0.max_head_len, 63 + 8);
+        assert_eq!(
+            robust_setup(b"\x3f").0.max_head_len,
+            Parser::DEFAULT_MAX_HEAD_LEN
+        );
+        assert_eq!(robust_setup(b"").1, b"");
     }
 
     #[test]
