@@ -170,12 +170,17 @@ pub fn check_robust(data: &[u8]) {
 }
 
 fn check_chunk_line(buf: &[u8]) {
+    chunk_line_agrees(buf, parse_chunk_size(buf));
+}
+
+/// `parsed`, a chunk-size parse of `buf`, is well formed and agrees with a naive reading.
+fn chunk_line_agrees(buf: &[u8], parsed: Result<Status<(usize, u64)>, Error>) {
     let digits = buf.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     let naive = buf[..digits].iter().try_fold(0u128, |n, &b| {
         let n = n * 16 + u128::from((b as char).to_digit(16).unwrap_or(0));
         (n <= u128::from(u64::MAX)).then_some(n)
     });
-    match parse_chunk_size(buf) {
+    match parsed {
         Ok(Status::Complete((line_len, size))) => {
             assert!(
                 line_len <= buf.len() && buf[..line_len].ends_with(b"\r\n"),
@@ -793,6 +798,31 @@ mod tests {
     /// Whether `f` panics (an invariant check reported a violation).
     fn violated(f: impl FnOnce()) -> bool {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+    }
+
+    #[test]
+    fn the_chunk_line_check_catches_wrong_parses() {
+        let line = b"1a;x=y\r\n";
+        check_chunk_line(line);
+        chunk_line_agrees(line, Ok(Status::Complete((8, 26))));
+        let huge = b"10000000000000000\r\n";
+        check_chunk_line(huge);
+        let overflow = Err(Error::new(ErrorKind::ChunkSizeOverflow, 16));
+        let long = [b'1'; crate::MAX_CHUNK_LINE];
+        for (buf, parsed) in [
+            (&line[..], Ok(Status::Complete((8, 27)))),
+            (line, Ok(Status::Complete((9, 26)))),
+            (line, Ok(Status::Complete((7, 26)))),
+            (line, overflow),
+            (line, Err(Error::new(ErrorKind::InvalidChunkSize, 9))),
+            (&long[..], Ok(Status::Partial)),
+            (huge, Ok(Status::Complete((19, 0)))),
+        ] {
+            assert!(violated(|| chunk_line_agrees(buf, parsed)), "{parsed:?}");
+        }
+        chunk_line_agrees(huge, overflow);
+        chunk_line_agrees(line, Err(Error::new(ErrorKind::InvalidChunkSize, 8)));
+        chunk_line_agrees(&long[..long.len() - 1], Ok(Status::Partial));
     }
 
     #[test]
