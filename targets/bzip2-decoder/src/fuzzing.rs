@@ -138,9 +138,18 @@ fn ours_streaming_with(input: &[u8], options: &Options, chunk: usize) -> Result<
 /// may panic, and both must agree on the result (the error's position may differ: the streaming
 /// decoder sees the input in pieces, so it is compared by kind).
 pub fn check_robust(data: &[u8]) {
+    robust(data, ours_streaming);
+}
+
+/// The piece size `check_robust` streams `data` in: 1 to 17 bytes, from the first byte.
+fn robust_piece(data: &[u8]) -> usize {
+    data.first().map_or(1, |&b| usize::from(b % 17) + 1)
+}
+
+/// [`check_robust`] of the streaming decoder `streaming(input, cap, piece)`.
+fn robust(data: &[u8], streaming: impl Fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>) {
     let one_shot = ours(data, CAP);
-    let chunk = data.first().map_or(1, |&b| usize::from(b % 17) + 1);
-    let streamed = ours_streaming(data, CAP, chunk);
+    let streamed = streaming(data, CAP, robust_piece(data));
     match (&one_shot, &streamed) {
         (Ok(a), Ok(b)) => assert!(a == b, "streaming decoder returned different bytes"),
         (Err(a), Err(b)) => assert_eq!(
@@ -488,6 +497,38 @@ mod tests {
         assert!(mismatch(&stream, |_, _| decompress(b"")));
         // Accepting garbage.
         assert!(mismatch(b"BZh9 not a stream", |_, _| Ok(Vec::new())));
+    }
+
+    #[test]
+    fn robust_streams_in_pieces_of_1_to_17_bytes() {
+        assert_eq!(robust_piece(b""), 1);
+        assert_eq!(robust_piece(b"\x00"), 1);
+        assert_eq!(robust_piece(b"\x10"), 17);
+        assert_eq!(robust_piece(b"\x11"), 1);
+        assert_eq!(robust_piece(b"B"), 16, "66 % 17 + 1");
+        check_robust(b"\x00");
+        check_robust(b"\x11 not bzip2");
+    }
+
+    #[test]
+    fn robust_catches_a_streaming_decoder_that_differs() {
+        let stream = c_compress(b"abcabc", 9);
+        let fails = |data: &[u8], streaming: fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>| {
+            std::panic::catch_unwind(|| robust(data, streaming)).is_err()
+        };
+        assert!(!fails(&stream, ours_streaming));
+        assert!(fails(&stream, |i, c, p| ours_streaming(i, c, p).map(
+            |mut v| {
+                v.push(0);
+                v
+            }
+        )));
+        assert!(fails(&stream, |_, _, _| decompress(b"")));
+        assert!(fails(b"junk", |_, _, _| Ok(Vec::new())));
+        // Both fail, but differently.
+        assert!(fails(b"junk", |i, c, p| {
+            ours_streaming(&c_compress(i, 9)[..10], c, p)
+        }));
     }
 
     /// A stream whose output passes `CAP` is not compared, and counted as rejected.
