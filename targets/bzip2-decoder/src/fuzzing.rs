@@ -513,7 +513,8 @@ mod tests {
     #[test]
     fn robust_catches_a_streaming_decoder_that_differs() {
         let stream = c_compress(b"abcabc", 9);
-        let fails = |data: &[u8], streaming: fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>| {
+        type Streaming = fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>;
+        let fails = |data: &[u8], streaming: Streaming| {
             std::panic::catch_unwind(|| robust(data, streaming)).is_err()
         };
         assert!(!fails(&stream, ours_streaming));
