@@ -18,6 +18,8 @@
 //! time_ms = 500
 //! [mutants]
 //! minimum_score = 80.0  # caught / (caught + missed + timeout), percent, per package
+//! [mutants.minimum_score_by_package]
+//! my-crate = 90.0       # this package's own minimum, instead of minimum_score
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -71,6 +73,20 @@ pub struct MutantsConfig {
     /// Every package's mutation score (percent of the tested mutants the tests caught) must
     /// reach this; none by default, so a run records scores without failing on them.
     pub minimum_score: Option<f64>,
+    /// `[mutants.minimum_score_by_package]`: a package's own minimum (key: the package name),
+    /// which replaces `minimum_score` for it. A name that is no workspace member is refused when
+    /// `cargo gauntlet mutants` runs.
+    pub minimum_score_by_package: BTreeMap<String, f64>,
+}
+
+impl MutantsConfig {
+    /// The minimum score `package` is judged by: its own, else the global one.
+    pub fn minimum_for(&self, package: &str) -> Option<f64> {
+        self.minimum_score_by_package
+            .get(package)
+            .copied()
+            .or(self.minimum_score)
+    }
 }
 
 fn duration_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -123,6 +139,13 @@ impl Config {
             anyhow::ensure!(
                 (0.0..=100.0).contains(&m),
                 "{origin} [mutants]: minimum_score = {m} is not a percentage between 0 and 100"
+            );
+        }
+        for (p, m) in &c.mutants.minimum_score_by_package {
+            anyhow::ensure!(
+                (0.0..=100.0).contains(m),
+                "{origin} [mutants.minimum_score_by_package]: {p} = {m} is not a percentage \
+                 between 0 and 100"
             );
         }
         Ok(c)
@@ -283,6 +306,25 @@ mod tests {
     }
 
     #[test]
+    fn a_package_minimum_replaces_the_global_one() {
+        let c = Config::parse(
+            "[mutants]\nminimum_score = 80\n[mutants.minimum_score_by_package]\na = 92.5\nb = 70\n",
+            "g.toml",
+        )
+        .unwrap();
+        assert_eq!(c.mutants.minimum_for("a"), Some(92.5));
+        assert_eq!(
+            c.mutants.minimum_for("b"),
+            Some(70.0),
+            "lower than the global one too"
+        );
+        assert_eq!(c.mutants.minimum_for("c"), Some(80.0));
+        let only = Config::parse("[mutants.minimum_score_by_package]\na = 90\n", "g").unwrap();
+        assert_eq!(only.mutants.minimum_for("a"), Some(90.0));
+        assert_eq!(only.mutants.minimum_for("c"), None);
+    }
+
+    #[test]
     fn mistakes_name_the_file_and_the_section() {
         for (text, says) in [
             ("[fuzz]\ntme = \"1s\"\n", "unknown field"),
@@ -293,6 +335,14 @@ mod tests {
             ("[mutants]\nminimum_score = 101\n", "[mutants]"),
             ("[mutants]\nminimum_score = -1\n", "minimum_score"),
             ("[mutants]\nminimum = 90\n", "unknown field"),
+            (
+                "[mutants.minimum_score_by_package]\nx = 100.5\n",
+                "[mutants.minimum_score_by_package]: x = 100.5",
+            ),
+            (
+                "[mutants.minimum_score_by_package]\nx = \"high\"\n",
+                "invalid type",
+            ),
         ] {
             let e = format!("{:#}", Config::parse(text, "g.toml").unwrap_err());
             assert!(

@@ -282,10 +282,20 @@ fn run_target(ctx: &Ctx, target: &str) -> Result<TargetRun> {
     // libFuzzer's own -max_total_time ends the run; this only catches a fuzzer that ignores it.
     let overrun = ctx.time + Duration::from_secs(ctx.th.unit_timeout_secs + 30);
     let mut last_print: Option<Duration> = None;
+    mon.run.cpus = std::thread::available_parallelism()
+        .ok()
+        .map(|n| n.get() as u32);
     loop {
         let next = fuzzer.next(Duration::from_millis(250));
         let now = fuzzer.start.elapsed();
         let t_ms = now.as_millis() as u64;
+        // The load average, so that a slowdown of the whole machine is not blamed on the target.
+        if mon.run.load.last().is_none_or(|&(t, _)| t_ms >= t + 5000) {
+            let load = sys::loadavg()[0];
+            if load > 0.0 {
+                mon.run.load.push((t_ms, load));
+            }
+        }
         match next {
             Next::Line(line) => {
                 mon.run.log.push_str(&line);
@@ -354,7 +364,17 @@ fn finish(mut run: TargetRun, th: &Thresholds) -> TargetRun {
             run.cov_percent = Some(last.cov as f64 * 100.0 / pcs as f64);
         }
     }
-    run.verdicts = libfuzzer::judge(&run.events, (run.elapsed_s * 1000.0) as u64, run.oracle, th);
+    let machine = run.cpus.map(|cpus| libfuzzer::Machine {
+        load: &run.load,
+        cpus,
+    });
+    run.verdicts = libfuzzer::judge(
+        &run.events,
+        (run.elapsed_s * 1000.0) as u64,
+        run.oracle,
+        machine,
+        th,
+    );
     run
 }
 

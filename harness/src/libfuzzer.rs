@@ -207,6 +207,7 @@ pub fn judge(
     events: &[Event],
     end_ms: u64,
     oracle: Option<(u64, u64)>,
+    machine: Option<Machine<'_>>,
     th: &Thresholds,
 ) -> Vec<Finding> {
     let mut out = vec![];
@@ -236,7 +237,7 @@ pub fn judge(
         out.extend(plateau(events, first, end_ms, duration_s, th));
     }
     if duration_s >= th.collapse_min_secs {
-        out.extend(collapse(events, first, th));
+        out.extend(collapse(events, first, machine, th));
     }
     out.extend(leak(events, first, th));
     out.extend(oracle.and_then(|o| oracle_verdict(o, th)));
@@ -291,25 +292,86 @@ fn plateau(
     })
 }
 
-/// Exec/s: compare the end with the peak after the first second (startup rates are noisy).
-fn collapse(events: &[Event], first: &Event, th: &Thresholds) -> Option<Finding> {
+/// The machine a fuzzer ran on: its 1-minute load averages `(t_ms, load)` and logical CPUs.
+#[derive(Clone, Copy, Debug)]
+pub struct Machine<'a> {
+    pub load: &'a [(u64, f64)],
+    pub cpus: u32,
+}
+
+impl Machine<'_> {
+    /// The load sample nearest to `t_ms`.
+    fn load_at(&self, t_ms: u64) -> Option<f64> {
+        self.load
+            .iter()
+            .min_by_key(|(t, _)| t.abs_diff(t_ms))
+            .map(|&(_, l)| l)
+    }
+
+    /// The share of a CPU one busy process can get under `load`: all of one while there are
+    /// CPUs to spare, `cpus / load` once more processes want to run than there are CPUs.
+    fn share(&self, load: f64) -> f64 {
+        (f64::from(self.cpus.max(1)) / load.max(1.0)).min(1.0)
+    }
+}
+
+/// Exec/s: compare the end with the peak after the first second (startup rates are noisy). A drop
+/// that the machine's load explains (the rate, scaled by the CPU share the load left the fuzzer,
+/// held above `collapse_ratio` of the peak) is inconclusive, not the target's fault.
+fn collapse(
+    events: &[Event],
+    first: &Event,
+    machine: Option<Machine<'_>>,
+    th: &Thresholds,
+) -> Option<Finding> {
     let rates: Vec<&Event> = events
         .iter()
         .filter(|e| e.t_ms >= first.t_ms + 1000 && e.exec_s > 0)
         .collect();
-    let peak = rates.iter().map(|e| e.exec_s).max()?;
+    let top = *rates
+        .iter()
+        .max_by_key(|e| (e.exec_s, std::cmp::Reverse(e.t_ms)))?;
+    let peak = top.exec_s;
     let end = rates.last()?;
-    (rates.len() >= 3 && (end.exec_s as f64) < peak as f64 * th.collapse_ratio).then(|| {
-        verdict(
-            "COLLAPSE",
-            false,
-            format!(
-                "exec/s fell from a peak of {peak} to {}: some inputs are very slow (quadratic path?) or the \
-                 corpus grew too large",
-                end.exec_s
-            ),
+    if !(rates.len() >= 3 && (end.exec_s as f64) < peak as f64 * th.collapse_ratio) {
+        return None;
+    }
+    let loads = machine.and_then(|m| Some((m, m.load_at(top.t_ms)?, m.load_at(end.t_ms)?)));
+    if let Some((m, at_peak, at_end)) = loads {
+        let kept = m.share(at_end) / m.share(at_peak);
+        let scaled = end.exec_s as f64 / kept;
+        if kept < 1.0 && scaled >= peak as f64 * th.collapse_ratio {
+            return Some(Finding {
+                status: "COLLAPSE".to_owned(),
+                verdict: Verdict::Inconclusive,
+                why: format!(
+                    "exec/s fell from a peak of {peak} to {}, but the machine got busier: the 1-minute load \
+                     average rose from {at_peak:.1} to {at_end:.1} on {} CPUs, leaving the fuzzer {:.0} % of the \
+                     CPU share it had at the peak; scaled by that, the rate held at {:.0} % of the peak. \
+                     Rerun on a quiet machine to judge the target",
+                    end.exec_s,
+                    m.cpus,
+                    kept * 100.0,
+                    scaled * 100.0 / peak as f64
+                ),
+            });
+        }
+    }
+    let load = loads.map_or(String::new(), |(m, a, b)| {
+        format!(
+            " (load average {a:.1} at the peak, {b:.1} at the end, on {} CPUs)",
+            m.cpus
         )
-    })
+    });
+    Some(verdict(
+        "COLLAPSE",
+        false,
+        format!(
+            "exec/s fell from a peak of {peak} to {}{load}: some inputs are very slow (quadratic path?) or the \
+             corpus grew too large",
+            end.exec_s
+        ),
+    ))
 }
 
 fn leak(events: &[Event], first: &Event, th: &Thresholds) -> Option<Finding> {
@@ -459,15 +521,21 @@ mod tests {
         let flat: Vec<Event> = (0..=30)
             .map(|s| ev(s, s * 100_000, 6, 7, 100_000, 40))
             .collect();
-        let v = judge(&flat, 30_000, None, &th);
+        let v = judge(&flat, 30_000, None, None, &th);
         assert_eq!(statuses(&v), ["STUCK"]);
         assert!(v[0].fails() && v[0].why.contains("return early"));
         let growing: Vec<Event> = (0..=30)
             .map(|s| ev(s, s * 100_000, 6 + s, 7 + s, 100_000, 40))
             .collect();
-        assert_eq!(statuses(&judge(&growing, 30_000, None, &th)), ["HEALTHY"]);
+        assert_eq!(
+            statuses(&judge(&growing, 30_000, None, None, &th)),
+            ["HEALTHY"]
+        );
         // Too short to judge: not stuck yet.
-        assert_eq!(statuses(&judge(&flat[..5], 4_000, None, &th)), ["HEALTHY"]);
+        assert_eq!(
+            statuses(&judge(&flat[..5], 4_000, None, None, &th)),
+            ["HEALTHY"]
+        );
     }
 
     #[test]
@@ -498,7 +566,7 @@ mod tests {
                 ..ev(s, s * 10_000, 500, 900, 10_000, 40)
             })
             .collect();
-        let v = judge(&evs, 90_000, None, &th);
+        let v = judge(&evs, 90_000, None, None, &th);
         assert_eq!(statuses(&v), ["PLATEAU"]);
         assert!(!v[0].fails() && v[0].why.contains("seed corpus"));
     }
@@ -519,9 +587,77 @@ mod tests {
                 100 + s * 20,
             )
         }));
-        let v = judge(&evs, 120_000, None, &th);
+        let v = judge(&evs, 120_000, None, None, &th);
         assert_eq!(statuses(&v), ["PLATEAU", "COLLAPSE", "LEAK"]);
         assert!(v.iter().all(|v| !v.fails()));
+    }
+
+    /// exec/s falls from 40 000 to 8 000 (20 %, under the 25 % threshold) at 100 s.
+    fn slowing() -> Vec<Event> {
+        (0..=120)
+            .map(|s| {
+                let rate = if s > 100 { 8_000 } else { 40_000 };
+                ev(s, s * 1000, 100 + s, 200 + s, rate, 100)
+            })
+            .collect()
+    }
+
+    fn collapse_of(load: &[(u64, f64)], cpus: u32) -> Finding {
+        let machine = Machine { load, cpus };
+        let v = judge(
+            &slowing(),
+            120_000,
+            None,
+            Some(machine),
+            &Thresholds::default(),
+        );
+        v.into_iter()
+            .find(|f| f.status == "COLLAPSE")
+            .expect("a COLLAPSE finding")
+    }
+
+    #[test]
+    fn a_collapse_the_load_explains_is_inconclusive() {
+        // 2 CPUs: load 1 at the peak (a whole CPU), 6 at the end (a third of one). Scaled by 1/3,
+        // 8 000 is 24 000, 60 % of the peak.
+        let busy = collapse_of(&[(50_000, 1.0), (110_000, 6.0), (120_000, 6.0)], 2);
+        assert_eq!(busy.verdict, Verdict::Inconclusive, "{}", busy.why);
+        assert!(
+            busy.why.contains("rose from 1.0 to 6.0 on 2 CPUs"),
+            "{}",
+            busy.why
+        );
+        assert!(busy.why.contains("33 % of the CPU share"), "{}", busy.why);
+        assert!(
+            busy.why.contains("held at 60 % of the peak"),
+            "{}",
+            busy.why
+        );
+        // Load 2 at the end leaves a whole CPU on 2 CPUs: nothing explained.
+        let quiet = collapse_of(&[(50_000, 1.0), (120_000, 2.0)], 2);
+        assert_eq!(quiet.verdict, Verdict::Warn);
+        assert!(
+            quiet
+                .why
+                .contains("(load average 1.0 at the peak, 2.0 at the end, on 2 CPUs)")
+        );
+        // Load 3 at the end leaves 2/3 of a CPU: 8 000 scales to 12 000, 30 % of the peak.
+        assert_eq!(
+            collapse_of(&[(0, 1.0), (120_000, 3.0)], 2).verdict,
+            Verdict::Inconclusive
+        );
+        // 1 CPU, load 1.2 at the end (5/6 of it): 8 000 scales to 9 600, 24 %: the target's.
+        assert_eq!(
+            collapse_of(&[(0, 1.0), (120_000, 1.2)], 1).verdict,
+            Verdict::Warn
+        );
+        // No samples: judged as before.
+        assert_eq!(collapse_of(&[], 2).verdict, Verdict::Warn);
+        // The load nearest in time counts: busy only long after the end does not excuse it.
+        assert_eq!(
+            collapse_of(&[(40_000, 1.0), (120_000, 1.0), (400_000, 9.0)], 2).verdict,
+            Verdict::Warn
+        );
     }
 
     #[test]
@@ -532,7 +668,7 @@ mod tests {
             .map(|s| ev(s, s * 1000, 10 + s, 20 + s, 50_000, (40 + s * 8).min(480)))
             .collect();
         assert!(
-            judge(&evs, 120_000, None, &th)
+            judge(&evs, 120_000, None, None, &th)
                 .iter()
                 .all(|v| v.status != "LEAK")
         );
@@ -544,13 +680,13 @@ mod tests {
         let evs: Vec<Event> = (0..=20)
             .map(|s| ev(s, s * 1000, 10 + s, 20 + s, 1000, 40))
             .collect();
-        let judged = |o| statuses(&judge(&evs, 20_000, Some(o), &th)).join(",");
+        let judged = |o| statuses(&judge(&evs, 20_000, Some(o), None, &th)).join(",");
         assert_eq!(judged((0, 50_000)), "NEVER-COMPARES");
         assert_eq!(judged((10, 50_000)), "FEW-COMPARE");
         assert_eq!(judged((40_000, 10_000)), "HEALTHY");
         // Too few inputs to say anything yet.
         assert_eq!(judged((0, 10)), "HEALTHY");
-        let never = judge(&evs, 20_000, Some((0, 50_000)), &th);
+        let never = judge(&evs, 20_000, Some((0, 50_000)), None, &th);
         assert!(never[0].fails());
     }
 

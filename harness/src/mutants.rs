@@ -82,7 +82,17 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
             "--timeout {t}: give a positive number of seconds"
         )));
     }
-    let minimum = project.config.mutants.minimum_score;
+    let policy = &project.config.mutants;
+    let minimum = policy.minimum_score;
+    for p in policy.minimum_score_by_package.keys() {
+        if !members.contains(p) {
+            bail!(
+                "gauntlet.toml [mutants.minimum_score_by_package]: no workspace member is called \
+                 {p:?} (members: {})",
+                members.join(", ")
+            );
+        }
+    }
     sys::ensure_cargo_tool("mutants", "cargo-mutants")?;
     let tool = sys::output(Command::new("cargo").args(["mutants", "--version"]))
         .unwrap_or_else(|| "cargo-mutants".to_owned());
@@ -142,7 +152,10 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         }
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name));
-    let verdict = judge(&packages, minimum);
+    for p in &mut packages {
+        p.minimum = policy.minimum_for(&p.name);
+    }
+    let verdict = judge(&packages);
     let record = MutantsRun {
         schema: SCHEMA.to_owned(),
         run: run.clone(),
@@ -150,17 +163,40 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         commit,
         tool,
         shard: args.shard,
+        args: selection_args(&args),
+        merged_shards: vec![],
         elapsed_s: (elapsed_s * 10.0).round() / 10.0,
         minimum,
         packages,
         verdict,
     };
     let json = serde_json::to_string_pretty(&record)?;
-    sys::write(&dir.join(format!("{run}.json")), &json)?;
-    sys::write(&dir.join("latest.json"), &json)?;
+    let path = dir.join(format!("{run}.json"));
+    sys::write(&path, &json)?;
     print!("{}", table(&record));
-    println!("record: {}", dir.join(format!("{run}.json")).display());
-    Ok(if verdict == Verdict::Fail {
+    println!("record: {}", path.display());
+    // One shard is a sample; the shards of this commit run so far, added up, are the score.
+    let judged = match merged(&dir, &record, policy)? {
+        Some(all) => {
+            let path = dir.join(format!("{}.json", all.run));
+            sys::write(&path, &serde_json::to_string_pretty(&all)?)?;
+            println!(
+                "\n{} shards of {} at {} added up:",
+                all.merged_shards.len(),
+                record.shard.map_or(0, |(_, n)| n),
+                all.commit
+            );
+            print!("{}", table(&all));
+            println!("record: {}", path.display());
+            all
+        }
+        None => record,
+    };
+    sys::write(
+        &dir.join("latest.json"),
+        &serde_json::to_string_pretty(&judged)?,
+    )?;
+    Ok(if judged.verdict == Verdict::Fail {
         exit::POLICY
     } else {
         exit::OK
@@ -199,12 +235,90 @@ fn cargo_mutants_args(args: &Args, out: &Path, manifest: Option<&Path>) -> Vec<S
     a
 }
 
-/// Fail when a package scores under `minimum`; pass otherwise (and always without a minimum).
-fn judge(packages: &[PackageScore], minimum: Option<f64>) -> Verdict {
-    match minimum {
-        Some(m) if packages.iter().any(|p| p.score_percent < m) => Verdict::Fail,
-        _ => Verdict::Pass,
+/// Fail when a package scores under its minimum; pass otherwise (and always without one).
+fn judge(packages: &[PackageScore]) -> Verdict {
+    if packages.iter().any(PackageScore::under_minimum) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
     }
+}
+
+/// The cargo-mutants arguments that decide which mutants a shard holds and how they are tested:
+/// [`cargo_mutants_args`] without the output directory and the shard.
+fn selection_args(args: &Args) -> Vec<String> {
+    let a = cargo_mutants_args(args, Path::new(""), None);
+    let mut out = Vec::new();
+    let mut it = a.into_iter();
+    while let Some(x) = it.next() {
+        match x.as_str() {
+            "--output" | "--shard" => {
+                it.next();
+            }
+            "--colors=never" => {}
+            _ => out.push(x),
+        }
+    }
+    out
+}
+
+/// With `record` (a shard), every shard run of the same commit with the same arguments and
+/// shard count under `dir`, added up into `<day>-<commit>-shards-of-<n>`, judged by today's
+/// `policy`; `None` for a run that is no shard or from a working tree with uncommitted changes
+/// (two dirty runs need not have tested the same code).
+fn merged(
+    dir: &Path,
+    record: &MutantsRun,
+    policy: &crate::config::MutantsConfig,
+) -> Result<Option<MutantsRun>> {
+    let Some((_, n)) = record.shard else {
+        return Ok(None);
+    };
+    if record.commit.ends_with("-dirty") {
+        return Ok(None);
+    }
+    let mut runs: Vec<MutantsRun> = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        // Other files (latest.json, merged records, older schemas) are not shards of this run.
+        let Ok(r) = gauntlet_records::load::<MutantsRun>(&path) else {
+            continue;
+        };
+        if r.run != record.run
+            && r.commit == record.commit
+            && r.args == record.args
+            && r.shard.is_some_and(|(_, m)| m == n)
+        {
+            runs.push(r);
+        }
+    }
+    runs.sort_by(|a, b| a.date.cmp(&b.date));
+    runs.push(record.clone());
+    Ok(merge_runs(runs, n, policy))
+}
+
+/// [`MutantsRun::merge`] under today's policy.
+fn merge_runs(
+    runs: Vec<MutantsRun>,
+    n: u32,
+    policy: &crate::config::MutantsConfig,
+) -> Option<MutantsRun> {
+    let last = runs.last()?;
+    let name = format!(
+        "{}-{}-shards-of-{n}",
+        last.date.get(..10).unwrap_or(&last.date),
+        last.commit
+    );
+    let mut all = MutantsRun::merge(name, &runs)?;
+    all.minimum = policy.minimum_score;
+    for p in &mut all.packages {
+        p.minimum = policy.minimum_for(&p.name);
+    }
+    all.verdict = judge(&all.packages);
+    Some(all)
 }
 
 /// The parts of `mutants.out/outcomes.json` gauntlet reads (cargo-mutants 24 and later): one
@@ -351,7 +465,6 @@ fn table(r: &MutantsRun) -> String {
         "package", "caught", "missed", "timeout", "unviable", "score"
     );
     for p in &r.packages {
-        let low = r.minimum.is_some_and(|m| p.score_percent < m);
         let _ = writeln!(
             s,
             "{:<width$}  {:>6}  {:>6}  {:>7}  {:>8}  {:>6.1}%{}",
@@ -361,7 +474,10 @@ fn table(r: &MutantsRun) -> String {
             p.timeout,
             p.unviable,
             p.score_percent,
-            if low { "  under the minimum" } else { "" }
+            match p.minimum {
+                Some(m) if p.under_minimum() => format!("  under the minimum of {m} %"),
+                _ => String::new(),
+            }
         );
     }
     for p in r.packages.iter().filter(|p| !p.survivors.is_empty()) {
@@ -381,21 +497,31 @@ fn table(r: &MutantsRun) -> String {
             );
         }
     }
-    let shard = r
-        .shard
-        .map_or(String::new(), |(k, n)| format!(" (shard {k}/{n})"));
-    let _ = match r.minimum {
-        Some(m) => writeln!(
+    let shard = match (r.shard, r.merged_shards.as_slice()) {
+        (Some((k, n)), _) => format!(" (shard {k}/{n})"),
+        (None, []) => String::new(),
+        (None, all) => format!(
+            " (shards {} of {})",
+            all.iter()
+                .map(|(k, _)| k.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            all[0].1
+        ),
+    };
+    let _ = if r.packages.iter().any(|p| p.minimum.is_some()) {
+        writeln!(
             s,
-            "\nmutants{shard}: {} against a minimum score of {m} % in {:.0} s",
+            "\nmutants{shard}: {} against the minimum scores in {:.0} s",
             r.verdict.word(),
             r.elapsed_s
-        ),
-        None => writeln!(
+        )
+    } else {
+        writeln!(
             s,
             "\nmutants{shard}: no minimum score set ([mutants] minimum_score in gauntlet.toml); {:.0} s",
             r.elapsed_s
-        ),
+        )
     };
     s
 }
@@ -427,10 +553,131 @@ mod tests {
             score_percent,
             ..Default::default()
         };
-        let ps = [p("a", 95.0), p("b", 89.99)];
-        assert_eq!(judge(&ps, None), Verdict::Pass);
-        assert_eq!(judge(&ps, Some(80.0)), Verdict::Pass);
-        assert_eq!(judge(&ps, Some(90.0)), Verdict::Fail);
+        let mut ps = [p("a", 95.0), p("b", 89.99)];
+        assert_eq!(judge(&ps), Verdict::Pass, "no minimum");
+        let mut policy = crate::config::MutantsConfig {
+            minimum_score: Some(80.0),
+            ..Default::default()
+        };
+        let apply = |ps: &mut [PackageScore], policy: &crate::config::MutantsConfig| {
+            for p in ps.iter_mut() {
+                p.minimum = policy.minimum_for(&p.name);
+            }
+        };
+        apply(&mut ps, &policy);
+        assert_eq!(judge(&ps), Verdict::Pass);
+        policy.minimum_score = Some(90.0);
+        apply(&mut ps, &policy);
+        assert_eq!(judge(&ps), Verdict::Fail);
+        policy.minimum_score_by_package.insert("b".to_owned(), 85.0);
+        apply(&mut ps, &policy);
+        assert_eq!(judge(&ps), Verdict::Pass, "b's own minimum");
+        policy.minimum_score_by_package.insert("a".to_owned(), 96.0);
+        apply(&mut ps, &policy);
+        assert_eq!(judge(&ps), Verdict::Fail, "a's own minimum");
+        assert!(table(&run_of(ps.to_vec())).contains("under the minimum of 96 %"));
+    }
+
+    fn run_of(packages: Vec<PackageScore>) -> MutantsRun {
+        MutantsRun {
+            schema: SCHEMA.to_owned(),
+            run: "r".to_owned(),
+            date: "2026-12-07T03:00:00Z".to_owned(),
+            commit: "abc".to_owned(),
+            tool: "cargo-mutants 27.1.0".to_owned(),
+            shard: None,
+            args: vec![],
+            merged_shards: vec![],
+            elapsed_s: 1.0,
+            minimum: None,
+            packages,
+            verdict: Verdict::Pass,
+        }
+    }
+
+    #[test]
+    fn the_shards_of_a_commit_are_judged_together() {
+        let dir =
+            std::env::temp_dir().join(format!("gauntlet-mutants-merge-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let shard = |k: u32, commit: &str, args: &[&str], caught, missed| {
+            let mut r = run_of(vec![PackageScore {
+                name: "p".to_owned(),
+                caught,
+                missed,
+                score_percent: score_of(caught, missed, 0),
+                ..Default::default()
+            }]);
+            r.run = format!("2026-12-07-{commit}-shard-{k}-of-4");
+            r.commit = commit.to_owned();
+            r.date = format!("2026-12-07T0{k}:00:00Z");
+            r.shard = Some((k, 4));
+            r.args = args.iter().map(|s| s.to_string()).collect();
+            r
+        };
+        let write = |r: &MutantsRun| {
+            let text = serde_json::to_string(r).unwrap();
+            std::fs::write(dir.join(format!("{}.json", r.run)), text).unwrap();
+        };
+        write(&shard(0, "abc", &["-p", "p"], 10, 0));
+        // Another commit, other arguments, another shard count: not added.
+        write(&shard(2, "old", &["-p", "p"], 0, 10));
+        write(&shard(2, "abc", &["-p", "q"], 0, 10));
+        let mut other_n = shard(2, "abc", &["-p", "p"], 0, 10);
+        other_n.shard = Some((2, 8));
+        other_n.run = "2026-12-07-abc-shard-2-of-8".to_owned();
+        write(&other_n);
+        std::fs::write(dir.join("latest.json"), "not a record").unwrap();
+        let policy = crate::config::MutantsConfig {
+            minimum_score: Some(90.0),
+            ..Default::default()
+        };
+        let now = shard(1, "abc", &["-p", "p"], 7, 3);
+        assert_eq!(judge_alone(&now, &policy), Verdict::Fail, "70 % alone");
+        let all = merged(&dir, &now, &policy).unwrap().unwrap();
+        assert_eq!(all.run, "2026-12-07-abc-shards-of-4");
+        assert_eq!(all.merged_shards, [(0, 4), (1, 4)]);
+        assert_eq!((all.packages[0].caught, all.packages[0].missed), (17, 3));
+        assert_eq!(all.packages[0].score_percent, 85.0);
+        assert_eq!(all.verdict, Verdict::Fail);
+        let lenient = crate::config::MutantsConfig {
+            minimum_score: Some(90.0),
+            minimum_score_by_package: [("p".to_owned(), 85.0)].into(),
+        };
+        assert_eq!(
+            merged(&dir, &now, &lenient).unwrap().unwrap().verdict,
+            Verdict::Pass
+        );
+        let mut dirty = now.clone();
+        dirty.commit = "abc-dirty".to_owned();
+        assert!(merged(&dir, &dirty, &policy).unwrap().is_none());
+        let mut whole = now.clone();
+        whole.shard = None;
+        assert!(merged(&dir, &whole, &policy).unwrap().is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn judge_alone(r: &MutantsRun, policy: &crate::config::MutantsConfig) -> Verdict {
+        let mut ps = r.packages.clone();
+        for p in &mut ps {
+            p.minimum = policy.minimum_for(&p.name);
+        }
+        judge(&ps)
+    }
+
+    #[test]
+    fn the_selection_leaves_out_where_and_which_shard() {
+        let args = Args {
+            packages: vec!["a".into()],
+            shard: Some((1, 8)),
+            timeout: Some(30.0),
+            passthrough: vec!["--all-features".into()],
+        };
+        assert_eq!(
+            selection_args(&args),
+            ["--package", "a", "--timeout", "30", "--all-features"]
+        );
     }
 
     #[test]

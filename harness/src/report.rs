@@ -347,6 +347,8 @@ struct MutantsRow {
     timeout: u64,
     unviable: u64,
     score: String,
+    /// The package's own minimum, or "none".
+    minimum: String,
     low: bool,
     /// `file:line — description`, `(timeout)` after a hang.
     survivors: Vec<String>,
@@ -386,7 +388,8 @@ fn mutants_section(g: &Path) -> Section<Mutants> {
             timeout: p.timeout,
             unviable: p.unviable,
             score: format!("{:.1} %", p.score_percent),
-            low: run.minimum.is_some_and(|m| p.score_percent < m),
+            minimum: p.minimum.map_or("none".to_owned(), |m| format!("{m} %")),
+            low: p.under_minimum(),
             survivors: p
                 .survivors
                 .iter()
@@ -411,9 +414,18 @@ fn mutants_section(g: &Path) -> Section<Mutants> {
         commit: run.commit.clone(),
         date: run.date.clone(),
         tool: run.tool.clone(),
-        shard: run
-            .shard
-            .map_or(String::new(), |(k, n)| format!("shard {k} of {n} (from 0)")),
+        shard: match (run.shard, run.merged_shards.as_slice()) {
+            (Some((k, n)), _) => format!("shard {k} of {n} (from 0)"),
+            (None, []) => String::new(),
+            (None, all) => format!(
+                "shards {} of {} (from 0), added up",
+                all.iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                all[0].1
+            ),
+        },
         minimum: run.minimum.map_or("none".to_owned(), |m| format!("{m} %")),
         verdict: verdict_class(run.verdict),
         verdict_word: run.verdict.word(),

@@ -199,9 +199,13 @@ fn the_report_of_fixed_records_has_every_section_and_readable_charts() {
     assert!(comparison.contains("samples base / head"));
 
     let mutants = section(&html, "mutants");
-    assert!(mutants.contains("<tr class=\"low\"><td>header-parser</td><td>16</td><td>1</td><td>1</td><td>3</td><td>88.9 %</td></tr>"), "{mutants}");
+    assert!(mutants.contains("<tr class=\"low\"><td>header-parser</td><td>16</td><td>1</td><td>1</td><td>3</td><td>88.9 %</td><td>90 %</td></tr>"), "{mutants}");
     assert!(mutants.contains("<td>retry-counter</td>") && mutants.contains("100.0 %"));
-    assert!(mutants.contains("minimum score 90 %") && mutants.contains("shard 0 of 4"));
+    assert!(
+        mutants.contains("<td>100.0 %</td><td>95 %</td>"),
+        "its own minimum: {mutants}"
+    );
+    assert!(mutants.contains("global minimum score 90 %") && mutants.contains("shard 0 of 4"));
     assert!(mutants.contains("targets&#x2f;header-parser&#x2f;src&#x2f;lib.rs:77 — replace &lt; with &lt;= in parse (timeout)"), "{mutants}");
     assert_eq!(mutants.matches("<li>").count(), 2, "the two survivors");
 
@@ -317,6 +321,8 @@ mod fixture {
             commit: "0123456789ab".to_owned(),
             tool: "cargo-mutants 27.1.0".to_owned(),
             shard: Some((0, 4)),
+            args: vec![],
+            merged_shards: vec![],
             elapsed_s: 321.0,
             minimum: Some(90.0),
             packages: vec![
@@ -327,6 +333,7 @@ mod fixture {
                     timeout: 1,
                     unviable: 3,
                     score_percent: 88.89,
+                    minimum: Some(90.0),
                     survivors: vec![
                         survivor(
                             41,
@@ -343,6 +350,7 @@ mod fixture {
                     timeout: 0,
                     unviable: 2,
                     score_percent: 100.0,
+                    minimum: Some(95.0),
                     survivors: vec![],
                 },
             ],

@@ -98,6 +98,14 @@ pub struct TargetRun {
     /// Inputs that reached the differential oracle and inputs rejected before it, if the target
     /// reports them (`ORACLE compared=… rejected=…` lines).
     pub oracle: Option<(u64, u64)>,
+    /// The machine's 1-minute load average while the target ran, `(t_ms, load)` about every 5 s
+    /// (empty where the system has no `/proc/loadavg`): an exec/s drop that the load explains is
+    /// the machine's, not the target's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load: Vec<(u64, f64)>,
+    /// Logical CPUs of the machine (what the load is measured against).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<u32>,
     /// Why the monitor stopped the target before its time was up.
     #[serde(default)]
     pub stopped_early: Option<String>,
@@ -127,6 +135,8 @@ impl TargetRun {
             panic: None,
             exit_code: None,
             oracle: None,
+            load: vec![],
+            cpus: None,
             stopped_early: None,
             crashes: vec![],
             command: String::new(),

@@ -138,9 +138,18 @@ fn ours_streaming_with(input: &[u8], options: &Options, chunk: usize) -> Result<
 /// may panic, and both must agree on the result (the error's position may differ: the streaming
 /// decoder sees the input in pieces, so it is compared by kind).
 pub fn check_robust(data: &[u8]) {
+    robust(data, ours_streaming);
+}
+
+/// The piece size `check_robust` streams `data` in: 1 to 17 bytes, from the first byte.
+fn robust_piece(data: &[u8]) -> usize {
+    data.first().map_or(1, |&b| usize::from(b % 17) + 1)
+}
+
+/// [`check_robust`] of the streaming decoder `streaming(input, cap, piece)`.
+fn robust(data: &[u8], streaming: impl Fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>) {
     let one_shot = ours(data, CAP);
-    let chunk = data.first().map_or(1, |&b| usize::from(b % 17) + 1);
-    let streamed = ours_streaming(data, CAP, chunk);
+    let streamed = streaming(data, CAP, robust_piece(data));
     match (&one_shot, &streamed) {
         (Ok(a), Ok(b)) => assert!(a == b, "streaming decoder returned different bytes"),
         (Err(a), Err(b)) => assert_eq!(
@@ -158,7 +167,16 @@ pub fn check_robust(data: &[u8]) {
 /// Target `bzip2_decoder_differential`: ours and both libbz2s agree on success vs failure and, on
 /// success, on every byte.
 pub fn check_differential(data: &[u8]) {
-    let oracle = ORACLE.input();
+    differential(&ORACLE, data, ours);
+}
+
+/// [`check_differential`] of the decoder `ours`, counting into `oracle`.
+fn differential(
+    oracle: &gauntlet_oracle::Oracle,
+    data: &[u8],
+    ours: impl Fn(&[u8], u64) -> Result<Vec<u8>, Error>,
+) {
+    let oracle = oracle.input();
     let c = c_libbz2(data, CAP);
     let ours = ours(data, CAP);
     match (&c, &ours) {
@@ -431,4 +449,95 @@ pub fn check_parallel(data: &[u8]) {
         );
     }
     oracle.compared();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `differential` with the decoder `ours` reports a mismatch on `data`.
+    fn mismatch(data: &[u8], ours: impl Fn(&[u8], u64) -> Result<Vec<u8>, Error>) -> bool {
+        let oracle = gauntlet_oracle::Oracle::new();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            differential(&oracle, data, ours)
+        }))
+        .is_err()
+    }
+
+    #[test]
+    fn the_oracle_passes_our_decoder_and_counts() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        differential(&oracle, &c_compress(b"hello, hello", 9), ours);
+        differential(&oracle, b"BZh9 not a stream", ours);
+        assert_eq!(
+            oracle.counts(),
+            (2, 0),
+            "a decode and a shared refusal are both compared"
+        );
+    }
+
+    #[test]
+    fn the_oracle_catches_wrong_decoders() {
+        let stream = c_compress(b"abcabcabc", 9);
+        // One byte wrong.
+        assert!(mismatch(&stream, |input, cap| ours(input, cap).map(
+            |mut v| {
+                v[0] ^= 1;
+                v
+            }
+        )));
+        // One byte short.
+        assert!(mismatch(&stream, |input, cap| ours(input, cap).map(
+            |mut v| {
+                v.pop();
+                v
+            }
+        )));
+        // Refusing a valid stream.
+        assert!(mismatch(&stream, |_, _| decompress(b"")));
+        // Accepting garbage.
+        assert!(mismatch(b"BZh9 not a stream", |_, _| Ok(Vec::new())));
+    }
+
+    #[test]
+    fn robust_streams_in_pieces_of_1_to_17_bytes() {
+        assert_eq!(robust_piece(b""), 1);
+        assert_eq!(robust_piece(b"\x00"), 1);
+        assert_eq!(robust_piece(b"\x10"), 17);
+        assert_eq!(robust_piece(b"\x11"), 1);
+        assert_eq!(robust_piece(b"B"), 16, "66 % 17 + 1");
+        check_robust(b"\x00");
+        check_robust(b"\x11 not bzip2");
+    }
+
+    #[test]
+    fn robust_catches_a_streaming_decoder_that_differs() {
+        let stream = c_compress(b"abcabc", 9);
+        type Streaming = fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>;
+        let fails = |data: &[u8], streaming: Streaming| {
+            std::panic::catch_unwind(|| robust(data, streaming)).is_err()
+        };
+        assert!(!fails(&stream, ours_streaming));
+        assert!(fails(&stream, |i, c, p| ours_streaming(i, c, p).map(
+            |mut v| {
+                v.push(0);
+                v
+            }
+        )));
+        assert!(fails(&stream, |_, _, _| decompress(b"")));
+        assert!(fails(b"junk", |_, _, _| Ok(Vec::new())));
+        // Both fail, but differently.
+        assert!(fails(b"junk", |i, c, p| {
+            ours_streaming(&c_compress(i, 9)[..10], c, p)
+        }));
+    }
+
+    /// A stream whose output passes `CAP` is not compared, and counted as rejected.
+    #[test]
+    fn an_oversized_output_is_rejected_not_compared() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        let huge = c_compress(&vec![0u8; CAP as usize + 1], 1);
+        differential(&oracle, &huge, |_, _| Ok(Vec::new()));
+        assert_eq!(oracle.counts(), (0, 1));
+    }
 }

@@ -117,9 +117,9 @@ fn check_error(error: &Error, buf: &[u8], parser: &Parser) {
     }
 }
 
-/// Robustness on arbitrary bytes: no panic, every result well formed, every backend identical, and
-/// chunk-size lines equal to a naive reading.
-pub fn check_robust(data: &[u8]) {
+/// The parser and message `check_robust` reads from its input: mode bits 0-4 the leniencies, bit 7 a head
+/// limit of 8 + (bits 0-5) bytes.
+fn robust_setup(data: &[u8]) -> (Parser, &[u8]) {
     let (mode, buf) = split_mode(data);
     let base = parser_from_bits(mode);
     let base = if mode & 0x80 != 0 {
@@ -127,6 +127,13 @@ pub fn check_robust(data: &[u8]) {
     } else {
         base
     };
+    (base, buf)
+}
+
+/// Robustness on arbitrary bytes: no panic, every result well formed, every backend identical, and
+/// chunk-size lines equal to a naive reading.
+pub fn check_robust(data: &[u8]) {
+    let (base, buf) = robust_setup(data);
     for parser in [base, Parser::new(), parser_from_bits(0x1F)] {
         let mut first_request = None;
         let mut first_response = None;
@@ -159,16 +166,17 @@ pub fn check_robust(data: &[u8]) {
             );
         }
     }
-    check_chunk_line(buf);
+    chunk_line_agrees(buf, parse_chunk_size(buf));
 }
 
-fn check_chunk_line(buf: &[u8]) {
+/// `parsed`, a chunk-size parse of `buf`, is well formed and agrees with a naive reading.
+fn chunk_line_agrees(buf: &[u8], parsed: Result<Status<(usize, u64)>, Error>) {
     let digits = buf.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     let naive = buf[..digits].iter().try_fold(0u128, |n, &b| {
         let n = n * 16 + u128::from((b as char).to_digit(16).unwrap_or(0));
         (n <= u128::from(u64::MAX)).then_some(n)
     });
-    match parse_chunk_size(buf) {
+    match parsed {
         Ok(Status::Complete((line_len, size))) => {
             assert!(
                 line_len <= buf.len() && buf[..line_len].ends_with(b"\r\n"),
@@ -482,9 +490,9 @@ fn compare<T: core::fmt::Debug>(
     }
 }
 
-/// Split invariance: every prefix parses as `Partial` or exactly as the whole input does, a complete head is
-/// complete from its last byte on, and an error is reported once its byte and one more are present.
-pub fn check_split(data: &[u8]) {
+/// The parser, message kind and message `check_split` reads from its input: mode bits 0-4 the
+/// leniencies, 5 a response, 6 a head limit of 32 bytes (96 with bit 7).
+fn split_setup(data: &[u8]) -> (Parser, bool, &[u8]) {
     let (mode, buf) = split_mode(data);
     let parser = parser_from_bits(mode);
     let parser = if mode & 0x40 != 0 {
@@ -492,10 +500,22 @@ pub fn check_split(data: &[u8]) {
     } else {
         parser
     };
-    let response = mode & 0x20 != 0;
-    let render = |input: &[u8]| -> (String, Option<usize>, Option<Error>) {
+    (parser, mode & 0x20 != 0, buf)
+}
+
+/// What a parse of one prefix gave: its `Debug` text, the head length when complete, the error.
+type Rendered = (String, Option<usize>, Option<Error>);
+
+/// Split invariance: every prefix parses as `Partial` or exactly as the whole input does, a complete head is
+/// complete from its last byte on, and an error is reported once its byte and one more are present.
+///
+/// Oracle outcome: compared when the whole input is decided (complete or an error), so that its prefixes are
+/// held to something; rejected when the whole input is still `Partial`.
+pub fn check_split(data: &[u8]) {
+    let (parser, response, buf) = split_setup(data);
+    let render = |input: &[u8]| -> Rendered {
         let mut headers = [EMPTY_HEADER; HEADERS];
-        let (text, head_len, error) = if response {
+        if response {
             match parser.parse_response(input, &mut headers) {
                 Ok(Status::Complete(r)) => (format!("{r:?}"), Some(r.head_len), None),
                 other => (format!("{other:?}"), None, other.err()),
@@ -505,9 +525,21 @@ pub fn check_split(data: &[u8]) {
                 Ok(Status::Complete(r)) => (format!("{r:?}"), Some(r.head_len), None),
                 other => (format!("{other:?}"), None, other.err()),
             }
-        };
-        (text, head_len, error)
+        }
     };
+    split_invariance(&ORACLE, buf, render, |input| {
+        format!("{:?}", parse_chunk_size(input))
+    });
+}
+
+/// [`check_split`] of the head parse `render` and the chunk-size parse `chunk`, counting into `oracle`.
+fn split_invariance(
+    oracle: &gauntlet_oracle::Oracle,
+    buf: &[u8],
+    render: impl Fn(&[u8]) -> Rendered,
+    chunk: impl Fn(&[u8]) -> String,
+) {
+    let input = oracle.input();
     let (whole, head_len, error) = render(buf);
     let partial = format!("{:?}", Ok::<Status<()>, Error>(Status::Partial));
     let stride = (buf.len() / 512).max(1);
@@ -532,7 +564,6 @@ pub fn check_split(data: &[u8]) {
             );
         }
     }
-    let chunk = |input: &[u8]| format!("{:?}", parse_chunk_size(input));
     let whole_chunk = chunk(buf);
     for cut in (0..buf.len()).step_by(stride) {
         let prefix = chunk(&buf[..cut]);
@@ -540,6 +571,11 @@ pub fn check_split(data: &[u8]) {
             prefix == partial || prefix == whole_chunk,
             "chunk cut {cut}: {prefix} but whole: {whole_chunk}"
         );
+    }
+    if whole == partial {
+        input.rejected();
+    } else {
+        input.compared();
     }
 }
 
@@ -600,8 +636,362 @@ mod tests {
         assert_eq!(request.target, "/index.html?q=1&r=2");
         let names: Vec<_> = request.headers.iter().map(|h| h.name).collect();
         assert_eq!(names, ["Content-Length", "X-Custom_1", "Host"]);
-        let before = oracle_counts().0;
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let before = oracle_counts();
         check_differential(&[[4].as_slice(), &choices].concat());
-        assert!(oracle_counts().0 > before, "no field comparison");
+        let after = oracle_counts();
+        assert_eq!(
+            (after.0 - before.0, after.1 - before.1),
+            (1, 0),
+            "one field comparison"
+        );
+    }
+
+    /// Held by the tests that count into the global `ORACLE`, so each sees only its own counts.
+    static GLOBAL_ORACLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn split_mode_bits_pick_kind_limit_and_leniencies() {
+        let (parser, response, buf) = split_setup(b"\x00GET");
+        assert_eq!((response, buf), (false, &b"GET"[..]));
+        assert_eq!(parser.max_head_len, Parser::DEFAULT_MAX_HEAD_LEN);
+        assert_eq!(format!("{parser:?}"), format!("{:?}", Parser::new()));
+        assert!(split_setup(b"\x20").1, "bit 5: a response");
+        assert_eq!(split_setup(b"\x40").0.max_head_len, 32);
+        assert_eq!(split_setup(b"\xc0").0.max_head_len, 96);
+        assert_eq!(
+            split_setup(b"\x80").0.max_head_len,
+            Parser::DEFAULT_MAX_HEAD_LEN
+        );
+        assert_eq!(
+            format!("{:?}", split_setup(b"\x1f").0),
+            format!("{:?}", parser_from_bits(0x1f))
+        );
+        assert_ne!(
+            format!("{:?}", parser_from_bits(0x1f)),
+            format!("{parser:?}")
+        );
+        assert_eq!(split_setup(b"").2, b"");
+    }
+
+    fn real(response: bool) -> impl Fn(&[u8]) -> Rendered {
+        move |input: &[u8]| {
+            let parser = Parser::new();
+            let mut headers = [EMPTY_HEADER; HEADERS];
+            let parsed = if response {
+                match parser.parse_response(input, &mut headers) {
+                    Ok(Status::Complete(r)) => Ok(Some((format!("{r:?}"), r.head_len))),
+                    Ok(Status::Partial) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            } else {
+                match parser.parse_request(input, &mut headers) {
+                    Ok(Status::Complete(r)) => Ok(Some((format!("{r:?}"), r.head_len))),
+                    Ok(Status::Partial) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            };
+            match parsed {
+                Ok(Some((text, len))) => (text, Some(len), None),
+                Ok(None) => (
+                    format!("{:?}", Ok::<Status<()>, Error>(Status::Partial)),
+                    None,
+                    None,
+                ),
+                Err(e) => (format!("{:?}", Err::<Status<()>, Error>(e)), None, Some(e)),
+            }
+        }
+    }
+
+    fn chunk(input: &[u8]) -> String {
+        format!("{:?}", parse_chunk_size(input))
+    }
+
+    /// Whether `split_invariance` reports a violation on `buf`.
+    fn violation(
+        buf: &[u8],
+        render: impl Fn(&[u8]) -> Rendered,
+        chunk: impl Fn(&[u8]) -> String,
+    ) -> bool {
+        let oracle = gauntlet_oracle::Oracle::new();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            split_invariance(&oracle, buf, render, chunk)
+        }))
+        .is_err()
+    }
+
+    const HEAD: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    const BAD: &[u8] = b"GET / HTTP/1.1\r\nHo st: a\r\n\r\n";
+
+    #[test]
+    fn the_real_parser_is_split_invariant_and_counted() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        split_invariance(&oracle, HEAD, real(false), chunk);
+        split_invariance(&oracle, BAD, real(false), chunk);
+        split_invariance(&oracle, b"GET / HT", real(false), chunk);
+        split_invariance(&oracle, b"HTTP/1.1 200 OK\r\n\r\n", real(true), chunk);
+        assert_eq!(
+            oracle.counts(),
+            (3, 1),
+            "complete, error, response: compared; partial: rejected"
+        );
+        assert!(real(false)(BAD).2.is_some(), "BAD is an error");
+    }
+
+    #[test]
+    fn split_invariance_catches_a_parser_that_depends_on_the_cut() {
+        // Complete one byte early: the last prefix already reads as the whole head.
+        let early = |input: &[u8]| {
+            real(false)(if input.len() + 1 == HEAD.len() {
+                HEAD
+            } else {
+                input
+            })
+        };
+        assert!(violation(HEAD, early, chunk));
+        // A prefix that parses as something else altogether.
+        let other = |input: &[u8]| {
+            if input.len() == 5 {
+                real(false)(BAD)
+            } else {
+                real(false)(input)
+            }
+        };
+        assert!(violation(HEAD, other, chunk));
+        // An error that shows only with the whole input, long after its byte.
+        let late = |input: &[u8]| {
+            if input.len() < BAD.len() {
+                real(false)(b"")
+            } else {
+                real(false)(input)
+            }
+        };
+        assert!(violation(BAD, late, chunk));
+        // A chunk-size parse that answers differently for a prefix.
+        let size = b"1a;x=y\r\n";
+        let wrong = |input: &[u8]| {
+            if input.len() == 2 {
+                "Ok(Complete((2, 26)))".to_owned()
+            } else {
+                chunk(input)
+            }
+        };
+        assert!(violation(size, real(false), wrong));
+        assert!(!violation(size, real(false), chunk));
+    }
+
+    #[test]
+    fn check_split_counts_into_oracle() {
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let before = oracle_counts();
+        check_split(&[[0].as_slice(), HEAD].concat());
+        check_split(b"\x00GET / HT");
+        check_split(&[[0x20].as_slice(), b"HTTP/1.1 200 OK\r\n\r\n"].concat());
+        let after = oracle_counts();
+        assert_eq!((after.0 - before.0, after.1 - before.1), (2, 1));
+    }
+
+    /// Whether `f` panics (an invariant check reported a violation).
+    fn violated(f: impl FnOnce()) -> bool {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
+    }
+
+    #[test]
+    fn the_chunk_line_check_catches_wrong_parses() {
+        let line = b"1a;x=y\r\n";
+        chunk_line_agrees(line, parse_chunk_size(line));
+        chunk_line_agrees(line, Ok(Status::Complete((8, 26))));
+        let huge = b"10000000000000000\r\n";
+        chunk_line_agrees(huge, parse_chunk_size(huge));
+        let overflow = Err(Error::new(ErrorKind::ChunkSizeOverflow, 16));
+        let long = [b'1'; crate::MAX_CHUNK_LINE];
+        for (buf, parsed) in [
+            (&line[..], Ok(Status::Complete((8, 27)))),
+            (line, Ok(Status::Complete((9, 26)))),
+            (line, Ok(Status::Complete((7, 26)))),
+            (line, overflow),
+            (line, Err(Error::new(ErrorKind::InvalidChunkSize, 9))),
+            (&long[..], Ok(Status::Partial)),
+            (huge, Ok(Status::Complete((19, 0)))),
+        ] {
+            assert!(violated(|| chunk_line_agrees(buf, parsed)), "{parsed:?}");
+        }
+        chunk_line_agrees(huge, overflow);
+        chunk_line_agrees(line, Err(Error::new(ErrorKind::InvalidChunkSize, 8)));
+        chunk_line_agrees(&long[..long.len() - 1], Ok(Status::Partial));
+    }
+
+    #[test]
+    fn robust_mode_bits_pick_the_limit() {
+        let (parser, buf) = robust_setup(b"\x83GET");
+        assert_eq!((parser.max_head_len, buf), (3 + 8, &b"GET"[..]));
+        assert!(parser.allows(Leniency::ALL[0]) && parser.allows(Leniency::ALL[1]));
+        assert_eq!(robust_setup(b"\xff").0.max_head_len, 63 + 8);
+        assert_eq!(
+            robust_setup(b"\x3f").0.max_head_len,
+            Parser::DEFAULT_MAX_HEAD_LEN
+        );
+        assert_eq!(robust_setup(b"").1, b"");
+    }
+
+    #[test]
+    fn each_mode_bit_turns_on_its_own_leniency() {
+        for i in 0..Leniency::ALL.len() {
+            let parser = parser_from_bits(1 << i);
+            for (j, other) in Leniency::ALL.into_iter().enumerate() {
+                assert_eq!(parser.allows(other), i == j, "bit {i}, {other:?}");
+            }
+        }
+    }
+
+    const BUF: &[u8] = b"GET / HTTP/1.1\r\nA: b\r\n\r\n";
+
+    fn request<'h>(headers: &'h [Header<'static>]) -> Request<'static, 'h> {
+        Request {
+            method: "GET",
+            target: "/",
+            version: crate::Version::Http11,
+            headers,
+            head_len: BUF.len(),
+            head: BUF,
+        }
+    }
+
+    #[test]
+    fn the_request_invariants_catch_each_wrong_field() {
+        let parser = Parser::new();
+        let good = [Header {
+            name: "A",
+            value: b"b",
+        }];
+        check_request_invariants(&parser, BUF, &request(&good));
+        let wrong = |edit: &dyn Fn(&mut Request<'static, '_>), headers: &[Header<'static>]| {
+            let mut r = request(headers);
+            edit(&mut r);
+            violated(|| check_request_invariants(&parser, BUF, &r))
+        };
+        assert!(
+            wrong(&|r| r.head_len = BUF.len() + 1, &good),
+            "past the input"
+        );
+        assert!(
+            wrong(&|r| r.head_len = BUF.len() - 1, &good),
+            "not at an LF"
+        );
+        assert!(
+            violated(|| check_request_invariants(
+                &Parser::new().max_head_len(BUF.len() - 1),
+                BUF,
+                &request(&good)
+            )),
+            "past the limit"
+        );
+        assert!(wrong(&|r| r.method = "", &good), "empty method");
+        assert!(wrong(&|r| r.method = "G(T", &good), "method");
+        assert!(wrong(&|r| r.target = "", &good), "empty target");
+        assert!(wrong(&|r| r.target = "/a b", &good), "target");
+        for bad in [
+            Header {
+                name: "",
+                value: b"b",
+            },
+            Header {
+                name: "A:",
+                value: b"b",
+            },
+            Header {
+                name: "A",
+                value: b"b\x00",
+            },
+            Header {
+                name: "A",
+                value: b"b\r\n c",
+            },
+            Header {
+                name: "A",
+                value: b" b",
+            },
+            Header {
+                name: "A",
+                value: b"b\t",
+            },
+        ] {
+            assert!(wrong(&|_| {}, &[bad]), "{bad:?}");
+        }
+        // Folded lines keep their CR LF where obs-fold is allowed.
+        check_fields(
+            &Parser::new().lenient(Leniency::ObsFold),
+            &[Header {
+                name: "A",
+                value: b"b\r\n c",
+            }],
+        );
+    }
+
+    #[test]
+    fn the_response_invariants_catch_each_wrong_field() {
+        let parser = Parser::new();
+        let buf = b"HTTP/1.1 200 OK\r\n\r\n";
+        let response = |code, reason: &'static [u8], head_len| Response {
+            version: crate::Version::Http11,
+            code,
+            reason,
+            headers: &[],
+            head_len,
+            head: buf,
+        };
+        check_response_invariants(&parser, buf, &response(999, b"OK", buf.len()));
+        for (code, reason, head_len) in [
+            (1000, &b"OK"[..], buf.len()),
+            (200, b"O\x00K", buf.len()),
+            (200, b"OK", buf.len() + 1),
+            (200, b"OK", buf.len() - 1),
+        ] {
+            assert!(
+                violated(|| check_response_invariants(
+                    &parser,
+                    buf,
+                    &response(code, reason, head_len)
+                )),
+                "{code} {reason:?} {head_len}"
+            );
+        }
+        let bad_header = [Header {
+            name: "",
+            value: b"",
+        }];
+        let r = Response {
+            headers: &bad_header,
+            ..response(200, b"OK", buf.len())
+        };
+        assert!(violated(|| check_response_invariants(&parser, buf, &r)));
+        assert!(violated(|| check_response_invariants(
+            &Parser::new().max_head_len(4),
+            buf,
+            &response(200, b"OK", buf.len())
+        )));
+    }
+
+    #[test]
+    fn the_error_invariants_hold_offsets_to_the_input_and_the_limit() {
+        let parser = Parser::new().max_head_len(8);
+        let error = |kind, at| Error::new(kind, at);
+        check_error(&error(ErrorKind::InvalidMethod, 3), b"abcd", &parser);
+        assert!(violated(|| check_error(
+            &error(ErrorKind::InvalidMethod, 4),
+            b"abcd",
+            &parser
+        )));
+        check_error(&error(ErrorKind::HeadTooLarge, 8), b"abcdefgh", &parser);
+        assert!(violated(|| check_error(
+            &error(ErrorKind::HeadTooLarge, 7),
+            b"abcdefgh",
+            &parser
+        )));
+        assert!(violated(|| check_error(
+            &error(ErrorKind::HeadTooLarge, 8),
+            b"abcdefg",
+            &parser
+        )));
     }
 }

@@ -108,15 +108,29 @@ pub fn check_robust(data: &[u8]) {
 /// Differential: [`Sorter`] against [`naive::sort`] in the mode and options encoded in `data`, and in Varnish mode
 /// with default options also against [`naive::varnish_querysort`] wherever Varnish's output is order-independent.
 pub fn check_differential(data: &[u8]) {
-    let oracle = ORACLE.input();
+    differential(&ORACLE, data, |options, warm_up, url| {
+        let mut sorter = Sorter::new(options.clone());
+        let mut out = Vec::new();
+        sorter.sort_into(warm_up, &mut out);
+        sorter.sort_into(url, &mut out);
+        out
+    });
+}
+
+/// [`check_differential`] of the implementation `sort(options, warm_up, url)`, which must sort
+/// `url` (after sorting `warm_up` with the same scratch space, so stale state would show),
+/// counting into `oracle`.
+fn differential(
+    oracle: &gauntlet_oracle::Oracle,
+    data: &[u8],
+    sort: impl Fn(&Options, &[u8], &[u8]) -> Vec<u8>,
+) {
+    let input = oracle.input();
     let Some((options, url)) = split_input(data) else {
-        oracle.rejected();
+        input.rejected();
         return;
     };
-    let mut sorter = Sorter::new(options.clone());
-    let mut fast = Vec::new();
-    sorter.sort_into(data, &mut fast);
-    sorter.sort_into(url, &mut fast);
+    let fast = sort(&options, data, url);
     let model = naive::sort(url, &options);
     assert_eq!(
         fast, model,
@@ -124,10 +138,9 @@ pub fn check_differential(data: &[u8]) {
     );
     // The input is counted once, as compared; where Varnish's output depends on the order the second
     // comparison below is skipped, which does not make the input a rejected one.
-    oracle.compared();
+    input.compared();
 
-    let mut varnish = Sorter::new(Options::new(Mode::Varnish));
-    varnish.sort_into(url, &mut fast);
+    let fast = sort(&Options::new(Mode::Varnish), &[], url);
     if let Some(expected) = naive::varnish_querysort(url) {
         assert_eq!(
             fast, expected,
@@ -189,5 +202,72 @@ mod tests {
         );
         // A dangling escape is not a valid glob.
         assert_eq!(options_of(b"\x40\x01\\/p"), None);
+    }
+
+    fn right(options: &Options, warm_up: &[u8], url: &[u8]) -> Vec<u8> {
+        let mut sorter = Sorter::new(options.clone());
+        let mut out = Vec::new();
+        sorter.sort_into(warm_up, &mut out);
+        sorter.sort_into(url, &mut out);
+        out
+    }
+
+    /// Whether `differential` with `sort` panics (reports a mismatch) on `data`.
+    fn mismatch(data: &[u8], sort: impl Fn(&Options, &[u8], &[u8]) -> Vec<u8>) -> bool {
+        let oracle = gauntlet_oracle::Oracle::new();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            differential(&oracle, data, sort)
+        }))
+        .is_err()
+    }
+
+    /// Mode canonical; `é` (0xc3 0xa9) sorts after `a` unsigned and before it signed (Varnish).
+    const URL: &[u8] = b"\x00/p?\xc3\xa9=1&b=2&a=3";
+
+    #[test]
+    fn the_oracle_passes_the_sorter() {
+        let oracle = gauntlet_oracle::Oracle::new();
+        differential(&oracle, URL, right);
+        differential(&oracle, b"\x40\x01\\/p", right);
+        assert_eq!(oracle.counts(), (1, 1));
+    }
+
+    #[test]
+    fn the_oracle_catches_a_wrong_order() {
+        // The URL as it came: nothing sorted.
+        assert!(mismatch(URL, |_, _, url| url.to_vec()));
+        // Canonical right, but Varnish mode ordering unsigned too.
+        assert!(mismatch(URL, |options, warm_up, url| {
+            let options = if options.mode() == Mode::Varnish {
+                Options::new(Mode::Canonical)
+            } else {
+                options.clone()
+            };
+            right(&options, warm_up, url)
+        }));
+        // Options dropped: dedupe (byte 0 bit 2) ignored.
+        assert!(mismatch(b"\x04/p?a&a", |_, w, url| right(
+            &Options::default(),
+            w,
+            url
+        )));
+    }
+
+    /// The only test in this binary that counts into the global `ORACLE`.
+    #[test]
+    fn check_differential_counts_into_oracle() {
+        let before = oracle_counts();
+        check_differential(URL);
+        check_differential(b"\x02/p?b&a");
+        check_differential(b"\x40\x01\\/p");
+        let after = oracle_counts();
+        assert_eq!((after.0 - before.0, after.1 - before.1), (2, 1));
+    }
+
+    #[test]
+    fn check_robust_accepts_the_sorter() {
+        for data in [URL, b"\x1f/p?b=%41&a#f", b"\xff\x01*\x01a/p?a&b", b""] {
+            check_robust(data);
+        }
     }
 }

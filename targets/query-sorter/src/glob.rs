@@ -43,6 +43,11 @@ impl Glob {
             };
             // `**` matches exactly what `*` does; collapsing keeps the backtracking bound tight.
             if !(token == Token::AnyRun && tokens.last() == Some(&Token::AnyRun)) {
+                // Every token takes at least one byte of the pattern (so the loop ends).
+                debug_assert!(
+                    tokens.len() < pattern.len(),
+                    "more tokens than pattern bytes"
+                );
                 tokens.push(token);
             }
             i += 1;
@@ -115,10 +120,17 @@ mod tests {
         assert!(!m("a*b*c", "aXbYbZ"));
         assert!(m("\\*", "*"));
         assert!(!m("\\*", "x"));
+        assert!(m("a\\?b", "a?b") && !m("a\\?b", "axb"));
         assert!(m("", ""));
         assert!(!m("", "a"));
         assert!(m("*", ""));
         assert!(m("**a**", "bab"));
+    }
+
+    #[test]
+    fn the_longest_pattern_is_accepted() {
+        let longest = Glob::compile(&[b'a'; MAX_PATTERN_LEN]).unwrap();
+        assert!(longest.matches(&[b'a'; MAX_PATTERN_LEN]));
     }
 
     #[test]

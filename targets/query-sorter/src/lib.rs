@@ -245,19 +245,70 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         } else {
             Cow::Owned(out.to_vec())
         };
-        if sorter.release_if_large() || out.capacity() > 4 << 20 {
-            *out = Vec::new();
-        }
+        sorter.release_if_large();
+        release_if_large(out);
         Some(sorted)
     });
     // Only while the thread is being torn down.
-    sorted.ok().flatten().unwrap_or_else(|| {
-        let mut out = Vec::new();
-        Sorter::default().sort_into(url, &mut out);
-        if out == url {
-            Cow::Borrowed(url)
-        } else {
-            Cow::Owned(out)
-        }
-    })
+    sorted
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| sort_query_alone(url))
+}
+
+/// [`sort_query`] without the per-thread scratch space.
+fn sort_query_alone(url: &[u8]) -> Cow<'_, [u8]> {
+    let mut out = Vec::new();
+    Sorter::default().sort_into(url, &mut out);
+    if out == url {
+        Cow::Borrowed(url)
+    } else {
+        Cow::Owned(out)
+    }
+}
+
+/// Gives the buffer's memory back when it grew past 4 MiB; `true` when it did.
+fn release_if_large(out: &mut Vec<u8>) -> bool {
+    let large = out.capacity() > 4 << 20;
+    if large {
+        *out = Vec::new();
+    }
+    large
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_scratch_space_a_sorted_query_is_borrowed() {
+        assert!(matches!(
+            sort_query_alone(b"/p?a=1&b=2"),
+            Cow::Borrowed(b"/p?a=1&b=2")
+        ));
+        let sorted = sort_query_alone(b"/p?b=2&a=1");
+        assert!(
+            matches!(&sorted, Cow::Owned(v) if v == b"/p?a=1&b=2"),
+            "{sorted:?}"
+        );
+    }
+
+    #[test]
+    fn only_a_buffer_past_4_mib_is_given_back() {
+        let mut small = Vec::with_capacity(4 << 20);
+        small.push(1);
+        assert!(!release_if_large(&mut small));
+        assert_eq!((small.len(), small.capacity()), (1, 4 << 20));
+        let mut large = Vec::with_capacity((4 << 20) + 1);
+        large.push(1);
+        assert!(release_if_large(&mut large));
+        assert_eq!(large.capacity(), 0);
+    }
+
+    #[test]
+    fn options_report_their_mode() {
+        assert_eq!(Options::new(Mode::ByKey).mode(), Mode::ByKey);
+        assert_eq!(Options::new(Mode::Varnish).mode(), Mode::Varnish);
+        assert_eq!(Options::default().mode(), Mode::Canonical);
+    }
 }

@@ -17,7 +17,40 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
     if let Err(error) = written {
         assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "write stdin");
     }
-    child.wait_with_output().expect("wait for query-sorter")
+    // Read the pipes on threads and poll the exit, so a run that never ends fails this test
+    // (after a minute, far past any real run) instead of hanging it.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let drain = |pipe: &mut dyn std::io::Read| {
+        let mut bytes = Vec::new();
+        pipe.read_to_end(&mut bytes).map(|_| bytes)
+    };
+    let (out, err) = std::thread::scope(|s| {
+        let out = s.spawn(|| drain(&mut stdout));
+        let err = s.spawn(|| drain(&mut stderr));
+        let mut waited = 0;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for query-sorter") {
+                break status;
+            }
+            if waited == 600 {
+                child.kill().expect("kill query-sorter");
+                child.wait().expect("reap query-sorter");
+                panic!("query-sorter {args:?} ran past a minute");
+            }
+            waited += 1;
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        (
+            out.join().unwrap().expect("read stdout"),
+            (err.join().unwrap().expect("read stderr"), status),
+        )
+    });
+    Output {
+        status: err.1,
+        stdout: out,
+        stderr: err.0,
+    }
 }
 
 #[test]

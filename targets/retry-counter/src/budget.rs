@@ -211,4 +211,49 @@ mod tests {
         ));
         assert!(RetryBudget::new(Duration::from_secs(10), 10, 0.2).is_ok());
     }
+
+    #[test]
+    fn the_limits_are_inclusive() {
+        let ttl = |d: Duration| {
+            RetryBudget::new(d, 1, 0.1)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(ttl(Duration::from_millis(1)), Ok(()));
+        assert_eq!(ttl(Duration::from_secs(3600)), Ok(()));
+        assert_eq!(
+            ttl(Duration::from_micros(999)),
+            Err("budget window must be 1ms..=1h, got 999µs".to_owned())
+        );
+        assert_eq!(
+            ttl(Duration::from_secs(3600) + Duration::from_nanos(1)),
+            Err("budget window must be 1ms..=1h, got 3600.000000001s".to_owned())
+        );
+        let ratio = |r: f64| {
+            RetryBudget::new(Duration::from_secs(1), 1, r)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(ratio(0.0), Ok(()));
+        assert_eq!(ratio(1000.0), Ok(()));
+        assert_eq!(
+            ratio(1000.5),
+            Err("retry ratio must be a finite number in 0..=1000, got 1000.5".to_owned())
+        );
+        assert_eq!(
+            ratio(-0.5),
+            Err("retry ratio must be a finite number in 0..=1000, got -0.5".to_owned())
+        );
+        assert!(ratio(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn debug_shows_the_parameters_in_thousandths() {
+        let b =
+            RetryBudget::with_clock(Duration::from_secs(2), 3, 0.25, ManualClock::new()).unwrap();
+        assert_eq!(
+            format!("{b:?}"),
+            "RetryBudget { slot_nanos: 200000000, reserve_milli: 6000, credit_milli: 250, .. }"
+        );
+    }
 }

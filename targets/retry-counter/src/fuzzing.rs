@@ -514,13 +514,19 @@ pub fn check_robust(data: &[u8]) {
     };
     let outcomes: Vec<u8> = u.arbitrary().unwrap_or_default();
     let ratio = f64::from(u.arbitrary::<u16>().unwrap_or(0)) / 100.0;
+    let min_per_sec: u32 = u.arbitrary().unwrap_or(0) % 100;
     let budget = RetryBudget::with_clock(
         Duration::from_secs(1),
-        u.arbitrary().unwrap_or(0) % 100,
+        min_per_sec,
         ratio,
         ManualClock::new(),
     )
     .expect("valid budget");
+    // One request on a clock that never moves: the budget holds `min_per_sec × 1 s + ratio`
+    // retries. The bound is checked inside `op`, so a helper that would retry without end fails
+    // at once instead of hanging.
+    let budget_retries = (u64::from(min_per_sec) * 1000 + (ratio * 1000.0).round() as u64) / 1000;
+    let most_retries = budget_retries.min(u64::from(config.max_attempts()));
     let clock = ManualClock::new();
     let retrier = Retrier::new(&config)
         .budget(&budget)
@@ -531,6 +537,12 @@ pub fn check_robust(data: &[u8]) {
         |e| *e == 1,
         || {
             calls += 1;
+            assert!(
+                calls as u64 <= most_retries + 1,
+                "retry {} past the budget's {budget_retries} and the limit of {}",
+                calls - 1,
+                config.max_attempts()
+            );
             match outcomes.get(calls - 1).copied().unwrap_or(1) {
                 0 => Ok(calls),
                 e => Err(e),
@@ -538,10 +550,14 @@ pub fn check_robust(data: &[u8]) {
         },
     );
     let retries = calls - 1;
-    assert!(
-        retries as u64 <= u64::from(config.max_attempts()),
-        "more retries than allowed"
-    );
+    match &r {
+        Err(RetryError::BudgetExhausted { .. }) => assert_eq!(
+            retries as u64, budget_retries,
+            "the budget stopped the helper before it was spent"
+        ),
+        Err(RetryError::Exhausted { .. }) => assert!(retries as u64 <= most_retries),
+        _ => {}
+    }
     match r {
         Ok(n) => assert_eq!(n, calls),
         Err(e) => {

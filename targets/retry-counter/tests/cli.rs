@@ -205,3 +205,78 @@ fn help_and_version_exit_0_and_document_exit_codes() {
     assert_eq!(code, 0);
     assert!(out.starts_with("retry-counter "));
 }
+
+/// Runs the binary with stdout on `stdout`; (exit code, stderr).
+fn run_into(args: &[&str], stdout: std::process::Stdio) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_retry-counter"))
+        .args(args)
+        .stdout(stdout)
+        .output()
+        .expect("run retry-counter");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The write end of a pipe whose reader has already exited: every write to it is EPIPE, with no
+/// race against the reader.
+fn closed_pipe() -> std::process::Stdio {
+    let mut reader = Command::new("true")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("run true");
+    let writer = reader.stdin.take().unwrap();
+    reader.wait().unwrap();
+    writer.into()
+}
+
+/// 2 bytes a line: 200 000 bytes, far past the 8 KiB output buffer.
+const LONG: [&str; 7] = [
+    "schedule",
+    "--base-ms",
+    "1",
+    "--max-delay-ms",
+    "1",
+    "--max-attempts",
+    "100000",
+];
+const SHORT: [&str; 5] = ["schedule", "--base-ms", "1", "--max-attempts", "3"];
+
+#[test]
+fn a_closed_pipe_ends_the_schedule_quietly() {
+    // A write fails (long output) or only the final flush does (short output).
+    for args in [&LONG[..], &SHORT[..]] {
+        let (code, err) = run_into(args, closed_pipe());
+        assert_eq!((code, err.as_str()), (0, ""), "{args:?}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn any_other_write_error_exits_1_with_one_line() {
+    for args in [&LONG[..], &SHORT[..]] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full");
+        let (code, err) = run_into(args, full.into());
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: writing to stdout: "),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_bad_value_names_its_own_flag() {
+    for (extra, flag) in [
+        (["--multiplier", "0.5"], "'--multiplier <MULTIPLIER>'"),
+        (["--jitter", "grpc:1.5"], "'--jitter <JITTER>'"),
+        (["--jitter", "additive:-1"], "'--jitter <JITTER>'"),
+        (["--max-delay-ms", "0"], "'--max-delay-ms <MAX_DELAY_MS>'"),
+    ] {
+        let (code, _, err) = run(&[&SHORT[..], &extra[..]].concat());
+        assert_eq!(code, 64, "{extra:?}: {err}");
+        assert!(err.contains(flag), "{extra:?}: {err}");
+    }
+}

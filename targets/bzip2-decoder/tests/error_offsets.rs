@@ -1,0 +1,65 @@
+//! Every decoding path reports a corrupt block at the same bit: the one-shot decoder, the
+//! streaming one in any piece size, and both with threads.
+
+mod common;
+
+use std::io::Read;
+
+use bzip2_decoder::{Corruption, Decoder, Error, Options, decompress};
+use common::*;
+
+/// The error of reading all of `input` through [`Decoder`] in `chunk`-byte pieces.
+fn streaming_error(input: &[u8], chunk: usize, threads: usize) -> Error {
+    struct Pieces<'a>(&'a [u8], usize);
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let options = Options::new().unclamped_threads(threads);
+    let mut decoder = Decoder::with_options(Pieces(input, chunk), &options);
+    let err = decoder
+        .read_to_end(&mut Vec::new())
+        .expect_err("a corrupt stream");
+    *err.into_inner()
+        .expect("decoder errors wrap an Error")
+        .downcast::<Error>()
+        .expect("decoder errors wrap an Error")
+}
+
+#[test]
+fn a_missing_run_length_is_reported_at_the_same_bit_everywhere() {
+    let bad = write_stream(9, &[RawBlock::from_bwt_input(b"abcdxxxx")], None);
+    // The same bad stream after a good one: the block starts past the first stream's bytes.
+    let after = [c_compress(&text(5000, 1), 9), bad.clone()].concat();
+    for input in [bad, after] {
+        let one_shot = decompress(&input).expect_err("a corrupt stream");
+        let Error::Corrupt {
+            kind: Corruption::MissingRunLength,
+            bit_offset,
+            ..
+        } = one_shot
+        else {
+            panic!("{one_shot}");
+        };
+        assert!(bit_offset > 32, "past the stream header: {bit_offset}");
+        assert!(bit_offset <= input.len() as u64 * 8, "{bit_offset}");
+        for chunk in [1, 7, 4096, input.len()] {
+            for threads in [1, 2] {
+                assert_eq!(
+                    streaming_error(&input, chunk, threads),
+                    one_shot,
+                    "{chunk}-byte pieces, {threads} threads"
+                );
+            }
+        }
+        let parallel = Options::new()
+            .unclamped_threads(2)
+            .decompress(&input)
+            .expect_err("a corrupt stream");
+        assert_eq!(parallel, one_shot, "parallel one-shot");
+    }
+}

@@ -1,0 +1,42 @@
+//! Edges that a one-character change to the parser would move, each pinned by name (found by
+//! cargo-mutants: these inputs were the difference between a caught and a surviving mutant).
+
+use header_parser::{EMPTY_HEADER, ErrorKind, Parser, Status, parse_chunk_size};
+
+fn method(head: &[u8]) -> Result<String, (ErrorKind, usize)> {
+    let mut headers = [EMPTY_HEADER; 4];
+    match Parser::new().parse_request(head, &mut headers) {
+        Ok(Status::Complete(r)) => Ok(r.method.to_owned()),
+        Ok(Status::Partial) => panic!("{head:?} is a whole head"),
+        Err(e) => Err((e.kind(), e.offset())),
+    }
+}
+
+/// The common methods are matched without a scan, but only as whole tokens.
+#[test]
+fn a_method_that_starts_like_a_common_one_is_its_own() {
+    for (head, expect) in [
+        (&b"POST / HTTP/1.1\r\n\r\n"[..], "POST"),
+        (b"POSTX / HTTP/1.1\r\n\r\n", "POSTX"),
+        (b"GETS / HTTP/1.1\r\n\r\n", "GETS"),
+        (b"PUTT / HTTP/1.1\r\n\r\n", "PUTT"),
+    ] {
+        assert_eq!(method(head), Ok(expect.to_owned()), "{head:?}");
+    }
+}
+
+/// `chunk-ext-val` is a token or a quoted-string, never empty.
+#[test]
+fn an_empty_chunk_extension_value_is_refused_where_it_is() {
+    for line in [&b"1;a=\r\n"[..], b"1;a= \r\n", b"1;a=;b\r\n"] {
+        let e = parse_chunk_size(line).unwrap_err();
+        let at = line.iter().rposition(|&b| b == b'=').unwrap() + 1;
+        let at = at + line[at..].iter().take_while(|&&b| b == b' ').count();
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (ErrorKind::InvalidChunkSize, at),
+            "{line:?}"
+        );
+    }
+    assert_eq!(parse_chunk_size(b"1;a=b\r\n"), Ok(Status::Complete((7, 1))));
+}
