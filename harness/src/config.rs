@@ -62,6 +62,8 @@ pub struct CompareConfig {
     pub alpha: Option<f64>,
     pub runs: Option<u32>,
     pub time_ms: Option<u64>,
+    /// `--measure instructions`: a change of instructions per iteration beyond this fails.
+    pub instructions_threshold_pct: Option<f64>,
 }
 
 /// `[mutants]`: the policy of `cargo gauntlet mutants`.
