@@ -136,6 +136,7 @@ pub struct Bench {
     vs: Option<String>,
     instruction_iterations: u64,
     path: Option<String>,
+    threads: usize,
 }
 
 /// Iterations an op runs under callgrind unless [`Bench::instruction_iterations`] says otherwise.
@@ -180,7 +181,15 @@ impl Bench {
             vs: None,
             instruction_iterations: INSTRUCTION_ITERATIONS,
             path: None,
+            threads: 1,
         }
+    }
+
+    /// The op runs on `n` threads. In instruction mode such a bench is skipped (with a note on
+    /// stderr): callgrind counts only the thread that enters the measured function.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
     }
 
     /// Iterations of the op counted in instruction mode (default [`INSTRUCTION_ITERATIONS`]);
@@ -232,6 +241,14 @@ impl Bench {
             return None;
         }
         let slowdown = slowdown_pct();
+        if instruction_mode() && self.threads > 1 {
+            eprintln!(
+                "note: {id} runs on {} threads; not counted in instruction mode (callgrind counts \
+                 only the thread that enters the measured function)",
+                self.threads
+            );
+            return None;
+        }
         if instruction_mode() {
             // One warm-up call outside the counted function (lazy initialisation, first
             // allocations, the simulated caches), then the counted iterations.
@@ -627,10 +644,11 @@ fn selection() -> Selection {
 }
 
 /// Whether the command line selects the bench `id` for running, for measurements made outside
-/// [`Bench::run`]: never under `--list`, which lists and runs nothing.
+/// [`Bench::run`]: never under `--list`, which lists and runs nothing, and never in
+/// [`instruction_mode`], which counts only [`Bench::run`]'s ops.
 pub fn filter_matches(id: &str) -> bool {
     let sel = selection();
-    !sel.list && sel.matches(id)
+    !sel.list && !instruction_mode() && sel.matches(id)
 }
 
 fn print_summary(r: &BenchRecord) {

@@ -258,16 +258,36 @@ mod tests {
 
     #[test]
     fn instructions_beyond_the_threshold_fail_and_identical_counts_are_zero() {
-        let same = judge("a/b", Some(m(5000, 10, 1, 100)), Some(m(5000, 10, 1, 100)), 1.0);
+        let same = judge(
+            "a/b",
+            Some(m(5000, 10, 1, 100)),
+            Some(m(5000, 10, 1, 100)),
+            1.0,
+        );
         assert_eq!(same.ir_change_pct, Some(0.0));
         assert_eq!(same.cycles_change_pct, Some(0.0));
         assert_eq!(same.verdict, Verdict::Pass);
-        let slower = judge("a/b", Some(m(5000, 0, 0, 100)), Some(m(5101, 0, 0, 100)), 1.0);
+        let slower = judge(
+            "a/b",
+            Some(m(5000, 0, 0, 100)),
+            Some(m(5101, 0, 0, 100)),
+            1.0,
+        );
         assert_eq!(slower.verdict, Verdict::Fail, "{slower:?}");
-        let just = judge("a/b", Some(m(5000, 0, 0, 100)), Some(m(5050, 0, 0, 100)), 1.0);
+        let just = judge(
+            "a/b",
+            Some(m(5000, 0, 0, 100)),
+            Some(m(5050, 0, 0, 100)),
+            1.0,
+        );
         assert_eq!(just.verdict, Verdict::Pass, "{just:?}");
         // Per iteration: twice the iterations and twice the instructions are no change.
-        let per = judge("a/b", Some(m(5000, 0, 0, 100)), Some(m(10000, 0, 0, 200)), 1.0);
+        let per = judge(
+            "a/b",
+            Some(m(5000, 0, 0, 100)),
+            Some(m(10000, 0, 0, 200)),
+            1.0,
+        );
         assert_eq!(per.ir_change_pct, Some(0.0));
         let misses = judge("a/b", Some(m(5000, 0, 0, 1)), Some(m(5000, 0, 10, 1)), 1.0);
         assert_eq!(misses.verdict, Verdict::Warn, "{misses:?}");

@@ -62,11 +62,7 @@ pub const CRITERION_SYMBOLS: [&str; 10] = [
 pub const CRITERION_BATCH: usize = 6;
 
 /// The simulated caches, fixed so that counts do not depend on the machine's caches.
-pub const CACHE_ARGS: [&str; 3] = [
-    "--I1=32768,8,64",
-    "--D1=32768,8,64",
-    "--LL=8388608,16,64",
-];
+pub const CACHE_ARGS: [&str; 3] = ["--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64"];
 
 /// Everything one bench executable needs to be counted on one side.
 struct Job<'a> {
@@ -144,9 +140,10 @@ pub fn run(args: &super::Args, project: &Project) -> Result<u8> {
             None => "no bench exists on both sides".to_owned(),
         }));
     }
-    let out = args.out.clone().unwrap_or_else(|| {
-        compare_dir.join(format!("{}-{}", base.label, head.label))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| compare_dir.join(format!("{}-{}", base.label, head.label)));
     eprintln!(
         "counting instructions under {valgrind} (callgrind) of {} → {}",
         common.join(", "),
@@ -199,7 +196,10 @@ pub fn run(args: &super::Args, project: &Project) -> Result<u8> {
     let comparison = InstructionComparison {
         schema: rec::SCHEMA.to_owned(),
         date: gauntlet_records::bench::rfc3339_now(),
-        tool: format!("{valgrind} --tool=callgrind --cache-sim=yes {}", CACHE_ARGS.join(" ")),
+        tool: format!(
+            "{valgrind} --tool=callgrind --cache-sim=yes {}",
+            CACHE_ARGS.join(" ")
+        ),
         model: COST_MODEL.to_owned(),
         base: side_info(&base),
         head: side_info(&head),
@@ -382,22 +382,27 @@ pub fn parse_runs(stdout: &str) -> Result<Vec<InstructionRun>> {
 /// Count a criterion executable: one process per benchmark id, batches differenced.
 fn measure_criterion(job: &Job) -> Result<Vec<(String, Measured)>> {
     let mut list = Command::new(job.exe);
-    list.current_dir(&job.built.dir).arg("--bench").arg("--list");
+    list.current_dir(&job.built.dir)
+        .arg("--bench")
+        .arg("--list");
     if let Some(f) = job.filter {
         list.arg(f);
     }
     for (k, v) in &job.side.env {
         list.env(k, v);
     }
-    let listed = run_tool(&mut list, &format!("listing criterion bench {}", job.target.name))
-        .or_else(|_| sys::output(&mut list).context("listing failed"))?;
+    let listed = run_tool(
+        &mut list,
+        &format!("listing criterion bench {}", job.target.name),
+    )
+    .or_else(|_| sys::output(&mut list).context("listing failed"))?;
     let ids = crate::criterion::parse_list(&listed);
     let mut out = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let work = job.work.join(format!("{i:03}"));
         fresh(&work)?;
         let mut cmd = callgrind(job.exe, &CRITERION_SYMBOLS, &work);
-        cmd.args(["--bench", "--profile-time", "0.001", "--exact", id]);
+        cmd.args(["--bench", "--profile-time", "1", "--exact", id]);
         base_env(&mut cmd, job);
         cmd.env("CRITERION_HOME", work.join("criterion"));
         let what = format!(
@@ -472,7 +477,10 @@ pub fn parse_dump(text: &str) -> Result<Counts> {
         bail!("{} counts for {} events", values.len(), events.len());
     }
     let mut c = Counts::default();
-    for (name, v) in events.iter().zip(values.iter().copied().chain(std::iter::repeat(0))) {
+    for (name, v) in events
+        .iter()
+        .zip(values.iter().copied().chain(std::iter::repeat(0)))
+    {
         match *name {
             "Ir" => c.ir = v,
             "Dr" => c.dr = v,
@@ -510,7 +518,8 @@ fn timing_verdicts(gauntlet: &Path, c: &InstructionComparison) -> BTreeMap<Strin
 }
 
 fn per_iter(m: &Option<Measured>, f: fn(&Measured) -> f64) -> String {
-    m.as_ref().map_or("–".to_owned(), |m| format!("{:.1}", f(m)))
+    m.as_ref()
+        .map_or("–".to_owned(), |m| format!("{:.1}", f(m)))
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -561,7 +570,9 @@ pub fn markdown(c: &InstructionComparison, timing: &BTreeMap<String, Verdict>) -
 /// The report's section on the latest instruction comparison
 /// (`<gauntlet_dir>/compare/latest-instructions.json`), empty when there is none.
 pub fn html_section(gauntlet_dir: &Path) -> String {
-    let path = gauntlet_dir.join("compare").join("latest-instructions.json");
+    let path = gauntlet_dir
+        .join("compare")
+        .join("latest-instructions.json");
     if !path.exists() {
         return String::new();
     }
@@ -673,7 +684,10 @@ mod tests {
         let out = "gauntlet fixture/x n=1\ngauntlet-instructions {\"id\":\"a/b\",\"iterations\":100,\"path\":\"scalar\"}\nnoise\ngauntlet-instructions {\"id\":\"a/c\",\"iterations\":5,\"path\":null}\n";
         let runs = parse_runs(out).unwrap();
         assert_eq!(runs.len(), 2);
-        assert_eq!((runs[0].id.as_str(), runs[0].path.as_deref()), ("a/b", Some("scalar")));
+        assert_eq!(
+            (runs[0].id.as_str(), runs[0].path.as_deref()),
+            ("a/b", Some("scalar"))
+        );
         assert_eq!((runs[1].id.as_str(), runs[1].iterations), ("a/c", 5));
         assert!(parse_runs("gauntlet-instructions {").is_err());
     }
@@ -706,7 +720,10 @@ mod tests {
         assert_eq!(exit_code(&c), exit::FAILED);
         let timing = BTreeMap::from([("x/same".to_owned(), Verdict::Pass)]);
         let md = markdown(&c, &timing);
-        assert!(md.contains("| x/slow | scalar | 100.0 | 102.0 | +2.00 % |"), "{md}");
+        assert!(
+            md.contains("| x/slow | scalar | 100.0 | 102.0 | +2.00 % |"),
+            "{md}"
+        );
         assert!(md.contains("| fail | – |"), "{md}");
         assert!(md.contains("| +0.00 % | pass | pass |"), "{md}");
         assert!(md.contains(COST_MODEL), "{md}");
