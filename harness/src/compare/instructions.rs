@@ -80,7 +80,7 @@ pub fn run(args: &super::Args, project: &Project) -> Result<u8> {
         .threshold
         .or(project.config.compare.instructions_threshold_pct)
         .unwrap_or(1.0);
-    if !(threshold >= 0.0 && threshold < 1000.0) {
+    if !(0.0..1000.0).contains(&threshold) {
         return Err(exit::usage(format!(
             "--threshold is a percentage between 0 and 1000, got {threshold}"
         )));
@@ -598,7 +598,7 @@ pub fn html_section(gauntlet_dir: &Path) -> String {
         plot::esc(&c.head.label),
         c.threshold_pct,
         plot::esc(COST_MODEL),
-        v = c.verdict().word(),
+        v = plot::verdict_class(c.verdict()),
     );
     for b in &c.benches {
         let path = b
@@ -607,10 +607,12 @@ pub fn html_section(gauntlet_dir: &Path) -> String {
             .or(b.base.as_ref())
             .and_then(|m| m.path.clone())
             .unwrap_or_else(|| "–".into());
-        let t = timing.get(&b.id).map_or("–", |v| v.word());
+        let (t, tc) = timing
+            .get(&b.id)
+            .map_or(("–", "na"), |v| (v.word(), plot::verdict_class(*v)));
         s += &format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td class={v} title=\"{}\">{v}</td><td class={t}>{t}</td></tr>",
+             <td>{}</td><td class={vc} title=\"{}\">{v}</td><td class={tc}>{t}</td></tr>",
             plot::esc(&b.id),
             plot::esc(&path),
             per_iter(&b.base, Measured::ir_per_iteration),
@@ -621,6 +623,7 @@ pub fn html_section(gauntlet_dir: &Path) -> String {
             pct(b.cycles_change_pct),
             plot::esc(&b.note),
             v = b.verdict.word(),
+            vc = plot::verdict_class(b.verdict),
         );
     }
     s + "</table>"
@@ -727,5 +730,26 @@ mod tests {
         assert!(md.contains("| fail | – |"), "{md}");
         assert!(md.contains("| +0.00 % | pass | pass |"), "{md}");
         assert!(md.contains(COST_MODEL), "{md}");
+
+        // The report's section reads the same record back.
+        let dir = std::env::temp_dir().join(format!("gauntlet-instr-{}", std::process::id()));
+        assert_eq!(html_section(&dir), "");
+        sys::write(
+            &dir.join("compare/latest-instructions.json"),
+            serde_json::to_string(&c).unwrap(),
+        )
+        .unwrap();
+        let html = html_section(&dir);
+        assert!(html.contains("<h2>Instruction counts</h2>"), "{html}");
+        assert!(
+            html.contains(
+                "<td>x&#x2f;slow</td><td>scalar</td><td>100.0</td><td>102.0</td><td>+2.00 %</td>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("class=fail"), "{html}");
+        sys::write(&dir.join("compare/latest-instructions.json"), "{").unwrap();
+        assert!(html_section(&dir).contains("class=fail"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
