@@ -169,6 +169,27 @@ impl InstructionComparison {
     }
 }
 
+/// The schema tag of `instructions/latest.json` (`cargo gauntlet bench --measure instructions`).
+pub const COUNTS_SCHEMA: &str = "gauntlet-instruction-counts/1";
+
+/// `target/gauntlet/instructions/latest.json`: the counts of one checkout, no comparison
+/// (`cargo gauntlet bench --measure instructions`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct InstructionCounts {
+    /// Always [`COUNTS_SCHEMA`].
+    pub schema: String,
+    /// UTC time, RFC 3339.
+    pub date: String,
+    /// The commit (12 hex digits, `-dirty` with uncommitted changes).
+    pub commit: String,
+    /// `valgrind --version`, and the tool.
+    pub tool: String,
+    /// [`COST_MODEL`].
+    pub model: String,
+    /// Per bench id, its counts.
+    pub benches: Vec<(String, Measured)>,
+}
+
 /// The percent change from `base` to `head` (`None` when the base is 0).
 pub fn change_pct(base: f64, head: f64) -> Option<f64> {
     (base > 0.0).then(|| (head - base) / base * 100.0)
