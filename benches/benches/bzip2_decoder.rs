@@ -49,6 +49,11 @@ use gauntlet_bench::Bench;
 gauntlet_bench::counting_allocator!();
 
 const CORPUS_BYTES: usize = 4 << 20;
+/// The corpus size in instruction mode (`cargo gauntlet compare --measure instructions`): under
+/// callgrind a 4 MiB decode takes seconds, and the count per byte hardly depends on the size.
+const INSTRUCTION_CORPUS_BYTES: usize = 512 << 10;
+/// Decodes counted per bench in instruction mode (plus one warm-up).
+const INSTRUCTION_ITERATIONS: u64 = 2;
 
 fn sysroot() -> Option<PathBuf> {
     let out = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
@@ -216,7 +221,10 @@ fn reused_pair(
     Option<gauntlet_bench::BenchRecord>,
 ) {
     let bench = |name: &str| {
-        Bench::new("bzip2_decoder", &format!("{case}/{name}")).throughput_bytes(expected_len as u64)
+        Bench::new("bzip2_decoder", &format!("{case}/{name}"))
+            .throughput_bytes(expected_len as u64)
+            .instruction_iterations(INSTRUCTION_ITERATIONS)
+            .threads(threads_of(name))
     };
     let mut run = |name: &str, threads: usize, anchor: Option<String>| {
         let mut decompressor =
@@ -507,10 +515,21 @@ fn push_one_shot_ratio(
     ));
 }
 
+/// Threads a bench named `name` decodes on (`…_2_threads`: two).
+fn threads_of(name: &str) -> usize {
+    if name.contains("2_threads") { 2 } else { 1 }
+}
+
 fn main() {
     let mut c = gauntlet_bench::criterion();
     let mut ratios = Vec::new();
-    for (corpus, data) in corpora(CORPUS_BYTES) {
+    let counting = gauntlet_bench::instruction_mode();
+    let corpus_bytes = if counting {
+        INSTRUCTION_CORPUS_BYTES
+    } else {
+        CORPUS_BYTES
+    };
+    for (corpus, data) in corpora(corpus_bytes) {
         for level in [1, 9] {
             let compressed = c::compress(&data, level);
             let blocks = data.len().div_ceil(level as usize * 100_000 - 20) as f64;
@@ -518,7 +537,10 @@ fn main() {
             let bytes = data.len() as u64;
             let mut out = vec![0u8; data.len() + 1];
             let bench = |name: &str| {
-                Bench::new("bzip2_decoder", &format!("{case}/{name}")).throughput_bytes(bytes)
+                Bench::new("bzip2_decoder", &format!("{case}/{name}"))
+                    .throughput_bytes(bytes)
+                    .instruction_iterations(INSTRUCTION_ITERATIONS)
+                    .threads(threads_of(name))
             };
             let anchor = format!("{case}/c_libbz2");
 
@@ -581,13 +603,24 @@ fn main() {
                     o50 / t50
                 ));
             }
+            if counting {
+                // Timing ratios only: nothing to count.
+                continue;
+            }
             push_reused_ratio(&mut ratios, &case, reused, &compressed, data.len());
             push_one_shot_ratio(&mut ratios, &case, &compressed, data.len());
             push_busy_ratio(&mut ratios, &case, &compressed, data.len());
         }
     }
     // Thread scaling on files with enough blocks to share: 16 MiB is 18 blocks at -9, 168 at -1.
-    for (corpus, data) in corpora(SCALING_BYTES) {
+    // Not in instruction mode: callgrind counts one thread, and the one-thread decode is counted
+    // above.
+    let scaling = if counting {
+        Vec::new()
+    } else {
+        corpora(SCALING_BYTES)
+    };
+    for (corpus, data) in scaling {
         for level in [1, 9] {
             let compressed = c::compress(&data, level);
             let case = format!("{corpus}/l{level}/16MiB");

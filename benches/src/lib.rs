@@ -24,7 +24,15 @@
 //! - `GAUNTLET_BENCH_TIME_MS`: recording time per bench (default 2000).
 //! - `GAUNTLET_SKIP_CRITERION=1`: record only (what `cargo harness compare` uses per process run).
 //! - `GAUNTLET_BENCH_SLOWDOWN_PCT`: spin this many percent longer per op. Only for calibrating
-//!   the comparison (a known injected regression must be detected).
+//!   the comparison (a known injected regression must be detected). In instruction mode the op
+//!   runs this many percent more times instead (deterministic work, not time).
+//! - `GAUNTLET_BENCH_INSTRUCTIONS=1`: instruction mode (`cargo gauntlet compare --measure
+//!   instructions` sets it and runs the executable under callgrind): no criterion, no timing;
+//!   each selected bench runs its op once to warm up, then [`Bench::instruction_iterations`]
+//!   times inside one call of `gauntlet_bench::measured`, the only code callgrind counts, and
+//!   prints a line `gauntlet-instructions {json}` (an [`InstructionRun`]) naming the bench, the
+//!   iteration count and the code path counted. Benches that time things outside [`Bench::run`]
+//!   should check [`instruction_mode`] and skip that.
 //!
 //! The result format is [`BenchRecord`]; see `benches/README.md`.
 
@@ -126,6 +134,40 @@ pub struct Bench {
     throughput_bytes: Option<u64>,
     anchor: bool,
     vs: Option<String>,
+    instruction_iterations: u64,
+    path: Option<String>,
+    threads: usize,
+}
+
+/// Iterations an op runs under callgrind unless [`Bench::instruction_iterations`] says otherwise.
+pub const INSTRUCTION_ITERATIONS: u64 = 100;
+
+/// What a bench prints in instruction mode, after the `gauntlet-instructions ` prefix, once per
+/// bench in the order of the calls of `gauntlet_bench::measured` (so the harness can pair it
+/// with callgrind's dump of that call).
+pub use gauntlet_records::instructions::InstructionRun;
+
+/// Whether this process runs in instruction mode (`GAUNTLET_BENCH_INSTRUCTIONS`): under
+/// callgrind, where only the instructions of [`Bench::run`]'s op count. Code with run-time CPU
+/// dispatch must pick a path valgrind can execute, and timing-only measurements should be
+/// skipped.
+pub fn instruction_mode() -> bool {
+    env_flag("GAUNTLET_BENCH_INSTRUCTIONS")
+}
+
+/// Runs `op` `iterations` times: in instruction mode the only function callgrind counts
+/// (`--toggle-collect`) and dumps after (`--dump-after`), so one call is one bench's counts.
+#[inline(never)]
+fn measured<R>(op: &mut impl FnMut() -> R, iterations: u64) {
+    for _ in 0..iterations {
+        black_box(op());
+    }
+}
+
+/// The iterations to run for `nominal` with an injected slowdown of `pct` percent: that many
+/// percent more (rounded down), so the counts per nominal iteration grow by about `pct` %.
+pub fn slowed_iterations(nominal: u64, pct: u32) -> u64 {
+    nominal + nominal * u64::from(pct) / 100
 }
 
 impl Bench {
@@ -137,7 +179,31 @@ impl Bench {
             throughput_bytes: None,
             anchor: false,
             vs: None,
+            instruction_iterations: INSTRUCTION_ITERATIONS,
+            path: None,
+            threads: 1,
         }
+    }
+
+    /// The op runs on `n` threads. In instruction mode such a bench is skipped (with a note on
+    /// stderr): callgrind counts only the thread that enters the measured function.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+
+    /// Iterations of the op counted in instruction mode (default [`INSTRUCTION_ITERATIONS`]);
+    /// fewer for ops that take milliseconds. At least 1.
+    pub fn instruction_iterations(mut self, n: u64) -> Self {
+        self.instruction_iterations = n.max(1);
+        self
+    }
+
+    /// Names the code path the op takes when the code dispatches at run time (e.g. `scalar`
+    /// when SIMD is switched off for valgrind); shown with the instruction counts.
+    pub fn path(mut self, path: &str) -> Self {
+        self.path = Some(path.to_owned());
+        self
     }
 
     /// Each operation processes `n` bytes: MB/s is reported.
@@ -175,6 +241,32 @@ impl Bench {
             return None;
         }
         let slowdown = slowdown_pct();
+        if instruction_mode() && self.threads > 1 {
+            eprintln!(
+                "note: {id} runs on {} threads; not counted in instruction mode (callgrind counts \
+                 only the thread that enters the measured function)",
+                self.threads
+            );
+            return None;
+        }
+        if instruction_mode() {
+            // One warm-up call outside the counted function (lazy initialisation, first
+            // allocations, the simulated caches), then the counted iterations.
+            black_box(op());
+            let iterations = self.instruction_iterations;
+            measured(&mut op, slowed_iterations(iterations, slowdown));
+            let run = InstructionRun {
+                id,
+                iterations,
+                path: self.path.clone(),
+            };
+            println!(
+                "{}{}",
+                gauntlet_records::instructions::LINE_PREFIX,
+                serde_json::to_string(&run).expect("a plain struct serialises")
+            );
+            return None;
+        }
         let mut op = move || {
             let start = if slowdown > 0 {
                 Some(Instant::now())
@@ -552,10 +644,11 @@ fn selection() -> Selection {
 }
 
 /// Whether the command line selects the bench `id` for running, for measurements made outside
-/// [`Bench::run`]: never under `--list`, which lists and runs nothing.
+/// [`Bench::run`]: never under `--list`, which lists and runs nothing, and never in
+/// [`instruction_mode`], which counts only [`Bench::run`]'s ops.
 pub fn filter_matches(id: &str) -> bool {
     let sel = selection();
-    !sel.list && sel.matches(id)
+    !sel.list && !instruction_mode() && sel.matches(id)
 }
 
 fn print_summary(r: &BenchRecord) {

@@ -10,7 +10,7 @@ mod render;
 
 use std::time::SystemTime;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use gauntlet_records::bench::BenchRecord;
 
 use std::path::Path;
@@ -40,6 +40,20 @@ pub struct Args {
     /// `bencher run --adapter json`; the records are written under target/gauntlet/bench/ either way.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// `time` (percentiles) or `instructions`: every selected bench once under valgrind's
+    /// callgrind, instructions and estimated cycles per iteration of its routine, written to
+    /// target/gauntlet/instructions/latest.json (see `compare --measure instructions`).
+    #[arg(long, value_enum, default_value_t = Measure::Time)]
+    pub measure: Measure,
+}
+
+/// What `cargo gauntlet bench` measures.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Wall time per op, as percentiles.
+    Time,
+    /// Instructions (and estimated cycles) per iteration under callgrind.
+    Instructions,
 }
 
 /// The output format of `cargo gauntlet bench`.
@@ -59,6 +73,9 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         return Err(exit::usage(
             "--time-ms 0 records nothing; give a positive number of milliseconds",
         ));
+    }
+    if args.measure == Measure::Instructions {
+        return run_instructions(project, &selected, &args);
     }
     warn_if_loaded();
     let out = project.gauntlet_dir().join("bench");
@@ -99,6 +116,98 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         out.display()
     );
     Ok(0)
+}
+
+/// `bench --measure instructions`: build the selected benches, count each under callgrind, write
+/// `instructions/latest.json` and print a table.
+fn run_instructions(project: &Project, selected: &[&BenchTarget], args: &Args) -> Result<u8> {
+    use gauntlet_records::instructions::{COST_MODEL, COUNTS_SCHEMA, InstructionCounts};
+    let valgrind = sys::ensure_valgrind()?;
+    let mut cmd = project.cargo("bench");
+    cmd.args(["--no-run", "--message-format=json-render-diagnostics"])
+        .stdout(std::process::Stdio::piped());
+    for b in selected {
+        cmd.args(["--package", &b.package, "--bench", &b.name]);
+    }
+    let output = cmd
+        .output()
+        .with_context(|| format!("cannot start {}", sys::describe(&cmd)))?;
+    if !output.status.success() {
+        bail!("`{}` failed ({})", sys::describe(&cmd), output.status);
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let commit = sys::commit_stamp(&project.root);
+    let dir = project.gauntlet_dir().join("instructions");
+    let mut benches = Vec::new();
+    for b in selected {
+        let Some(exe) = stdout.lines().find_map(|l| bench_executable(l, &b.name)) else {
+            bail!("cargo built no executable for bench {}", b.name);
+        };
+        let job = crate::callgrind::Job {
+            exe: &exe,
+            dir: &project.root,
+            native: b.native,
+            package: &b.package,
+            what: format!("bench {}", b.name),
+            commit: &commit,
+            env: &[],
+            filter: args.filter.as_deref(),
+            work: dir.join("callgrind").join(&b.name),
+        };
+        benches.extend(crate::callgrind::measure(&job)?);
+    }
+    if benches.is_empty() {
+        bail!("no bench was counted");
+    }
+    let counts = InstructionCounts {
+        schema: COUNTS_SCHEMA.to_owned(),
+        date: gauntlet_records::bench::rfc3339_now(),
+        commit,
+        tool: crate::callgrind::tool(&valgrind),
+        model: COST_MODEL.to_owned(),
+        benches,
+    };
+    sys::write(
+        &dir.join("latest.json"),
+        serde_json::to_string_pretty(&counts)?,
+    )?;
+    print!("{}", instruction_table(&counts));
+    eprintln!("instruction counts: {}", dir.join("latest.json").display());
+    Ok(exit::OK)
+}
+
+/// The executable of bench `name` in one line of cargo's JSON messages.
+fn bench_executable(line: &str, name: &str) -> Option<std::path::PathBuf> {
+    use cargo_metadata::{Message, TargetKind};
+    let Ok(Message::CompilerArtifact(a)) = serde_json::from_str::<Message>(line) else {
+        return None;
+    };
+    (a.target.kind.contains(&TargetKind::Bench) && a.target.name == name)
+        .then(|| a.executable.map(|e| e.into_std_path_buf()))
+        .flatten()
+}
+
+/// The Markdown table of one checkout's instruction counts.
+fn instruction_table(c: &gauntlet_records::instructions::InstructionCounts) -> String {
+    let mut s = format!(
+        "Instruction counts of {} ({}; {})\n\n",
+        c.commit, c.model, c.tool
+    );
+    s += "| bench | path | Ir/iter | est. cycles/iter | L1 misses/iter | LL misses/iter | counted |\n";
+    s += "|---|---|---:|---:|---:|---:|---|\n";
+    for (id, m) in &c.benches {
+        let n = m.iterations.max(1) as f64;
+        s += &format!(
+            "| {id} | {} | {:.1} | {:.1} | {:.2} | {:.2} | {} |\n",
+            m.path.as_deref().unwrap_or("–"),
+            m.ir_per_iteration(),
+            m.cycles_per_iteration(),
+            m.totals.l1_misses() as f64 / n,
+            m.totals.ll_misses() as f64 / n,
+            m.method
+        );
+    }
+    s
 }
 
 /// `gauntlet-bench` benches: one `cargo bench` that writes the records itself.

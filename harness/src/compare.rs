@@ -14,6 +14,7 @@
 //! JSON for the report.
 
 mod analysis;
+mod instructions;
 mod render;
 mod runner;
 mod stamps;
@@ -69,6 +70,20 @@ pub struct Args {
     /// Directory for the results (default `target/gauntlet/compare/<base>-<head>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// What to compare: `time` (interleaved process runs, percentiles) or `instructions`
+    /// (one run per side under valgrind's callgrind, instructions per iteration; `--threshold`
+    /// then defaults to `[compare] instructions_threshold_pct`, else 1).
+    #[arg(long, value_enum, default_value_t = Measure::Time)]
+    pub measure: Measure,
+}
+
+/// What `compare` measures.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Wall time per op, percentiles of interleaved process runs.
+    Time,
+    /// Instructions (and estimated cycles) per iteration under callgrind.
+    Instructions,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -131,6 +146,9 @@ fn check_args(args: &Knobs) -> Result<()> {
 
 /// Run `cargo gauntlet compare`.
 pub fn run(args: Args, project: &Project) -> Result<u8> {
+    if args.measure == Measure::Instructions {
+        return instructions::run(&args, project);
+    }
     let knobs = knobs(&args, &project.config.compare);
     check_args(&knobs).map_err(|e| exit::usage(format!("{e:#}")))?;
     let root = project.root.clone();
@@ -312,10 +330,11 @@ pub fn html_section(gauntlet_dir: &Path) -> String {
     let path = gauntlet_dir.join("compare").join("latest.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return "<h2>Bench comparison</h2><p>No comparison yet (<code>cargo harness compare BASE HEAD</code>).</p>"
-            .to_owned();
+            .to_owned()
+            + &instructions::html_section(gauntlet_dir);
     };
     match serde_json::from_str::<Comparison>(&text) {
-        Ok(c) => section_from(&c),
+        Ok(c) => section_from(&c) + &instructions::html_section(gauntlet_dir),
         Err(e) => format!(
             "<h2>Bench comparison</h2><p class=fail>{} does not parse: {}</p>",
             crate::plot::esc(&path.display().to_string()),

@@ -16,6 +16,7 @@
 //! threshold_pct = 5.0
 //! runs = 20
 //! time_ms = 500
+//! instructions_threshold_pct = 1.0   # compare --measure instructions
 //! [mutants]
 //! minimum_score = 80.0  # caught / (caught + missed + timeout), percent, per package
 //! [mutants.minimum_score_by_package]
@@ -64,6 +65,8 @@ pub struct CompareConfig {
     pub alpha: Option<f64>,
     pub runs: Option<u32>,
     pub time_ms: Option<u64>,
+    /// `--measure instructions`: a change of instructions per iteration beyond this fails.
+    pub instructions_threshold_pct: Option<f64>,
 }
 
 /// `[mutants]`: the policy of `cargo gauntlet mutants`.
@@ -127,6 +130,13 @@ impl Config {
             anyhow::ensure!(
                 (0.0..1000.0).contains(&t),
                 "{origin} [compare]: threshold_pct = {t} is not a percentage between 0 and 1000"
+            );
+        }
+        if let Some(t) = c.compare.instructions_threshold_pct {
+            anyhow::ensure!(
+                (0.0..1000.0).contains(&t),
+                "{origin} [compare]: instructions_threshold_pct = {t} is not a percentage between 0 \
+                 and 1000"
             );
         }
         if let Some(a) = c.compare.alpha {
@@ -291,7 +301,7 @@ mod tests {
         let c = Config::parse(
             "[fuzz]\ndir = \"fz\"\ntime = \"2m\"\n[fuzz.monitor]\nstuck_after_secs = 3\n\
              [coverage]\nmax_line_drop_points = 0.5\n[coverage.min_line_coverage]\n\"crates/*\" = 80\n\
-             [compare]\nruns = 12\nthreshold_pct = 2.5\n[mutants]\nminimum_score = 75.5\n",
+             [compare]\nruns = 12\nthreshold_pct = 2.5\ninstructions_threshold_pct = 0.5\n[mutants]\nminimum_score = 75.5\n",
             "g.toml",
         )
         .unwrap();
@@ -302,6 +312,7 @@ mod tests {
         assert_eq!(c.coverage.minimum("x", "crates/x"), Some(80.0));
         assert_eq!(c.compare.runs, Some(12));
         assert_eq!(c.compare.threshold_pct, Some(2.5));
+        assert_eq!(c.compare.instructions_threshold_pct, Some(0.5));
         assert_eq!(c.mutants.minimum_score, Some(75.5));
     }
 
@@ -332,6 +343,10 @@ mod tests {
             ("[fuzz.monitor]\nplateau_fraction = 2.0\n", "[fuzz.monitor]"),
             ("[coverage.min_line_coverage]\nx = 101\n", "[coverage]"),
             ("[compare]\nalpha = 1.5\n", "alpha"),
+            (
+                "[compare]\ninstructions_threshold_pct = -1\n",
+                "instructions_threshold_pct",
+            ),
             ("[mutants]\nminimum_score = 101\n", "[mutants]"),
             ("[mutants]\nminimum_score = -1\n", "minimum_score"),
             ("[mutants]\nminimum = 90\n", "unknown field"),

@@ -709,6 +709,14 @@ mod tests {
         let steps = steps(&wf, "compare");
         step_with(&steps, "gh pr comment");
         step_with(&steps, "cargo gauntlet report");
+        // Both verdicts: the percentiles and the instruction counts, each one gating the check.
+        step_with(&steps, "--measure instructions");
+        let verdict = step_with(&steps, "steps.instructions.outputs.status");
+        assert!(
+            verdict.contains("steps.compare.outputs.status"),
+            "{verdict}"
+        );
+        step_with(&steps, "latest-instructions.md");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod callgrind;
 mod compare;
 mod config;
 mod coverage;

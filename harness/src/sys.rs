@@ -55,6 +55,32 @@ pub fn ensure_cargo_tool(sub: &str, krate: &str) -> Result<()> {
         .with_context(|| format!("cannot install {krate}; install it yourself and run again"))
 }
 
+/// `valgrind --version` (e.g. `valgrind-3.19.0`), installing valgrind with apt-get (through
+/// sudo when not root) when it is missing.
+pub fn ensure_valgrind() -> Result<String> {
+    let version = || output(Command::new("valgrind").arg("--version"));
+    if let Some(v) = version() {
+        return Ok(v);
+    }
+    eprintln!("gauntlet: valgrind is missing; installing it (apt-get install -y valgrind)");
+    let root = output(Command::new("id").arg("-u")).is_some_and(|u| u == "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "apt-get"]);
+            c
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run_checked(&mut cmd)
+    };
+    apt(&["update", "-qq"])
+        .and_then(|()| apt(&["install", "-y", "-qq", "valgrind"]))
+        .context("cannot install valgrind; install it yourself (e.g. apt-get install valgrind) and run again")?;
+    version().context("valgrind was installed but does not run")
+}
+
 /// Short commit hash of HEAD in `dir` plus `-dirty` when there are uncommitted changes.
 pub fn commit_stamp(dir: &Path) -> String {
     let commit = output(

@@ -9,6 +9,7 @@
 //! | `coverage/history.jsonl` (one per line) | [`coverage::Entry`] |
 //! | `bench/<id>.json` | [`bench::BenchRecord`] |
 //! | `compare/<base>-<head>/comparison.json`, `compare/latest.json` | [`compare::Comparison`] |
+//! | `compare/<base>-<head>/instructions.json`, `compare/latest-instructions.json` | [`instructions::InstructionComparison`] |
 //! | `mutants/<run>.json`, `mutants/latest.json` | [`mutants::MutantsRun`] |
 //!
 //! Every record's judgement is a [`Verdict`].
@@ -18,6 +19,7 @@ pub mod bench;
 pub mod compare;
 pub mod coverage;
 pub mod fuzz;
+pub mod instructions;
 pub mod mutants;
 mod verdict;
 
