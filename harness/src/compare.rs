@@ -183,29 +183,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         warn_if_identical(&base_built, &head_built);
         head_built
     };
-    let mut names: Vec<&String> = base_built
-        .executables
-        .keys()
-        .chain(head_built.executables.keys())
-        .collect();
-    names.sort();
-    names.dedup();
-    let common: Vec<String> = names
-        .iter()
-        .filter(|n| {
-            base_built.executables.contains_key(**n) && head_built.executables.contains_key(**n)
-        })
-        .map(|n| (*n).clone())
-        .collect();
-    for n in names.iter().filter(|n| !common.contains(n)) {
-        eprintln!("note: bench {n} exists on one side only; skipped");
-    }
-    if common.is_empty() {
-        return Err(exit::usage(match &args.bench {
-            Some(f) => format!("no bench matching --bench {f:?} exists on both sides"),
-            None => "no bench exists on both sides".to_owned(),
-        }));
-    }
+    let common = runner::common_benches(&base_built, &head_built, args.bench.as_deref())?;
 
     let out = args
         .out

@@ -54,18 +54,7 @@ pub fn run(args: &super::Args, project: &Project) -> Result<u8> {
     } else {
         builder.build(&head)?
     };
-    let common: Vec<String> = base_built
-        .executables
-        .keys()
-        .filter(|n| head_built.executables.contains_key(*n))
-        .cloned()
-        .collect();
-    if common.is_empty() {
-        return Err(exit::usage(match &args.bench {
-            Some(f) => format!("no bench matching --bench {f:?} exists on both sides"),
-            None => "no bench exists on both sides".to_owned(),
-        }));
-    }
+    let common = runner::common_benches(&base_built, &head_built, args.bench.as_deref())?;
     let out = args
         .out
         .clone()

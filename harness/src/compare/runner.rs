@@ -390,6 +390,31 @@ pub fn build(
     Ok(built)
 }
 
+/// The bench files both sides built, sorted; a note for each that only one side has. None in
+/// common is a usage error (`bench` is `--bench`).
+pub fn common_benches(base: &Built, head: &Built, bench: Option<&str>) -> Result<Vec<String>> {
+    let mut common = Vec::new();
+    let names: std::collections::BTreeSet<&String> = base
+        .executables
+        .keys()
+        .chain(head.executables.keys())
+        .collect();
+    for name in names {
+        if base.executables.contains_key(name) && head.executables.contains_key(name) {
+            common.push(name.clone());
+        } else {
+            eprintln!("note: bench {name} exists on one side only; skipped");
+        }
+    }
+    if common.is_empty() {
+        return Err(crate::exit::usage(match bench {
+            Some(f) => format!("no bench matching --bench {f:?} exists on both sides"),
+            None => "no bench exists on both sides".to_owned(),
+        }));
+    }
+    Ok(common)
+}
+
 /// The adapter's view of a criterion bench of a built side.
 fn criterion_target(b: &BenchTarget, built: &Built) -> crate::criterion::BenchTarget {
     crate::criterion::BenchTarget {
@@ -627,6 +652,31 @@ mod tests {
         assert_eq!(bench_executable(lib), None);
         assert_eq!(bench_executable(r#"{"reason":"build-finished"}"#), None);
         assert_eq!(bench_executable("not json"), None);
+    }
+
+    #[test]
+    fn only_benches_both_sides_built_are_compared() {
+        let built = |names: &[&str]| Built {
+            dir: PathBuf::new(),
+            target_dir: PathBuf::new(),
+            criterion: None,
+            executables: names
+                .iter()
+                .map(|n| {
+                    let target = BenchTarget {
+                        package: "p".into(),
+                        name: (*n).into(),
+                        native: true,
+                        by_default: true,
+                    };
+                    ((*n).to_owned(), (target, PathBuf::from(n)))
+                })
+                .collect(),
+        };
+        let common = common_benches(&built(&["b", "a", "old"]), &built(&["a", "new", "b"]), None);
+        assert_eq!(common.unwrap(), ["a", "b"]);
+        let e = common_benches(&built(&["x"]), &built(&["y"]), Some("z")).unwrap_err();
+        assert!(e.to_string().contains("--bench \"z\""), "{e}");
     }
 
     #[test]
