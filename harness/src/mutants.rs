@@ -8,20 +8,21 @@
 //! cargo-mutants' own exit code says "some mutant was missed" (2) or "some timed out" (3); those
 //! are the data, not the verdict. Only the policy decides gauntlet's exit.
 
-use std::collections::BTreeMap;
+mod outcomes;
+mod render;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use gauntlet_records::Verdict;
-use gauntlet_records::mutants::{
-    Escape, MutantsRun, PackageScore, SCHEMA, Survivor, score as score_of,
-};
-use serde::Deserialize;
+use gauntlet_records::mutants::{MutantsRun, PackageScore, SCHEMA};
 
 use crate::project::Project;
 use crate::{exit, sys};
+pub use outcomes::parse_outcomes;
+use render::table;
 
 /// Options of `cargo gauntlet mutants`.
 #[derive(clap::Args, Debug)]
@@ -321,214 +322,11 @@ fn merge_runs(
     Some(all)
 }
 
-/// The parts of `mutants.out/outcomes.json` gauntlet reads (cargo-mutants 24 and later): one
-/// outcome per scenario, the baseline and then each mutant.
-#[derive(Deserialize)]
-struct Outcomes {
-    outcomes: Vec<Outcome>,
-}
-
-#[derive(Deserialize)]
-struct Outcome {
-    /// `"Baseline"` or `{"Mutant": {...}}`.
-    scenario: Scenario,
-    /// `CaughtMutant`, `MissedMutant`, `Timeout`, `Unviable`, `Success`, `Failure`.
-    summary: String,
-}
-
-#[derive(Deserialize)]
-enum Scenario {
-    Baseline,
-    Mutant(Mutant),
-}
-
-#[derive(Deserialize)]
-struct Mutant {
-    /// `src/lib.rs:12:5: replace f -> bool with true` (absent before cargo-mutants 25).
-    #[serde(default)]
-    name: Option<String>,
-    package: String,
-    file: String,
-    #[serde(default)]
-    function: Option<Function>,
-    span: Span,
-    replacement: String,
-    #[serde(default)]
-    genre: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Function {
-    function_name: String,
-}
-
-#[derive(Deserialize)]
-struct Span {
-    start: LineColumn,
-}
-
-#[derive(Deserialize)]
-struct LineColumn {
-    line: u64,
-    column: u64,
-}
-
-/// Per package, the counts, the score and the surviving mutants of an `outcomes.json`.
-pub fn parse_outcomes(text: &str) -> Result<Vec<PackageScore>> {
-    let outcomes: Outcomes = serde_json::from_str(text)?;
-    let mut by_package: BTreeMap<String, PackageScore> = BTreeMap::new();
-    for o in outcomes.outcomes {
-        let Scenario::Mutant(m) = o.scenario else {
-            continue;
-        };
-        let p = by_package
-            .entry(m.package.clone())
-            .or_insert_with(|| PackageScore {
-                name: m.package.clone(),
-                ..Default::default()
-            });
-        let escape = match o.summary.as_str() {
-            "CaughtMutant" => {
-                p.caught += 1;
-                None
-            }
-            "MissedMutant" => {
-                p.missed += 1;
-                Some(Escape::Missed)
-            }
-            "Timeout" => {
-                p.timeout += 1;
-                Some(Escape::Timeout)
-            }
-            "Unviable" => {
-                p.unviable += 1;
-                None
-            }
-            other => bail!(
-                "mutant {} has the outcome {other:?}, which gauntlet does not know",
-                m.name.as_deref().unwrap_or(&m.file)
-            ),
-        };
-        if let Some(escape) = escape {
-            p.survivors.push(survivor(m, escape));
-        }
-    }
-    Ok(by_package
-        .into_values()
-        .map(|mut p| {
-            p.score_percent = (score_of(p.caught, p.missed, p.timeout) * 100.0).round() / 100.0;
-            p.survivors
-                .sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-            p
-        })
-        .collect())
-}
-
-fn survivor(m: Mutant, escape: Escape) -> Survivor {
-    let function = m.function.map(|f| f.function_name);
-    // The name is `<file>:<line>:<column>: <description>`; the description is the useful part.
-    let description = m
-        .name
-        .as_deref()
-        .and_then(|n| n.split_once(": ").map(|(_, d)| d.to_owned()))
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| match &function {
-            Some(f) => format!("replace {f} with {}", m.replacement),
-            None => format!("replace with {}", m.replacement),
-        });
-    Survivor {
-        file: m.file,
-        line: m.span.start.line,
-        column: m.span.start.column,
-        function,
-        replacement: m.replacement,
-        description,
-        genre: m.genre,
-        escape,
-    }
-}
-
-/// The console summary: one line per package, then the survivors.
-fn table(r: &MutantsRun) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let width = r
-        .packages
-        .iter()
-        .map(|p| p.name.len())
-        .max()
-        .unwrap_or(7)
-        .max(7);
-    let _ = writeln!(
-        s,
-        "{:<width$}  {:>6}  {:>6}  {:>7}  {:>8}  {:>7}",
-        "package", "caught", "missed", "timeout", "unviable", "score"
-    );
-    for p in &r.packages {
-        let _ = writeln!(
-            s,
-            "{:<width$}  {:>6}  {:>6}  {:>7}  {:>8}  {:>6.1}%{}",
-            p.name,
-            p.caught,
-            p.missed,
-            p.timeout,
-            p.unviable,
-            p.score_percent,
-            match p.minimum {
-                Some(m) if p.under_minimum() => format!("  under the minimum of {m} %"),
-                _ => String::new(),
-            }
-        );
-    }
-    for p in r.packages.iter().filter(|p| !p.survivors.is_empty()) {
-        let _ = writeln!(s, "\nsurviving mutants of {}:", p.name);
-        for v in &p.survivors {
-            let _ = writeln!(
-                s,
-                "  {}:{}: {}{}",
-                v.file,
-                v.line,
-                v.description,
-                if v.escape == Escape::Timeout {
-                    " (timeout)"
-                } else {
-                    ""
-                }
-            );
-        }
-    }
-    let shard = match (r.shard, r.merged_shards.as_slice()) {
-        (Some((k, n)), _) => format!(" (shard {k}/{n})"),
-        (None, []) => String::new(),
-        (None, all) => format!(
-            " (shards {} of {})",
-            all.iter()
-                .map(|(k, _)| k.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            all[0].1
-        ),
-    };
-    let _ = if r.packages.iter().any(|p| p.minimum.is_some()) {
-        writeln!(
-            s,
-            "\nmutants{shard}: {} against the minimum scores in {:.0} s",
-            r.verdict.word(),
-            r.elapsed_s
-        )
-    } else {
-        writeln!(
-            s,
-            "\nmutants{shard}: no minimum score set ([mutants] minimum_score in gauntlet.toml); {:.0} s",
-            r.elapsed_s
-        )
-    };
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gauntlet_records::mutants::{Escape, score as score_of};
+    use serde::Deserialize;
 
     fn data(name: &str) -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
