@@ -238,7 +238,8 @@ fn measure_criterion(job: &Job) -> Result<Vec<(String, Measured)>> {
         let work = job.work.join(format!("{i:03}"));
         fresh(&work)?;
         let mut cmd = callgrind(job.exe, &CRITERION_SYMBOLS, &work);
-        cmd.args(["--bench", "--profile-time", "1", "--exact", id]);
+        // An anchored regex rather than `--exact`, which criterion 0.3 does not know.
+        cmd.args(["--bench", "--profile-time", "1", &exact_filter(id)]);
         base_env(&mut cmd, job);
         cmd.env("CRITERION_HOME", work.join("criterion"));
         let what = format!("{id} of {}", job.what);
@@ -271,6 +272,19 @@ fn measure_criterion(job: &Job) -> Result<Vec<(String, Measured)>> {
         ));
     }
     Ok(out)
+}
+
+/// A criterion filter (a regex in criterion 0.3 to 0.5) that matches exactly `id`.
+pub fn exact_filter(id: &str) -> String {
+    let mut out = String::from("^");
+    for c in id.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('$');
+    out
 }
 
 /// From criterion's warm-up dumps (batch `k` has `2^k` iterations): `(iterations, counts, k)`
@@ -336,6 +350,12 @@ pub fn parse_dump(text: &str) -> Result<Counts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exact_filter_escapes_every_regex_character() {
+        assert_eq!(exact_filter("req/req"), "^req/req$");
+        assert_eq!(exact_filter("parse (x+1)*.v2"), r"^parse \(x\+1\)\*\.v2$");
+    }
 
     const DUMP: &str = "# callgrind format\nversion: 1\ncmd:  ./fixture --bench\n\
         desc: Trigger: --dump-after=gauntlet_bench::measured\n\
