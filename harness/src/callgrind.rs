@@ -109,6 +109,32 @@ fn callgrind(exe: &Path, symbols: &[&str], work: &Path) -> Command {
     cmd
 }
 
+/// Which of `symbols` a run of `cmd` (a callgrind command that collects nothing and dumps after
+/// each of them) returned from first, from the trigger named in its first dump. callgrind counts
+/// nothing when two `--toggle-collect` patterns name functions of one family (seen with criterion
+/// 0.3's `Bencher::iter_batched_ref` next to `iter` or `iter_batched`), so the counting run
+/// toggles the one method this probe found.
+fn probe<'a>(
+    mut cmd: Command,
+    symbols: &[&'a str],
+    work: &Path,
+    what: &str,
+) -> Result<Option<&'a str>> {
+    run_tool(&mut cmd, what)?;
+    let first = work.join("probe.out.1");
+    let Ok(text) = std::fs::read_to_string(&first) else {
+        return Ok(None);
+    };
+    Ok(trigger(&text).and_then(|t| symbols.iter().copied().find(|s| *s == t)))
+}
+
+/// The function named by a dump's `desc: Trigger: --dump-after=NAME` line.
+pub fn trigger(dump: &str) -> Option<&str> {
+    dump.lines()
+        .find_map(|l| l.strip_prefix("desc: Trigger: --dump-after="))
+        .map(str::trim)
+}
+
 /// A fresh work directory.
 fn fresh(dir: &Path) -> Result<()> {
     if dir.exists() {
@@ -237,12 +263,33 @@ fn measure_criterion(job: &Job) -> Result<Vec<(String, Measured)>> {
     for (i, id) in ids.iter().enumerate() {
         let work = job.work.join(format!("{i:03}"));
         fresh(&work)?;
-        let mut cmd = callgrind(job.exe, &CRITERION_SYMBOLS, &work);
-        // An anchored regex rather than `--exact`, which criterion 0.3 does not know.
-        cmd.args(["--bench", "--profile-time", "1", &exact_filter(id)]);
-        base_env(&mut cmd, job);
-        cmd.env("CRITERION_HOME", work.join("criterion"));
         let what = format!("{id} of {}", job.what);
+        // An anchored regex rather than `--exact`, which criterion 0.3 does not know.
+        let bench_args = |cmd: &mut Command| {
+            cmd.args(["--bench", "--profile-time", "1", &exact_filter(id)]);
+            base_env(cmd, job);
+            cmd.env("CRITERION_HOME", work.join("criterion"));
+        };
+        let mut look = Command::new("valgrind");
+        look.args(["--tool=callgrind", "--collect-atstart=no", "--quiet"]);
+        for s in CRITERION_SYMBOLS {
+            look.arg(format!("--dump-after={s}"));
+        }
+        look.arg(format!(
+            "--callgrind-out-file={}",
+            work.join("probe.out").display()
+        ));
+        look.arg(job.exe);
+        bench_args(&mut look);
+        let Some(method) = probe(look, &CRITERION_SYMBOLS, &work, &what)? else {
+            eprintln!(
+                "note: {what}: the routine returned from none of criterion's Bencher::iter* \
+                 methods under valgrind; not counted"
+            );
+            continue;
+        };
+        let mut cmd = callgrind(job.exe, &[method], &work);
+        bench_args(&mut cmd);
         run_tool(&mut cmd, &what)?;
         let dumps = read_dumps(&work)?;
         let Some((iterations, totals, k)) = difference(&dumps) else {
@@ -350,6 +397,16 @@ pub fn parse_dump(text: &str) -> Result<Counts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_probe_reads_the_trigger_of_a_dump() {
+        let dump = "version: 1\ncreator: callgrind-3.19.0\ncmd:  x --bench\npart: 1\n\ndesc: I1 cache: \ndesc: Trigger: --dump-after=criterion::bencher::Bencher<M>::iter_batched_ref\n\npositions: line\n";
+        assert_eq!(
+            trigger(dump),
+            Some("criterion::bencher::Bencher<M>::iter_batched_ref")
+        );
+        assert_eq!(trigger("desc: Trigger: Program termination\n"), None);
+    }
 
     #[test]
     fn an_exact_filter_escapes_every_regex_character() {
