@@ -144,6 +144,17 @@ fn check_args(args: &Knobs) -> Result<()> {
     Ok(())
 }
 
+/// BASE and HEAD resolved in the repository at `root`; a bad ref is a usage error.
+fn sides(args: &Args, root: &Path) -> Result<(Side, Side)> {
+    let side = |role, spec: &str, env: &[(String, String)]| {
+        runner::resolve(root, role, spec, env).map_err(|e| exit::usage(e.to_string()))
+    };
+    Ok((
+        side("base", &args.base, &args.base_env)?,
+        side("head", &args.head, &args.head_env)?,
+    ))
+}
+
 /// Run `cargo gauntlet compare`.
 pub fn run(args: Args, project: &Project) -> Result<u8> {
     if args.measure == Measure::Instructions {
@@ -155,10 +166,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let gauntlet = project.gauntlet_dir();
     let compare_dir = gauntlet.join("compare");
     project::select_benches(&project.benches(), args.bench.as_deref())?;
-    let base = runner::resolve(&root, "base", &args.base, &args.base_env)
-        .map_err(|e| exit::usage(e.to_string()))?;
-    let head = runner::resolve(&root, "head", &args.head, &args.head_env)
-        .map_err(|e| exit::usage(e.to_string()))?;
+    let (base, head) = sides(&args, &root)?;
     let shared_build = base.source == head.source;
 
     let mut builder =

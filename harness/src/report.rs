@@ -414,18 +414,13 @@ fn mutants_section(g: &Path) -> Section<Mutants> {
         commit: run.commit.clone(),
         date: run.date.clone(),
         tool: run.tool.clone(),
-        shard: match (run.shard, run.merged_shards.as_slice()) {
-            (Some((k, n)), _) => format!("shard {k} of {n} (from 0)"),
-            (None, []) => String::new(),
-            (None, all) => format!(
-                "shards {} of {} (from 0), added up",
-                all.iter()
-                    .map(|(k, _)| k.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                all[0].1
-            ),
-        },
+        shard: run.shards_label().map_or(String::new(), |l| {
+            if run.merged_shards.is_empty() {
+                format!("{l} (from 0)")
+            } else {
+                format!("{l} (from 0), added up")
+            }
+        }),
         minimum: run.minimum.map_or("none".to_owned(), |m| format!("{m} %")),
         verdict: verdict_class(run.verdict),
         verdict_word: run.verdict.word(),

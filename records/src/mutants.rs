@@ -44,6 +44,23 @@ pub struct MutantsRun {
 }
 
 impl MutantsRun {
+    /// Which shards this run covers, counted from 0: `shard 1 of 4`, `shards 0, 1 of 4` (added
+    /// up), or `None` for a whole run.
+    pub fn shards_label(&self) -> Option<String> {
+        match (self.shard, self.merged_shards.as_slice()) {
+            (Some((k, n)), _) => Some(format!("shard {k} of {n}")),
+            (None, []) => None,
+            (None, all) => Some(format!(
+                "shards {} of {}",
+                all.iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                all[0].1
+            )),
+        }
+    }
+
     /// Adds up `shards`, runs of shards `(k, n)` of one commit (one `n`), into one record named
     /// `run`: per package the counts and survivors of every shard that tested it, the score
     /// recomputed from the sums. For a shard `k` run more than once, only its last run (in the
@@ -241,6 +258,16 @@ mod tests {
             }],
             verdict: Verdict::Pass,
         }
+    }
+
+    #[test]
+    fn the_shards_are_named_from_zero() {
+        let mut r = shard(1, 1, 0, 1, None);
+        assert_eq!(r.shards_label().as_deref(), Some("shard 1 of 4"));
+        r.shard = None;
+        assert_eq!(r.shards_label(), None);
+        r.merged_shards = vec![(0, 4), (2, 4)];
+        assert_eq!(r.shards_label().as_deref(), Some("shards 0, 2 of 4"));
     }
 
     #[test]

@@ -39,10 +39,7 @@ pub fn run(args: &super::Args, project: &Project) -> Result<u8> {
     let gauntlet = project.gauntlet_dir();
     let compare_dir = gauntlet.join("compare");
     project::select_benches(&project.benches(), args.bench.as_deref())?;
-    let base = runner::resolve(&root, "base", &args.base, &args.base_env)
-        .map_err(|e| exit::usage(e.to_string()))?;
-    let head = runner::resolve(&root, "head", &args.head, &args.head_env)
-        .map_err(|e| exit::usage(e.to_string()))?;
+    let (base, head) = super::sides(args, &root)?;
 
     // Checked out and built as for a timing comparison (one worktree and target directory for
     // gauntlet-bench benches); the executables then run under callgrind.

@@ -51,18 +51,9 @@ pub fn table(r: &MutantsRun) -> String {
             );
         }
     }
-    let shard = match (r.shard, r.merged_shards.as_slice()) {
-        (Some((k, n)), _) => format!(" (shard {k}/{n})"),
-        (None, []) => String::new(),
-        (None, all) => format!(
-            " (shards {} of {})",
-            all.iter()
-                .map(|(k, _)| k.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            all[0].1
-        ),
-    };
+    let shard = r
+        .shards_label()
+        .map_or(String::new(), |l| format!(" ({l})"));
     let _ = if r.packages.iter().any(|p| p.minimum.is_some()) {
         writeln!(
             s,
