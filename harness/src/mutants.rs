@@ -30,7 +30,8 @@ pub struct Args {
     /// Mutate only this workspace member (repeatable); default: every member.
     #[arg(short = 'p', long = "package", value_name = "NAME")]
     packages: Vec<String>,
-    /// Test only shard K of N (from 0): about 1/N of the mutants, so N machines share a run.
+    /// Test only shard K of N (from 0): every Nth mutant starting at the Kth (round-robin), so
+    /// each shard is a sample of every file and N machines share a whole run.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     shard: Option<(u32, u32)>,
     /// Seconds one mutant's tests may run before they count as a hang (cargo-mutants' default:
@@ -228,6 +229,9 @@ fn cargo_mutants_args(args: &Args, out: &Path, manifest: Option<&Path>) -> Vec<S
     }
     if let Some((k, n)) = args.shard {
         a.extend(["--shard".into(), format!("{k}/{n}")]);
+        // cargo-mutants' default slices the list (shard 0 of 8 would be the first eighth, a
+        // few files); round-robin makes one shard's score an estimate of the whole package's.
+        a.push("--sharding=round-robin".into());
     }
     if let Some(t) = args.timeout {
         a.extend(["--timeout".into(), t.to_string()]);
@@ -256,7 +260,7 @@ fn selection_args(args: &Args) -> Vec<String> {
             "--output" | "--shard" => {
                 it.next();
             }
-            "--colors=never" => {}
+            "--colors=never" | "--sharding=round-robin" => {}
             _ => out.push(x),
         }
     }
@@ -489,7 +493,7 @@ mod tests {
         let a = cargo_mutants_args(&args, Path::new("/t/g/m/run"), None).join(" ");
         assert_eq!(
             a,
-            "--output /t/g/m/run --colors=never --package a --shard 1/8 --timeout 30 --all-features"
+            "--output /t/g/m/run --colors=never --package a --shard 1/8 --sharding=round-robin --timeout 30 --all-features"
         );
         let all = Args {
             packages: vec![],
