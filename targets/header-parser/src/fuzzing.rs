@@ -392,20 +392,43 @@ fn build_head(data: &[u8], response: bool) -> Vec<u8> {
 /// difference is one of the documented rules.
 ///
 /// Mode bits (the first byte): 1 parses a response, 2 turns on the leniencies both parsers share, and
-/// 4 builds the head from the rest of the input read as choices ([`Choices`]) instead of taking it
-/// as it is. Mutated raw heads mostly end up as noise that both parsers reject or find incomplete
-/// (only 2–3 % reached the field comparison); built heads mostly complete.
+/// 4 skips the input taken as it is. Every input is also read as choices that build a head
+/// ([`Choices`]) and that head is compared too. Mutated raw heads mostly end up as noise that both
+/// parsers reject or find incomplete (only 2–3 % reached the field comparison); built heads mostly
+/// complete. The input counts once for the oracle: compared when either head reached the fields.
 pub fn check_differential(data: &[u8]) {
-    let (mode, raw) = split_mode(data);
+    let _input = ORACLE.input();
+    let heads = differential_heads(data);
+    if let Some(raw) = heads.raw {
+        differential_head(raw, heads.response, heads.lenient);
+    }
+    differential_head(&heads.built, heads.response, heads.lenient);
+}
+
+/// What [`check_differential`] compares for one input.
+#[derive(Debug, PartialEq)]
+struct DifferentialHeads<'a> {
+    response: bool,
+    lenient: bool,
+    /// The input after the mode byte, unless mode bit 4 skips it.
+    raw: Option<&'a [u8]>,
+    /// The head built from the same bytes read as choices.
+    built: Vec<u8>,
+}
+
+fn differential_heads(data: &[u8]) -> DifferentialHeads<'_> {
+    let (mode, rest) = split_mode(data);
     let response = mode & 1 != 0;
-    let built;
-    let buf = if mode & 4 != 0 {
-        built = build_head(raw, response);
-        &built[..]
-    } else {
-        raw
-    };
-    let lenient = mode & 2 != 0;
+    DifferentialHeads {
+        response,
+        lenient: mode & 2 != 0,
+        raw: (mode & 4 == 0).then_some(rest),
+        built: build_head(rest, response),
+    }
+}
+
+/// One head `buf` through both parsers, a request or a `response`, with the shared leniencies or not.
+fn differential_head(buf: &[u8], response: bool, lenient: bool) {
     let parser = ours_for(lenient, response);
     let config = httparse_config(lenient);
     let mut ours_headers = [EMPTY_HEADER; HEADERS];
@@ -645,6 +668,58 @@ mod tests {
             (1, 0),
             "one field comparison"
         );
+    }
+
+    #[test]
+    fn an_input_counts_once_compared_when_either_head_was() {
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let count = |data: &[u8]| {
+            let before = oracle_counts();
+            check_differential(data);
+            let after = oracle_counts();
+            (after.0 - before.0, after.1 - before.1)
+        };
+        // A complete raw request, and its bytes read as choices (all defaults): two comparisons,
+        // one input.
+        assert_eq!(
+            count(b"\x00GET / HTTP/1.1\r\n\r\n"),
+            (1, 0),
+            "both heads compared"
+        );
+        // Raw noise both parsers find incomplete: the built head still reaches the fields.
+        assert_eq!(count(b"\x00GET / HT"), (1, 0), "the built head compared");
+        // Raw noise, and a built head whose method is the odd empty one (0xe7 picks option 1 + 7 % 8):
+        // both rejected, so the input is rejected once.
+        assert_eq!(count(b"\x00\xe7"), (0, 1), "neither compared");
+        // Bit 4 skips the raw head: the same built head alone.
+        assert_eq!(count(b"\x04\xe7"), (0, 1), "built head only");
+    }
+
+    #[test]
+    fn differential_mode_bits_pick_kind_leniency_and_the_raw_head() {
+        let built = build_head(b"GET", false);
+        assert_eq!(
+            differential_heads(b"\x00GET"),
+            DifferentialHeads {
+                response: false,
+                lenient: false,
+                raw: Some(b"GET"),
+                built: built.clone(),
+            }
+        );
+        assert_eq!(
+            differential_heads(b"\x04GET"),
+            DifferentialHeads {
+                response: false,
+                lenient: false,
+                raw: None,
+                built,
+            }
+        );
+        let heads = differential_heads(b"\x03HTTP");
+        assert_eq!((heads.response, heads.lenient), (true, true));
+        assert_eq!(heads.built, build_head(b"HTTP", true));
+        assert!(heads.built.starts_with(b"HTTP/1.1 200 OK"));
     }
 
     /// Held by the tests that count into the global `ORACLE`, so each sees only its own counts.

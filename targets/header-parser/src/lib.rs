@@ -65,6 +65,9 @@
 //!   and are `Partial` at every shorter prefix.
 //! - Three fuzz targets (robustness, differential against httparse, split invariance) whose check functions
 //!   live in the `fuzzing` module (feature `fuzzing`); `tests/fuzz_replay.rs` replays their corpora on stable.
+//!   The differential target compares each input as it is and a head built from its bytes read as
+//!   choices, so about 70 % of inputs reach the field-by-field comparison (9 % when only raw inputs were
+//!   compared; `cargo gauntlet fuzz --time 60s header_parser_differential`).
 //! - Miri on the tests that reach the unsafe code, with the SIMD backends compiled in:
 //!   `RUSTFLAGS="-C target-feature=+avx2,+sse4.2" cargo +nightly miri test -p header-parser --lib -- scan:: parse:: tiny::`
 
