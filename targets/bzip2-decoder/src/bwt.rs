@@ -520,6 +520,38 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_sort_plan_cuts_at_increasing_snapshots_or_makes_one_stretch() {
+        let mut counts = [0u32; 256];
+        counts[usize::from(b'a')] = 60;
+        counts[usize::from(b'b')] = 40;
+        let histogram = |a: u32, b: u32| {
+            let mut h = [0u32; 256];
+            h[usize::from(b'a')] = a;
+            h[usize::from(b'b')] = b;
+            h
+        };
+        let snapshots = [
+            (25, histogram(20, 5)),
+            (50, histogram(30, 20)),
+            (75, histogram(45, 30)),
+        ];
+        let plan = Sort::plan(100, &counts, &snapshots, 4);
+        assert_eq!(plan.stretches(), 4);
+        assert_eq!(plan.cuts[..5], [0, 25, 50, 75, 100]);
+        // Each stretch's cursors start where the bytes before its cut end.
+        assert_eq!(plan.cursors[0][usize::from(b'b')], 60);
+        assert_eq!(plan.cursors[2][usize::from(b'a')], 30);
+        assert_eq!(plan.cursors[2][usize::from(b'b')], 80);
+        // One snapshot cannot cut four stretches; a snapshot at the previous cut would make an
+        // empty stretch, so the plan is one stretch.
+        let one = Sort::plan(100, &counts, &snapshots[1..2], 4);
+        assert_eq!((one.stretches(), one.cuts[1]), (1, 100));
+        // A snapshot at the end of the column cuts nothing.
+        let end = Sort::plan(100, &counts, &[(100, histogram(60, 40))], 2);
+        assert_eq!(end.stretches(), 1);
+    }
+
+    #[test]
     fn lanes_match_the_plain_walk_on_any_permutation() {
         let mut lanes = Lanes::default();
         let mut state = 0x9e37_79b9_7f4a_7c15u64;

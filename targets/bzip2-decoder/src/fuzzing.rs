@@ -407,18 +407,58 @@ fn check_parallel_agrees(input: &[u8]) {
 /// 100k blocks, compressed at level 1, then a few bits flipped.
 pub fn check_parallel(data: &[u8]) {
     let oracle = ORACLE.input();
+    match parallel_input(data) {
+        ParallelInput::Rejected => oracle.rejected(),
+        ParallelInput::Raw(stream) => {
+            check_parallel_agrees(stream);
+            oracle.compared();
+        }
+        ParallelInput::Built {
+            stream,
+            raw,
+            edited,
+        } => {
+            check_parallel_agrees(&stream);
+            if !edited {
+                let decoded = Options::new()
+                    .unclamped_threads(2)
+                    .decompress(&stream)
+                    .expect("valid multi-block stream");
+                assert!(
+                    decoded.data == raw,
+                    "parallel decoder changed a valid multi-block stream"
+                );
+            }
+            oracle.compared();
+        }
+    }
+}
+
+/// What [`check_parallel`] decodes for one input.
+#[derive(Debug, PartialEq)]
+enum ParallelInput<'a> {
+    /// No mode byte, or a payload that does not parse.
+    Rejected,
+    /// An even mode byte: the rest as it is.
+    Raw(&'a [u8]),
+    /// An odd mode byte: `raw`, 2 to 4 blocks of the payload, compressed at level 1 into `stream`,
+    /// then `edited` by up to four mutations.
+    Built {
+        stream: Vec<u8>,
+        raw: Vec<u8>,
+        edited: bool,
+    },
+}
+
+fn parallel_input(data: &[u8]) -> ParallelInput<'_> {
     let Some((&mode, rest)) = data.split_first() else {
-        oracle.rejected();
-        return;
+        return ParallelInput::Rejected;
     };
     if mode % 2 == 0 {
-        check_parallel_agrees(rest);
-        oracle.compared();
-        return;
+        return ParallelInput::Raw(rest);
     }
     let Ok(input) = MutateInput::arbitrary_take_rest(Unstructured::new(rest)) else {
-        oracle.rejected();
-        return;
+        return ParallelInput::Rejected;
     };
     // Expand the payload to 2..4 blocks at level 1; a counter keeps the copies distinct.
     let mut raw = Vec::with_capacity(300_000);
@@ -437,23 +477,47 @@ pub fn check_parallel(data: &[u8]) {
     let mut stream = c_compress(&raw, 1);
     let edits: Vec<Mutation> = input.mutations.into_iter().take(4).collect();
     mutate(&mut stream, &edits);
-    check_parallel_agrees(&stream);
-    if edits.is_empty() {
-        let decoded = Options::new()
-            .unclamped_threads(2)
-            .decompress(&stream)
-            .expect("valid multi-block stream");
-        assert!(
-            decoded.data == raw,
-            "parallel decoder changed a valid multi-block stream"
-        );
+    ParallelInput::Built {
+        stream,
+        raw,
+        edited: !edits.is_empty(),
     }
-    oracle.compared();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_parallel_mode_byte_picks_raw_bytes_or_built_blocks() {
+        assert_eq!(parallel_input(b""), ParallelInput::Rejected);
+        assert_eq!(parallel_input(b"\x00BZh9"), ParallelInput::Raw(b"BZh9"));
+        assert_eq!(parallel_input(b"\x02BZh9"), ParallelInput::Raw(b"BZh9"));
+        let mut unedited = 0;
+        for data in [&b"\x01"[..], b"\x03abc", b"\x05\x09hello"] {
+            let ParallelInput::Built {
+                stream,
+                raw,
+                edited,
+            } = parallel_input(data)
+            else {
+                panic!("{data:?} is not built");
+            };
+            assert!(
+                (120_000..360_000 + 1_000).contains(&raw.len()),
+                "{data:?}: {} bytes",
+                raw.len()
+            );
+            if !edited {
+                assert!(
+                    ours(&stream, CAP).expect("a valid stream") == raw,
+                    "{data:?}"
+                );
+                unedited += 1;
+            }
+        }
+        assert!(unedited > 0, "no case decoded its blocks unedited");
+    }
 
     /// Whether `differential` with the decoder `ours` reports a mismatch on `data`.
     fn mismatch(data: &[u8], ours: impl Fn(&[u8], u64) -> Result<Vec<u8>, Error>) -> bool {

@@ -1,0 +1,94 @@
+//! Edges of the streaming decoder that whole-buffer decoding never meets: a block bigger than the
+//! first input window, and an output limit met exactly at the end of the data.
+
+mod common;
+
+use std::io::Read;
+
+use bzip2_decoder::{Decoder, Error, Options, decompress};
+use common::*;
+
+/// Reads `input` in pieces of at most `piece` bytes.
+struct Pieces<'a>(&'a [u8], usize);
+
+impl Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Everything `decoder` yields through `buf_len`-byte reads, or the error it stops with.
+fn drain<R: Read>(mut decoder: Decoder<R>, buf_len: usize) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; buf_len];
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(err) => {
+                let inner = err.into_inner().expect("decoder errors wrap an Error");
+                return Err(*inner.downcast::<Error>().expect("an Error"));
+            }
+        }
+    }
+}
+
+/// The streaming decoder first buffers 2 MiB of input for a block and doubles the window while a
+/// block needs more. A block of 880 000 symbols written with 20-bit codes takes 2.2 MB, more than
+/// the first window: it must decode as the one-shot decoder does, not fail as too large.
+#[test]
+fn a_block_bigger_than_the_first_window_is_read_with_a_larger_one() {
+    let symbols = 880_000;
+    let mut block = RawBlock::from_bwt_input(b"ab");
+    // Two byte values, so the alphabet is RUNA, RUNB, MTF index 1 and EOB; index 1 every time makes
+    // the last column alternate. Its CRC is not the data's (the sort would take too long here):
+    // both decoders must then agree on the CRC error, which comes only after the whole block is read.
+    block.symbols = vec![2; symbols];
+    block.symbols.push(3);
+    block.code_len = 20;
+    block.crc = 0;
+    let stream = write_stream(9, &[block], None);
+    assert!(stream.len() > 2 << 20, "{} bytes", stream.len());
+
+    let one_shot = decompress(&stream);
+    assert!(
+        matches!(one_shot, Err(Error::BlockCrc { .. })),
+        "{one_shot:?}"
+    );
+    for threads in [1, 2] {
+        let decoder =
+            Decoder::with_options(Pieces(&stream, 64 << 10), &Options::new().threads(threads));
+        let streamed = drain(decoder, 1 << 16);
+        assert_eq!(streamed, one_shot, "{threads} thread(s)");
+    }
+}
+
+/// An output limit equal to the data's length is not exceeded: the last read that fills it must be
+/// followed by the end of the stream, at every read size, across block and stream boundaries.
+#[test]
+fn an_output_limit_met_exactly_is_not_an_error() {
+    let data = text(300_000, 7);
+    let mut stream = c_compress(&data, 1);
+    stream.extend_from_slice(&c_compress(b"and a second stream", 9));
+    let mut expected = data.clone();
+    expected.extend_from_slice(b"and a second stream");
+    let len = expected.len() as u64;
+    for buf_len in [1, 7, 4096, 1 << 16, expected.len(), expected.len() + 1] {
+        let exact = Decoder::with_options(Pieces(&stream, 1000), &Options::new().max_output(len));
+        assert_eq!(
+            drain(exact, buf_len).as_deref(),
+            Ok(&expected[..]),
+            "limit == length, reads of {buf_len}"
+        );
+        let short =
+            Decoder::with_options(Pieces(&stream, 1000), &Options::new().max_output(len - 1));
+        assert_eq!(
+            drain(short, buf_len),
+            Err(Error::OutputLimit { limit: len - 1 }),
+            "limit == length - 1, reads of {buf_len}"
+        );
+    }
+}
