@@ -49,6 +49,11 @@
 //! assert!(gauntlet_oracle::replay_corpus(&fuzz, "my_target", check) > 0, "no corpus");
 //! ```
 //!
+//! A replayed input that runs longer than [`REPLAY_TIMEOUT`] (two minutes, or
+//! `GAUNTLET_REPLAY_TIMEOUT_SECS`) ends the test process with a failure naming the file, as libFuzzer's
+//! `-timeout` would: a hang is a failure, not a test that never ends. [`deadline`] gives any other
+//! test the same guard.
+//!
 //! # How it is tested
 //!
 //! Unit tests below pin the counting rules, the line the harness parses, the reporting cadence (as a
@@ -56,6 +61,7 @@
 //! has no `unsafe`.
 #![forbid(unsafe_code)]
 
+mod deadline;
 mod replay;
 
 use std::cell::Cell;
@@ -64,6 +70,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
+pub use deadline::{Deadline, HANG_EXIT_CODE, REPLAY_TIMEOUT, deadline};
 pub use replay::{replay_corpus, replay_dir};
 
 /// How often the counts are printed once the powers of two are far apart.

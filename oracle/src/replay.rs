@@ -24,7 +24,8 @@ pub fn replay_corpus(fuzz_dir: &Path, target: &str, mut check: impl FnMut(&[u8])
 
 /// Runs `check` on the contents of every file directly in `dir`, in name order, and returns how
 /// many ran. A missing `dir` runs none. When a check panics, panics with the file's path and the
-/// check's message, so the failing input can be found and replayed alone.
+/// check's message, so the failing input can be found and replayed alone. A check that runs past
+/// [`crate::REPLAY_TIMEOUT`] ends the process as a failure naming the file ([`crate::deadline`]).
 pub fn replay_dir(dir: &Path, mut check: impl FnMut(&[u8])) -> usize {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -43,6 +44,10 @@ pub fn replay_dir(dir: &Path, mut check: impl FnMut(&[u8])) -> usize {
     for path in &files {
         let data =
             fs::read(path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+        let _deadline = crate::deadline::deadline(
+            crate::deadline::replay_timeout(),
+            format!("the check of fuzz input {}", path.display()),
+        );
         // The check is a test's assertion: once it panicked nothing of its state is used again.
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| check(&data))) {
             panic!(
@@ -138,6 +143,41 @@ mod tests {
         assert!(
             message.contains("planted disagreement"),
             "check's message lost: {message}"
+        );
+    }
+
+    #[test]
+    fn a_hanging_input_ends_the_replay_as_a_failure_naming_it() {
+        const CHILD: &str = "GAUNTLET_ORACLE_REPLAY_HANG_CHILD";
+        if let Some(dir) = std::env::var_os(CHILD) {
+            replay_dir(Path::new(&dir), |data| {
+                if data == b"hang" {
+                    std::thread::sleep(std::time::Duration::from_secs(60));
+                }
+            });
+            return;
+        }
+        let fuzz = FuzzDir::new("hang");
+        fuzz.file("a-fine", b"ok");
+        let hang = fuzz.file("b-loops", b"hang");
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "replay::tests::a_hanging_input_ends_the_replay_as_a_failure_naming_it",
+                "--nocapture",
+            ])
+            .env(CHILD, &fuzz.0)
+            .env("GAUNTLET_REPLAY_TIMEOUT_SECS", "0.3")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(crate::HANG_EXIT_CODE), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: the check of fuzz input {} still running after 300",
+                hang.display()
+            )),
+            "{stderr}"
         );
     }
 

@@ -3,8 +3,9 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs the binary with `--threads` taken as asked: the check for busy cores, which would decode
 /// on one thread on a loaded test machine, is off (see [`busy_cores_change_no_output`]).
@@ -24,8 +25,38 @@ fn run_with_load_check(args: &[&str], stdin: &[u8], check: bool) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    // The binary may stop reading early (a bad first block), so a failed write is not an error.
+    let writer = std::thread::spawn(move || drop(input.write_all(&stdin)));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).unwrap();
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    // A binary that hangs is killed and fails the test, rather than outliving it.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bzip2-decoder {args:?} still running after 90 s: killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    writer.join().unwrap();
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
 }
 
 #[test]
@@ -103,6 +134,8 @@ fn trailing_garbage_warns_and_exits_zero() {
 
 #[test]
 fn corrupt_or_truncated_input_is_one_error_line_and_nonzero_exit() {
+    let _deadline =
+        common::no_hang("corrupt_or_truncated_input_is_one_error_line_and_nonzero_exit");
     let good = common::c_compress(&common::text(5000, 2), 9);
     let mut corrupt = good.clone();
     corrupt[20] ^= 0x40;

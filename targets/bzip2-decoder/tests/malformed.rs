@@ -151,6 +151,7 @@ fn vectors() -> Vec<(&'static str, Vec<u8>, Expect)> {
 
 #[test]
 fn the_unmodified_vector_decodes_in_both() {
+    let _deadline = common::no_hang("the_unmodified_vector_decodes_in_both");
     let good = write_stream(9, &[base_block()], None);
     assert_eq!(decompress(&good).unwrap(), b"hello, hello, malformed world");
     assert_eq!(
@@ -161,6 +162,7 @@ fn the_unmodified_vector_decodes_in_both() {
 
 #[test]
 fn each_rule_rejects_its_vector_like_libbz2() {
+    let _deadline = common::no_hang("each_rule_rejects_its_vector_like_libbz2");
     for (name, input, expect) in vectors() {
         let err = decompress(&input).expect_err(name);
         let ok = match (&expect, &err) {
@@ -199,6 +201,7 @@ fn each_rule_rejects_its_vector_like_libbz2() {
 
 #[test]
 fn error_positions_point_at_the_field() {
+    let _deadline = common::no_hang("error_positions_point_at_the_field");
     // Header: 32 bits, block magic 48, CRC 32, randomised 1 → origPtr at bit 113.
     let mut block = base_block();
     block.orig_ptr = 0xff_ffff;
@@ -229,6 +232,7 @@ fn error_positions_point_at_the_field() {
 
 #[test]
 fn truncation_at_every_byte_is_an_error_in_both() {
+    let _deadline = common::no_hang("truncation_at_every_byte_is_an_error_in_both");
     let data = text(3000, 11);
     for level in [1, 9] {
         let stream = c_compress(&data, level);
@@ -253,6 +257,7 @@ fn truncation_at_every_byte_is_an_error_in_both() {
 /// `bzip2_decoder_parallel` fuzz target, where the main thread's scratch had grown during a level-9 guess.
 #[test]
 fn a_block_too_long_for_its_level_after_a_larger_level_stream() {
+    let _deadline = common::no_hang("a_block_too_long_for_its_level_after_a_larger_level_stream");
     let data = text(250_000, 7);
     let big = c_compress(&data, 9);
     // The same level-9 stream, relabelled as level 1: its one 250 000-byte block is too long for 100k blocks.
@@ -298,6 +303,7 @@ fn a_block_too_long_for_its_level_after_a_larger_level_stream() {
 /// having read at most a bounded window, as one thread does.
 #[test]
 fn a_bad_first_block_fails_before_reading_much_with_any_threads() {
+    let _deadline = common::no_hang("a_bad_first_block_fails_before_reading_much_with_any_threads");
     /// `BZh9`, then up to 100 MB of seeded noise; counts the bytes handed out.
     struct Noise {
         sent: u64,

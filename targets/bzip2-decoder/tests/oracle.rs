@@ -86,6 +86,7 @@ fn small_cases() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn small_inputs_at_every_level() {
+    let _deadline = common::no_hang("small_inputs_at_every_level");
     for level in 1..=9 {
         for (name, data) in small_cases() {
             assert_decodes(
@@ -99,6 +100,7 @@ fn small_inputs_at_every_level() {
 
 #[test]
 fn data_straddling_block_boundaries() {
+    let _deadline = common::no_hang("data_straddling_block_boundaries");
     // Level 1 blocks hold up to 100k bytes after RLE1; straddle them with text, runs and noise.
     let mut data = text(99_990, 3);
     data.extend(std::iter::repeat_n(b'q', 600));
@@ -116,6 +118,7 @@ fn data_straddling_block_boundaries() {
 
 #[test]
 fn incompressible_data_at_levels_1_and_9() {
+    let _deadline = common::no_hang("incompressible_data_at_levels_1_and_9");
     let data = noise(250_000, 6);
     for level in [1, 9] {
         assert_decodes(
@@ -128,6 +131,7 @@ fn incompressible_data_at_levels_1_and_9() {
 
 #[test]
 fn concatenated_streams_of_mixed_levels() {
+    let _deadline = common::no_hang("concatenated_streams_of_mixed_levels");
     let parts = [
         text(1000, 7),
         Vec::new(),
@@ -145,6 +149,7 @@ fn concatenated_streams_of_mixed_levels() {
 
 #[test]
 fn trailing_garbage_is_ignored_and_reported() {
+    let _deadline = common::no_hang("trailing_garbage_is_ignored_and_reported");
     let data = text(2000, 9);
     let stream = c_compress(&data, 9);
     for garbage in [&b"\0\0\0\0"[..], b"garbage", b"BZx", b"BZh0", b"\n"] {
@@ -191,6 +196,7 @@ fn trailing_garbage_is_ignored_and_reported() {
 
 #[test]
 fn output_limit_stops_bombs() {
+    let _deadline = common::no_hang("output_limit_stops_bombs");
     let bomb = c_compress(&vec![0u8; 5_000_000], 9);
     assert!(bomb.len() < 100);
     let limit = 1_000_000;
@@ -231,6 +237,7 @@ fn output_limit_stops_bombs() {
 
 #[test]
 fn a_decompressor_reused_across_inputs_levels_and_errors() {
+    let _deadline = common::no_hang("a_decompressor_reused_across_inputs_levels_and_errors");
     let inputs = [
         (text(300_000, 20), 9),
         (noise(90_000, 21), 1),
@@ -265,6 +272,7 @@ fn a_decompressor_reused_across_inputs_levels_and_errors() {
 
 #[test]
 fn a_decompressor_counts_the_limit_from_what_it_appends() {
+    let _deadline = common::no_hang("a_decompressor_counts_the_limit_from_what_it_appends");
     let data = text(200_000, 24);
     let compressed = c_compress(&data, 9);
     for threads in [1, 2] {
@@ -323,6 +331,7 @@ fn stream_all(input: &[u8], options: &Options) -> (Vec<u8>, Result<Option<u64>, 
 /// window edges, concatenated streams, trailing garbage and cuts it returns what one thread does.
 #[test]
 fn streaming_with_threads_matches_one_thread_across_windows() {
+    let _deadline = common::no_hang("streaming_with_threads_matches_one_thread_across_windows");
     let first = noise(2_300_000, 31);
     let second = text(400_000, 32);
     let mut input = c_compress(&first, 1);
@@ -356,6 +365,7 @@ fn streaming_with_threads_matches_one_thread_across_windows() {
 /// next calls or windows: none of that changes the bytes or the error.
 #[test]
 fn fall_back_to_one_thread_changes_no_output() {
+    let _deadline = common::no_hang("fall_back_to_one_thread_changes_no_output");
     let data = [text(700_000, 41), noise(300_000, 42)].concat();
     let compressed = c_compress(&data, 1);
     let mut corrupt = compressed.clone();
@@ -394,6 +404,7 @@ fn fall_back_to_one_thread_changes_no_output() {
 /// corrupt input) left in the process-wide pool; none of that may change a result.
 #[test]
 fn one_shot_calls_in_a_row_share_buffers_safely() {
+    let _deadline = common::no_hang("one_shot_calls_in_a_row_share_buffers_safely");
     let inputs = [
         (text(1_200_000, 33), 9),
         (noise(50_000, 34), 1),
@@ -421,6 +432,7 @@ fn one_shot_calls_in_a_row_share_buffers_safely() {
 /// Our writer, checked against C: a plain block decodes the same in both.
 #[test]
 fn hand_built_block_agrees_with_c() {
+    let _deadline = common::no_hang("hand_built_block_agrees_with_c");
     let pre_rle = b"banana bandana, abracadabra";
     let stream = write_stream(1, &[RawBlock::from_bwt_input(pre_rle)], None);
     assert_eq!(c_decompress(&stream).as_deref(), Some(&pre_rle[..]));
@@ -430,6 +442,7 @@ fn hand_built_block_agrees_with_c() {
 /// The legacy randomised bit: C libbz2 is the judge of where the mask applies.
 #[test]
 fn randomised_blocks_match_c() {
+    let _deadline = common::no_hang("randomised_blocks_match_c");
     // Bytes whose neighbours differ by at least 2, so flipping the low bit never makes a run.
     let pre_rle: Vec<u8> = (0..3000u32).map(|i| (i * 37 % 256) as u8).collect();
     let mut block = RawBlock::from_bwt_input(&pre_rle);

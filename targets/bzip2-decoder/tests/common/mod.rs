@@ -280,3 +280,9 @@ pub fn write_stream(level: u8, blocks: &[RawBlock], stream_crc: Option<u32>) -> 
     w.put(32, u64::from(stream_crc.unwrap_or(combined)));
     w.bytes
 }
+
+/// Bounds a test that waits on decoding threads: if it is still running after two minutes (a
+/// scheduling bug that never hands a block over), the test binary fails instead of hanging.
+pub fn no_hang(test: &str) -> gauntlet_oracle::Deadline {
+    gauntlet_oracle::deadline(std::time::Duration::from_secs(120), format!("test {test}"))
+}
