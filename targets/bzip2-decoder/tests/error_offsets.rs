@@ -3,31 +3,14 @@
 
 mod common;
 
-use std::io::Read;
-
 use bzip2_decoder::{Corruption, Decoder, Error, Options, decompress};
 use common::*;
 
 /// The error of reading all of `input` through [`Decoder`] in `chunk`-byte pieces.
 fn streaming_error(input: &[u8], chunk: usize, threads: usize) -> Error {
-    struct Pieces<'a>(&'a [u8], usize);
-    impl Read for Pieces<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = buf.len().min(self.1).min(self.0.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
     let options = Options::new().unclamped_threads(threads);
-    let mut decoder = Decoder::with_options(Pieces(input, chunk), &options);
-    let err = decoder
-        .read_to_end(&mut Vec::new())
-        .expect_err("a corrupt stream");
-    *err.into_inner()
-        .expect("decoder errors wrap an Error")
-        .downcast::<Error>()
-        .expect("decoder errors wrap an Error")
+    let decoder = Decoder::with_options(Pieces(input, chunk), &options);
+    drain(decoder, 8192).expect_err("a corrupt stream")
 }
 
 #[test]

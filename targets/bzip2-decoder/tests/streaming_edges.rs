@@ -3,38 +3,8 @@
 
 mod common;
 
-use std::io::Read;
-
 use bzip2_decoder::{Decoder, Error, Options, decompress};
 use common::*;
-
-/// Reads `input` in pieces of at most `piece` bytes.
-struct Pieces<'a>(&'a [u8], usize);
-
-impl Read for Pieces<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(self.1).min(self.0.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        Ok(n)
-    }
-}
-
-/// Everything `decoder` yields through `buf_len`-byte reads, or the error it stops with.
-fn drain<R: Read>(mut decoder: Decoder<R>, buf_len: usize) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; buf_len];
-    loop {
-        match decoder.read(&mut buf) {
-            Ok(0) => return Ok(out),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(err) => {
-                let inner = err.into_inner().expect("decoder errors wrap an Error");
-                return Err(*inner.downcast::<Error>().expect("an Error"));
-            }
-        }
-    }
-}
 
 /// The streaming decoder first buffers 2 MiB of input for a block and doubles the window while a
 /// block needs more. A block of 880 000 symbols written with 20-bit codes takes 2.2 MB, more than

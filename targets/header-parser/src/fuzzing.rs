@@ -698,18 +698,23 @@ mod tests {
     #[test]
     fn each_documented_difference_explains_only_its_own_error() {
         let parser = Parser::new();
-        let explain_at = |kind, at, buf: &[u8], response| {
-            explain(&Error::new(kind, at), buf, response, &parser)
-        };
+        let explain_at =
+            |kind, at, buf: &[u8], response| explain(&Error::new(kind, at), buf, response, &parser);
         let head = b"GET / HTTP/1.1\nHost: x\r\n\r\n";
-        assert_eq!(explain_at(ErrorKind::BareLf, 14, head, false), Some("1: bare LF"));
+        assert_eq!(
+            explain_at(ErrorKind::BareLf, 14, head, false),
+            Some("1: bare LF")
+        );
         assert_eq!(explain_at(ErrorKind::BareLf, 13, head, false), None);
         let empty_first = b"\r\nHTTP/1.1 200 OK\r\n\r\n";
         assert_eq!(
             explain_at(ErrorKind::InvalidVersion, 0, empty_first, true),
             Some("2: empty line before status-line")
         );
-        assert_eq!(explain_at(ErrorKind::InvalidVersion, 0, empty_first, false), None);
+        assert_eq!(
+            explain_at(ErrorKind::InvalidVersion, 0, empty_first, false),
+            None
+        );
         let later = b"HTTP/1.1 200 OK\r\n\r\n";
         assert_eq!(explain_at(ErrorKind::InvalidVersion, 15, later, true), None);
         let no_sp = b"HTTP/1.1 200\r\n\r\n";
@@ -727,11 +732,21 @@ mod tests {
         assert_eq!(explain_at(ErrorKind::InvalidTarget, 4, target, false), None);
         let small = Parser::new().max_head_len(8);
         assert_eq!(
-            explain(&Error::new(ErrorKind::HeadTooLarge, 8), b"GET / HTTP", false, &small),
+            explain(
+                &Error::new(ErrorKind::HeadTooLarge, 8),
+                b"GET / HTTP",
+                false,
+                &small
+            ),
             Some("6: head size limit")
         );
         assert_eq!(
-            explain(&Error::new(ErrorKind::HeadTooLarge, 7), b"GET / H", false, &small),
+            explain(
+                &Error::new(ErrorKind::HeadTooLarge, 7),
+                b"GET / H",
+                false,
+                &small
+            ),
             None
         );
         assert!(explain_at(ErrorKind::TooManyHeaders, 16, head, false).is_some());

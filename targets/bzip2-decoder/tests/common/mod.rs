@@ -286,3 +286,37 @@ pub fn write_stream(level: u8, blocks: &[RawBlock], stream_crc: Option<u32>) -> 
 pub fn no_hang(test: &str) -> gauntlet_oracle::Deadline {
     gauntlet_oracle::deadline(std::time::Duration::from_secs(120), format!("test {test}"))
 }
+
+/// A reader that hands out at most `.1` bytes of `.0` per call.
+pub struct Pieces<'a>(pub &'a [u8], pub usize);
+
+impl std::io::Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.1).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Everything `decoder` yields through `buf_len`-byte reads, or the error it stops with.
+pub fn drain<R: std::io::Read>(
+    mut decoder: bzip2_decoder::Decoder<R>,
+    buf_len: usize,
+) -> Result<Vec<u8>, bzip2_decoder::Error> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; buf_len];
+    loop {
+        match decoder.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(err) => {
+                let inner = err.into_inner().expect("decoder errors wrap an Error");
+                return Err(*inner
+                    .downcast::<bzip2_decoder::Error>()
+                    .expect("decoder errors wrap an Error"));
+            }
+        }
+    }
+}
