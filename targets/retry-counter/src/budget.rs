@@ -188,6 +188,28 @@ mod tests {
     }
 
     #[test]
+    fn each_second_of_the_window_keeps_its_own_deposits_until_it_ages_out() {
+        let clock = ManualClock::new();
+        let b = RetryBudget::with_clock(Duration::from_secs(10), 0, 1.0, clock.clone()).unwrap();
+        // One request in each of the window's ten slots: all ten count.
+        clock.advance(Duration::from_millis(500));
+        for _ in 0..10 {
+            b.deposit();
+            clock.advance(Duration::from_secs(1));
+        }
+        // t = 10.5 s: the deposit of 0.5 s is eleven slots old, the other nine are in the window.
+        assert_eq!(b.balance(), 9);
+        clock.advance(Duration::from_secs(3));
+        // t = 13.5 s: the deposits of 4.5 s .. 9.5 s remain.
+        assert_eq!(b.balance(), 6);
+        // Withdrawals age out slot by slot too.
+        assert!(b.try_withdraw() && b.try_withdraw());
+        assert_eq!(b.balance(), 4);
+        clock.advance(Duration::from_secs(20));
+        assert_eq!(b.balance(), 0);
+    }
+
+    #[test]
     fn fractional_credit_accumulates() {
         let clock = ManualClock::new();
         let b = RetryBudget::with_clock(Duration::from_secs(1), 0, 0.1, clock).unwrap();

@@ -367,7 +367,7 @@ fn integer_power_times(base: u128, m: u64, n: u32) -> u128 {
     }
     if m.is_power_of_two() {
         let shift = u64::from(m.trailing_zeros()) * u64::from(n);
-        return if shift >= u64::from(base.leading_zeros()) {
+        return if shift > u64::from(base.leading_zeros()) {
             u128::MAX
         } else {
             base << shift
@@ -678,9 +678,37 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.schedule(None).len(), 3);
+        // `take` bounds the read, so a schedule that never ended would fail here, not hang.
         assert_eq!(
-            c.schedule(None).collect::<Vec<_>>(),
+            c.schedule(None).take(10).collect::<Vec<_>>(),
             [10, 20, 40].map(ms).to_vec()
         );
+    }
+
+    #[test]
+    fn integer_power_times_is_exact_and_saturates() {
+        assert_eq!(integer_power_times(5, 0, 0), 5, "m^0 is 1, also for m = 0");
+        assert_eq!(integer_power_times(5, 0, 1), 0);
+        assert_eq!(integer_power_times(0, 7, 5), 0);
+        assert_eq!(integer_power_times(9, 1, 1000), 9);
+        assert_eq!(integer_power_times(3, 2, 4), 48);
+        assert_eq!(integer_power_times(3, 3, 3), 81);
+        assert_eq!(integer_power_times(1, 2, 127), 1 << 127);
+        assert_eq!(integer_power_times(1, 2, 128), u128::MAX);
+        assert_eq!(integer_power_times(2, 2, 127), u128::MAX);
+        assert_eq!(integer_power_times(1, 10, 38), 10u128.pow(38));
+        assert_eq!(integer_power_times(1, 10, 39), u128::MAX);
+        assert_eq!(integer_power_times(4, 10, 38), u128::MAX);
+    }
+
+    #[test]
+    fn the_deadline_is_none_unless_set() {
+        let c = RetryConfig::exponential(ms(10)).build().unwrap();
+        assert_eq!(c.deadline(), None);
+        let c = RetryConfig::exponential(ms(10))
+            .deadline(ms(250))
+            .build()
+            .unwrap();
+        assert_eq!(c.deadline(), Some(ms(250)));
     }
 }

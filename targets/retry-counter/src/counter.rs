@@ -201,10 +201,9 @@ impl<C: Clock, S: Sleeper> RetryCounter<C, S> {
         let mut nanos = self.jitter.next_nanos(&self.config, self.attempts);
         if let Some(deadline) = self.config.deadline {
             let left = duration_to_nanos(deadline.saturating_sub(self.elapsed()));
-            if left < nanos {
-                nanos = left;
-                self.jitter.shortened_to(nanos);
-            }
+            nanos = nanos.min(left);
+            // A no-op unless the deadline shortened the delay.
+            self.jitter.shortened_to(nanos);
         }
         nanos_to_duration(nanos)
     }

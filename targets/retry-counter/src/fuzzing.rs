@@ -665,6 +665,75 @@ mod tests {
         assert!(fails(Jitter::Grpc(0.2), 3, 6002, 0));
         assert!(fails(Jitter::Grpc(0.2), 2, 3198, 0));
         assert!(!fails(Jitter::Grpc(0.2), 2, 3200, 0));
+        // Below the ceiling (cap + 20 %) but above this retry's v + 20 % (+ 1 ns of slack).
+        assert!(!fails(Jitter::Grpc(0.2), 2, 4801, 0));
+        assert!(fails(Jitter::Grpc(0.2), 2, 4802, 0));
+    }
+
+    #[test]
+    fn tolerance_is_exact_for_integer_multipliers_below_2_pow_64() {
+        let two_64 = 18_446_744_073_709_551_616.0;
+        assert_eq!(tolerance(2.0, 1 << 100), 0);
+        assert_eq!(tolerance(two_64 - 4096.0, 1 << 100), 0);
+        assert_eq!(tolerance(two_64, 1 << 50), (1 << 10) + 1);
+        assert_eq!(tolerance(1.5, 1 << 41), 3);
+        assert_eq!(tolerance(1.5, 5), 1);
+    }
+
+    #[test]
+    fn fuzz_multipliers_read_as_documented() {
+        assert_eq!(FuzzMultiplier::Integer(3).get(), 3.0);
+        assert_eq!(FuzzMultiplier::Thousandths(600).get(), 1.6);
+        assert_eq!(FuzzMultiplier::Thousandths(0).get(), 1.0);
+        assert!(FuzzMultiplier::Raw(f64::NAN).get().is_nan());
+    }
+
+    /// A scenario with a deadline that shortens only the last delay.
+    fn deadline_scenario() -> Scenario {
+        Scenario {
+            base: FuzzDuration::Millis(10),
+            multiplier: FuzzMultiplier::Integer(2),
+            max_delay: None,
+            max_attempts: 10,
+            jitter: FuzzJitter::None,
+            deadline: Some(FuzzDuration::Millis(50)),
+            seed: 1,
+            ops: vec![Op::Peek, Op::Sleep, Op::Sleep, Op::Sleep],
+        }
+    }
+
+    #[test]
+    fn run_ops_returns_every_delay_the_counter_gave() {
+        let s = deadline_scenario();
+        let config = s.config().unwrap();
+        let expect = Expect {
+            base: 10_000_000,
+            cap: u128::MAX,
+            multiplier: 2.0,
+        };
+        // 10 ms, 10 ms, 20 ms, then 40 ms cut to the 20 ms left before the 50 ms deadline.
+        assert_eq!(
+            run_ops(&s, &config, &expect, Jitter::None),
+            Some(vec![10_000_000, 10_000_000, 20_000_000, 20_000_000])
+        );
+    }
+
+    #[test]
+    fn run_ops_checks_delays_the_deadline_did_not_shorten() {
+        let s = deadline_scenario();
+        let config = s.config().unwrap();
+        // A model that expects × 3: the second retry's 20 ms (not cut by the deadline) disagrees.
+        let wrong = Expect {
+            base: 10_000_000,
+            cap: u128::MAX,
+            multiplier: 3.0,
+        };
+        let caught =
+            std::panic::catch_unwind(|| run_ops(&s, &config, &wrong, Jitter::None)).is_err();
+        assert!(
+            caught,
+            "a delay off the model passed because a deadline was set"
+        );
     }
 
     /// Every input is counted, as compared or as rejected; an all-zero scenario reaches the comparison.

@@ -6,6 +6,9 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
+/// Draws [`SplitMix64::uniform_inclusive`] makes before it stops rejecting.
+const MAX_DRAWS: u32 = 128;
+
 #[derive(Debug, Clone)]
 pub(crate) struct SplitMix64 {
     state: u64,
@@ -40,6 +43,12 @@ impl SplitMix64 {
 
     /// Uniform in `[lo, hi]` (both inclusive; `lo <= hi`), exactly, by rejection sampling.
     pub(crate) fn uniform_inclusive(&mut self, lo: u128, hi: u128) -> u128 {
+        self.uniform_in_draws(lo, hi, MAX_DRAWS)
+    }
+
+    /// [`Self::uniform_inclusive`] that stops rejecting after `draws` draws and reduces the last
+    /// one modulo the range instead.
+    fn uniform_in_draws(&mut self, lo: u128, hi: u128, draws: u32) -> u128 {
         debug_assert!(lo <= hi);
         let span = hi - lo;
         if span == 0 {
@@ -47,8 +56,11 @@ impl SplitMix64 {
         }
         // Smallest all-ones mask covering `span`; each draw is accepted with probability > 1/2.
         let mask = u128::MAX >> span.leading_zeros();
-        loop {
-            let draw = if mask <= u128::from(u64::MAX) {
+        let mut draw = 0;
+        // 128 rejections in a row happen with probability below 2^-128; the loop is bounded all
+        // the same, so that no generator (or bug) can make a delay computation spin forever.
+        for _ in 0..draws {
+            draw = if mask <= u128::from(u64::MAX) {
                 u128::from(self.next_u64())
             } else {
                 (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64())
@@ -57,6 +69,8 @@ impl SplitMix64 {
                 return lo + draw;
             }
         }
+        // `span < mask <= u128::MAX` here, so `span + 1` cannot overflow.
+        lo + draw % (span + 1)
     }
 }
 
@@ -100,6 +114,8 @@ mod tests {
         // [0, 9] masks draws to 4 bits: 0xf is rejected, 0x4 (from the second output) accepted.
         assert_eq!(SplitMix64::new(0).uniform_inclusive(0, 9), 4);
         assert_eq!(SplitMix64::new(0).uniform_inclusive(100, 109), 104);
+        // Stopped after the rejected first draw: 0xf reduced modulo the ten values.
+        assert_eq!(SplitMix64::new(0).uniform_in_draws(100, 109, 1), 105);
     }
 
     #[test]
