@@ -126,15 +126,21 @@ fn idle_cores_in(stat: &str) -> Option<usize> {
     Some(cores.saturating_sub(running - 1))
 }
 
+/// Whether `BZIP2_DECODER_LOAD_CHECK` (its value, if set) leaves the check for busy cores on: only
+/// `0` turns it off.
+fn load_check_on(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_none_or(|v| v != "0")
+}
+
 /// Decodes one input to `out`; returns the trailing-garbage offset, if any.
 fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64>> {
     let input = open(name)?;
     // With threads the decoder reads a window of a few blocks per thread ahead, never the whole
     // input, so a bad file fails as early as with one thread.
-    let threads = if std::env::var_os("BZIP2_DECODER_LOAD_CHECK").is_some_and(|v| v == "0") {
-        args.threads
-    } else {
+    let threads = if load_check_on(std::env::var_os("BZIP2_DECODER_LOAD_CHECK").as_deref()) {
         threads_for(args.threads, idle_cores)
+    } else {
+        args.threads
     };
     let mut decoder = Decoder::with_options(input, &Options::new().threads(threads));
     let mut buf = vec![0u8; 1 << 16];
@@ -228,6 +234,15 @@ mod tests {
         );
         assert_eq!(idle_cores_in("cpu0 1\n"), None);
         assert_eq!(idle_cores_in("procs_running 1\n"), None);
+    }
+
+    #[test]
+    fn only_zero_turns_the_load_check_off() {
+        use std::ffi::OsStr;
+        assert!(load_check_on(None));
+        assert!(load_check_on(Some(OsStr::new("1"))));
+        assert!(load_check_on(Some(OsStr::new(""))));
+        assert!(!load_check_on(Some(OsStr::new("0"))));
     }
 
     #[test]
