@@ -14,6 +14,7 @@
 //! JSON for the report.
 
 mod analysis;
+mod checkout;
 mod instructions;
 mod render;
 mod runner;
@@ -28,8 +29,9 @@ use crate::config::CompareConfig;
 use crate::project::{self, Project};
 use crate::{exit, sys};
 use analysis::{Comparison, Policy, SideInfo};
+use checkout::{Built, Side, Source};
 use gauntlet_records::Verdict;
-use runner::{Built, RunPlan, Side, Source};
+use runner::RunPlan;
 
 /// Options of `cargo harness compare`.
 #[derive(clap::Args, Debug)]
@@ -147,7 +149,7 @@ fn check_args(args: &Knobs) -> Result<()> {
 /// BASE and HEAD resolved in the repository at `root`; a bad ref is a usage error.
 fn sides(args: &Args, root: &Path) -> Result<(Side, Side)> {
     let side = |role, spec: &str, env: &[(String, String)]| {
-        runner::resolve(root, role, spec, env).map_err(|e| exit::usage(e.to_string()))
+        checkout::resolve(root, role, spec, env).map_err(|e| exit::usage(e.to_string()))
     };
     Ok((
         side("base", &args.base, &args.base_env)?,
@@ -170,7 +172,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
     let shared_build = base.source == head.source;
 
     let mut builder =
-        runner::Builder::new(&root, &project.target_dir, &compare_dir, args.bench.clone())?;
+        checkout::Builder::new(&root, &project.target_dir, &compare_dir, args.bench.clone())?;
     let base_built = builder.build(&base)?;
     let head_built = if shared_build {
         if base.env == head.env {
@@ -191,7 +193,7 @@ pub fn run(args: Args, project: &Project) -> Result<u8> {
         warn_if_identical(&base_built, &head_built);
         head_built
     };
-    let common = runner::common_benches(&base_built, &head_built, args.bench.as_deref())?;
+    let common = checkout::common_benches(&base_built, &head_built, args.bench.as_deref())?;
 
     let out = args
         .out

@@ -18,7 +18,7 @@ use gauntlet_records::Verdict;
 use gauntlet_records::compare::SideInfo;
 use gauntlet_records::instructions::{self as rec, COST_MODEL, InstructionComparison, Measured};
 
-use super::runner::{self, Side};
+use super::checkout::{self, Side};
 use crate::callgrind;
 use crate::project::{self, Project};
 use crate::{exit, plot, sys};
@@ -44,14 +44,14 @@ pub fn run(args: &super::Args, project: &Project) -> Result<u8> {
     // Checked out and built as for a timing comparison (one worktree and target directory for
     // gauntlet-bench benches); the executables then run under callgrind.
     let mut builder =
-        runner::Builder::new(&root, &project.target_dir, &compare_dir, args.bench.clone())?;
+        checkout::Builder::new(&root, &project.target_dir, &compare_dir, args.bench.clone())?;
     let base_built = builder.build(&base)?;
     let head_built = if base.source == head.source {
         base_built.clone()
     } else {
         builder.build(&head)?
     };
-    let common = runner::common_benches(&base_built, &head_built, args.bench.as_deref())?;
+    let common = checkout::common_benches(&base_built, &head_built, args.bench.as_deref())?;
     let out = args
         .out
         .clone()
