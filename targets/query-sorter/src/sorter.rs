@@ -475,12 +475,19 @@ impl Wide {
         }
         self.fields.clear();
         self.keys.clear();
-        // An already sorted query (the common case, and what `sort_query` borrows) is copied as it is, after one
-        // pass that compares neighbours and builds nothing.
-        if !by_key && is_sorted_without_empties(query, options.dedupe) {
+        // An already sorted query (the common case, and what `sort_query` borrows) is copied as it is, and a
+        // reversed one written back to front, after one pass that compares neighbours and builds nothing.
+        if !by_key {
+            // The query is copied first: it is the answer when ascending, and the room the reversed query is
+            // written into otherwise.
+            let at = out.len();
             out.extend_from_slice(&url[..query_start]);
+            let query_at = out.len();
             out.extend_from_slice(query);
-            return Some(query.len());
+            match run_of(query, options.dedupe, &mut out[query_at..]) {
+                Run::Ascending | Run::Descending => return Some(query.len()),
+                Run::Neither => out.truncate(at),
+            }
         }
         let (fields, keys) = (&mut self.fields, &mut self.keys);
         // Whether every key's real bytes are above (below) the previous one's: the common sorted and reversed
@@ -668,57 +675,174 @@ fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
     }
 }
 
-/// Whether the pieces of `query` are non-empty and in canonical order (strictly, with `dedupe`), so that sorting
-/// gives `query` itself. Stops at the first piece out of order.
-fn is_sorted_without_empties(query: &[u8], dedupe: bool) -> bool {
-    let mut previous: Option<(usize, usize, u128)> = None;
-    let mut sorted = true;
-    split_ampersands(query, |start, end| {
-        let key = wide_chunk(query, start, end);
-        sorted = end > start
-            && previous.is_none_or(|(p_start, p_end, p_key)| match p_key.cmp(&key) {
-                Ordering::Less => true,
-                Ordering::Greater => false,
-                // Eleven equal real bytes: compare the rest. Fewer: the pieces are equal.
-                Ordering::Equal if wide_present(key) == WIDE_CHUNK => {
-                    let order = query[p_start..p_end].cmp(&query[start..end]);
-                    order.is_lt() || (order.is_eq() && !dedupe)
+/// How the pieces of a query run, as far as one pass over neighbours tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    /// Every piece is non-empty and none is below the one before it (none equal to it, with dedupe): sorting gives
+    /// the query itself. A query of identical pieces (without dedupe) is ascending.
+    Ascending,
+    /// Every piece is non-empty and none is above the one before it (none equal to it, with dedupe), and some
+    /// piece is below the one before it: sorting gives the pieces in reverse order.
+    Descending,
+    /// Anything else: an empty piece, pieces going both ways, or equal neighbours with dedupe.
+    Neither,
+}
+
+/// `PREFIX_MASK[n]` keeps the top `n` bytes of a `u64`.
+const PREFIX_MASK: [u64; 9] = {
+    let mut masks = [u64::MAX; 9];
+    let mut n = 0;
+    while n < 8 {
+        masks[n] = !(u64::MAX >> (8 * n));
+        n += 1;
+    }
+    masks
+};
+
+/// The neighbour comparisons of [`run_of`]: the previous piece, the directions still possible, and the reversed
+/// query written so far.
+struct Neighbours<'q, 'b> {
+    query: &'q [u8],
+    dedupe: bool,
+    ascending: bool,
+    descending: bool,
+    /// The previous piece and its [`prefix_key`]; `None` before the first.
+    previous: Option<(usize, usize, u64)>,
+    /// As long as `query`; once only descending is possible, every piece is written here at its place in the
+    /// reversed query.
+    reversed: &'b mut [u8],
+}
+
+impl Neighbours<'_, '_> {
+    /// Compares the piece `start..end` with the previous one; false once the run can be neither way.
+    #[inline(always)]
+    fn visit(&mut self, start: usize, end: usize) -> bool {
+        if end == start {
+            self.ascending = false;
+            self.descending = false;
+            return false;
+        }
+        let key = prefix_key(self.query, start, end);
+        if let Some((p_start, p_end, p_key)) = self.previous {
+            // Different keys order the pieces (a zero pad only differs from a real byte after a shorter piece's
+            // end); equal keys leave it to the whole pieces.
+            let order = p_key
+                .cmp(&key)
+                .then_with(|| self.query[p_start..p_end].cmp(&self.query[start..end]));
+            match order {
+                Ordering::Less => self.descending = false,
+                Ordering::Greater if self.ascending => {
+                    // The first step down: the pieces before it are all equal, so reversed they read the same.
+                    self.ascending = false;
+                    let len = self.query.len();
+                    self.reversed[len - p_end..].copy_from_slice(&self.query[..p_end]);
                 }
-                Ordering::Equal => !dedupe,
-            });
-        previous = Some((start, end, key));
-        sorted
-    });
-    sorted
+                Ordering::Greater => {}
+                Ordering::Equal if self.dedupe => {
+                    self.ascending = false;
+                    self.descending = false;
+                }
+                Ordering::Equal => {}
+            }
+        }
+        self.previous = Some((start, end, key));
+        if !self.ascending && self.descending {
+            self.write_reversed(start, end);
+        }
+        self.ascending || self.descending
+    }
+
+    /// Writes the piece `start..end` (and the `&` before it) where it goes in the reversed query: at
+    /// `len - end..len - start`, which mirrors its place. A short piece is one 16-byte copy that ends where the
+    /// piece ends; what it writes before the piece belongs to later pieces, which overwrite it.
+    #[inline(always)]
+    fn write_reversed(&mut self, start: usize, end: usize) {
+        let len = self.query.len();
+        let (to_start, to_end) = (len - end, len - start);
+        match (end.checked_sub(16), to_end.checked_sub(16)) {
+            (Some(from), Some(to)) if end - start <= 16 => {
+                self.reversed[to..to_end].copy_from_slice(&self.query[from..end]);
+            }
+            _ => self.reversed[to_start..to_end].copy_from_slice(&self.query[start..end]),
+        }
+        if let Some(ampersand) = self.reversed.get_mut(to_end) {
+            *ampersand = b'&';
+        }
+    }
+}
+
+/// The first eight bytes of the piece `query[start..end]` (non-empty), big-endian and zero-padded.
+#[inline(always)]
+fn prefix_key(query: &[u8], start: usize, end: usize) -> u64 {
+    match query.get(start..start + 8) {
+        Some(chunk) => {
+            u64::from_be_bytes(chunk.try_into().unwrap_or_default())
+                & PREFIX_MASK[(end - start).min(8)]
+        }
+        None => query[start..end]
+            .iter()
+            .enumerate()
+            .fold(0, |key, (i, &b)| key | u64::from(b) << (56 - 8 * i)),
+    }
+}
+
+/// Whether the pieces of `query` are already in canonical order (strictly, with `dedupe`), in reverse canonical
+/// order, or neither (see [`Run`]). One pass; stops as soon as it is neither. `reversed` is as long as `query`;
+/// when ascending it is left untouched, when descending it is left holding the pieces in reverse order joined by
+/// `&` (every byte overwritten), otherwise its contents are unspecified.
+fn run_of(query: &[u8], dedupe: bool, reversed: &mut [u8]) -> Run {
+    let mut run = Neighbours {
+        query,
+        dedupe,
+        ascending: true,
+        descending: true,
+        previous: None,
+        reversed,
+    };
+    split_ampersands(query, |start, end| run.visit(start, end));
+    match (run.ascending, run.descending) {
+        (true, _) => Run::Ascending,
+        (false, true) => Run::Descending,
+        (false, false) => Run::Neither,
+    }
+}
+
+/// Bit `i` set when `block[i]` is `&`, for a block of at most 64 bytes. Written so that the compiler makes it a few
+/// vector compares (bytes to 0 or 1) and one multiplication per eight bytes that gathers their low bits.
+#[inline(always)]
+fn ampersand_mask(block: &[u8]) -> u64 {
+    let mut bytes = [0u8; 64];
+    let bytes = match <&[u8; 64]>::try_from(block) {
+        Ok(full) => full,
+        Err(_) => {
+            bytes[..block.len()].copy_from_slice(block);
+            &bytes
+        }
+    };
+    let ones = bytes.map(|b| u8::from(b == b'&'));
+    let mut mask = 0;
+    for (k, word) in ones.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // Byte `i` of `word` (0 or 1) lands on bit `56 + i`; no two partial products share a bit, so none carries.
+        mask |= (word.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    mask
 }
 
 /// Calls `visit(start, end)` for every piece of `query` between `&`s, empty pieces included, until it returns
-/// false; eight bytes per step.
+/// false; 64 bytes per step.
+#[inline(always)]
 fn split_ampersands(query: &[u8], mut visit: impl FnMut(usize, usize) -> bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let mut start = 0;
-    let mut chunks = query.chunks_exact(8);
-    for (i, chunk) in (&mut chunks).enumerate() {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'&'));
-        // The high bit of each byte that is `&` (a zero byte of `x`), without carries between bytes.
-        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+    for (i, block) in query.chunks(64).enumerate() {
+        let mut found = ampersand_mask(block);
         while found != 0 {
-            let at = 8 * i + found.trailing_zeros() as usize / 8;
+            let at = 64 * i + found.trailing_zeros() as usize;
             if !visit(start, at) {
                 return;
             }
             start = at + 1;
             found &= found - 1;
-        }
-    }
-    let offset = query.len() - chunks.remainder().len();
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b'&' {
-            if !visit(start, offset + i) {
-                return;
-            }
-            start = offset + i + 1;
         }
     }
     visit(start, query.len());
@@ -1053,6 +1177,121 @@ mod tests {
                 assert_eq!(out, crate::naive::sort(&url, &options), "{width} {pieces}");
             }
         }
+    }
+
+    /// xorshift64: the seeded bytes of the tests below.
+    fn next(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    /// Every block length up to 64, with look-alike bytes (`&` with the top bit set, its neighbours, 0 and 0xff).
+    #[test]
+    fn ampersand_mask_marks_exactly_the_ampersands() {
+        let alphabet = [b'&', 0xa6, b'%', b'\'', 0x00, 0xff, b'a', 0x7f];
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..=64 {
+            for _ in 0..100 {
+                let block: Vec<u8> = (0..len)
+                    .map(|_| alphabet[(next(&mut seed) % 8) as usize])
+                    .collect();
+                let want = block
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |mask, (i, &b)| mask | u64::from(b == b'&') << i);
+                assert_eq!(ampersand_mask(&block), want, "{block:?}");
+            }
+        }
+    }
+
+    /// Pieces across 64-byte blocks, and a visitor that stops after `stop` pieces.
+    #[test]
+    fn split_ampersands_matches_a_split_and_stops_when_told() {
+        let mut seed = 0x2545_f491_4f6c_dd1d;
+        for len in (0..=140).chain([191, 192, 193, 255, 256, 257]) {
+            let query: Vec<u8> = (0..len)
+                .map(|_| if next(&mut seed) % 5 == 0 { b'&' } else { b'x' })
+                .collect();
+            let mut want = Vec::new();
+            let mut start = 0;
+            for piece in query.split(|&b| b == b'&') {
+                want.push((start, start + piece.len()));
+                start += piece.len() + 1;
+            }
+            for stop in [1, 2, want.len() / 2 + 1, usize::MAX] {
+                let mut got = Vec::new();
+                split_ampersands(&query, |start, end| {
+                    got.push((start, end));
+                    got.len() < stop
+                });
+                assert_eq!(got, want[..want.len().min(stop)], "{len} {stop}");
+            }
+        }
+    }
+
+    /// `run_of` against its definition, on queries built to sit on its edges: equal neighbours first, in the
+    /// middle and last; pieces of 1 to 40 bytes (a key holds 8, a short copy 16) that share their first 8 bytes
+    /// or end in `\0`; an empty piece; the first step down late. When descending, the reversed query is checked byte
+    /// for byte.
+    #[test]
+    fn run_of_tells_ascending_descending_and_neither_and_reverses() {
+        let mut seed = 0x1234_5678_9abc_def1;
+        let piece = |seed: &mut u64| -> Vec<u8> {
+            let len = [1, 2, 7, 8, 9, 15, 16, 17, 24, 40][(next(seed) % 10) as usize];
+            let mut p = vec![b'k'; len];
+            // Mostly the same bytes, so keys and whole pieces tie often.
+            for b in p.iter_mut().skip(if next(seed) % 2 == 0 { 8 } else { 0 }) {
+                *b = [b'k', b'a', b'\0', 0xff][(next(seed) % 4) as usize];
+            }
+            p
+        };
+        let mut counts = [0; 3];
+        for case in 0..3000 {
+            let count = 1 + (next(&mut seed) % 12) as usize;
+            let mut pieces: Vec<Vec<u8>> = (0..count).map(|_| piece(&mut seed)).collect();
+            match case % 4 {
+                0 => pieces.sort(),
+                1 | 2 => pieces.sort_by(|a, b| b.cmp(a)),
+                _ => {}
+            }
+            if case % 8 == 2 {
+                // Equal pieces first: the step down comes late.
+                let first = pieces[0].clone();
+                pieces.splice(0..0, std::iter::repeat_n(first, 3));
+            }
+            if case % 50 == 7 {
+                let at = (next(&mut seed) % (pieces.len() as u64 + 1)) as usize;
+                pieces.insert(at, Vec::new());
+            }
+            let query = pieces.join(&b'&');
+            for dedupe in [false, true] {
+                let up = |a: &Vec<u8>, b: &Vec<u8>| if dedupe { a < b } else { a <= b };
+                let non_empty = pieces.iter().all(|p| !p.is_empty());
+                let ascending = pieces.windows(2).all(|w| up(&w[0], &w[1]));
+                let descending = pieces.windows(2).all(|w| up(&w[1], &w[0]));
+                let want = match (non_empty, ascending, descending) {
+                    (true, true, _) => Run::Ascending,
+                    (true, false, true) => Run::Descending,
+                    _ => Run::Neither,
+                };
+                let mut reversed = vec![0xee; query.len()];
+                let got = run_of(&query, dedupe, &mut reversed);
+                assert_eq!(got, want, "{query:?} {dedupe}");
+                counts[want as usize] += 1;
+                match want {
+                    Run::Ascending => assert!(reversed.iter().all(|&b| b == 0xee)),
+                    Run::Descending => {
+                        let mut sorted = pieces.clone();
+                        sorted.sort();
+                        assert_eq!(reversed, sorted.join(&b'&'), "{query:?}");
+                    }
+                    Run::Neither => {}
+                }
+            }
+        }
+        assert!(counts.iter().all(|&n| n > 500), "{counts:?}");
     }
 
     /// Every length up to three words, with look-alike bytes (`&` and `=` with the top bit set, neighbours).
