@@ -799,7 +799,22 @@ fn run_of(query: &[u8], dedupe: bool, reversed: &mut [u8]) -> Run {
         previous: None,
         reversed,
     };
-    split_ampersands(query, |start, end| run.visit(start, end));
+    // The loop of `split_ampersands`, written out: a closure call per piece is not inlined there.
+    let mut start = 0;
+    'scan: {
+        for (i, block) in query.chunks(64).enumerate() {
+            let mut found = ampersand_mask(block);
+            while found != 0 {
+                let at = 64 * i + found.trailing_zeros() as usize;
+                if !run.visit(start, at) {
+                    break 'scan;
+                }
+                start = at + 1;
+                found &= found - 1;
+            }
+        }
+        run.visit(start, query.len());
+    }
     match (run.ascending, run.descending) {
         (true, _) => Run::Ascending,
         (false, true) => Run::Descending,
