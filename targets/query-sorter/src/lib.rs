@@ -239,8 +239,10 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
     }
     let sorted = SCRATCH.try_with(|scratch| {
         let (sorter, out) = &mut *scratch.try_borrow_mut().ok()?;
-        sorter.sort_into(url, out);
-        let sorted = if *out == url {
+        let unchanged = sorter
+            .sort_into_telling(url, out)
+            .unwrap_or_else(|| *out == url);
+        let sorted = if unchanged {
             Cow::Borrowed(url)
         } else {
             Cow::Owned(out.to_vec())

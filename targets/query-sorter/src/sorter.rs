@@ -62,6 +62,12 @@ impl Sorter {
 
     /// Replaces `out`'s contents with the sorted `url`. Allocates only while its buffers grow.
     pub fn sort_into(&mut self, url: &[u8], out: &mut Vec<u8>) {
+        self.sort_into_telling(url, out);
+    }
+
+    /// [`Sorter::sort_into`], telling whether `out` is equal to `url` where the sort knows it without comparing
+    /// (`None` where it does not).
+    pub(crate) fn sort_into_telling(&mut self, url: &[u8], out: &mut Vec<u8>) -> Option<bool> {
         out.clear();
         // Room for the output and for the overshoot of the fixed-size copies of `Packed::sort`.
         out.reserve(url.len() + 32);
@@ -77,7 +83,7 @@ impl Sorter {
                     _ => url.len(),
                 };
                 out.extend_from_slice(&url[..end]);
-                return;
+                return Some(end == url.len());
             }
         };
         let rest = &url[question_mark + 1..];
@@ -109,11 +115,13 @@ impl Sorter {
                 self.wide
                     .sort(url, question_mark + 1, query(), by_key, options, out)
             });
-            if let Some(query_len) = sorted {
+            if let Some((query_len, unchanged)) = sorted {
+                let fragment = &rest[query_len..];
                 if keep_fragment {
-                    out.extend_from_slice(&rest[query_len..]);
+                    out.extend_from_slice(fragment);
                 }
-                return;
+                return unchanged
+                    .map(|unchanged| unchanged && (keep_fragment || fragment.is_empty()));
             }
         }
         let query_len = collect(rest, options, &mut self.params, &mut self.normalized);
@@ -132,6 +140,7 @@ impl Sorter {
         if keep_fragment {
             out.extend_from_slice(&url[fragment..]);
         }
+        None
     }
 
     /// Drops the scratch buffers once a large query has grown them, so that a long-lived sorter does not hold on to
@@ -154,8 +163,10 @@ impl Sorter {
     /// The sorted `url`, borrowed when sorting changes nothing.
     pub fn sort<'a>(&mut self, url: &'a [u8]) -> Cow<'a, [u8]> {
         let mut output = std::mem::take(&mut self.output);
-        self.sort_into(url, &mut output);
-        let sorted = if output == url {
+        let unchanged = self
+            .sort_into_telling(url, &mut output)
+            .unwrap_or_else(|| output == url);
+        let sorted = if unchanged {
             Cow::Borrowed(url)
         } else {
             Cow::Owned(output.clone())
@@ -251,7 +262,7 @@ impl Packed {
         query_start: usize,
         options: &Options,
         out: &mut Vec<u8>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, Option<bool>)> {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
         let (head, rest) = url.split_at(query_start);
@@ -381,7 +392,7 @@ impl Packed {
             _ => out.extend_from_slice(head),
         }
         let Some((&first, others)) = keys.split_first() else {
-            return Some(query_len);
+            return Some((query_len, None));
         };
         // A block is copied with the `&` that follows it in `scratch`, as 32 bytes cut to size when it fits; the `&`
         // after the final block is taken off at the end.
@@ -413,9 +424,12 @@ impl Packed {
                 block = (start, end);
             }
         }
+        // The last block runs from the first byte to the last: every piece in input order, none empty, none dropped
+        // (each piece is in one block, so there was no other).
+        let unchanged = block == (0, query_len);
         copy_block(out, block);
         out.pop();
-        Some(query_len)
+        Some((query_len, Some(unchanged)))
     }
 }
 
@@ -469,7 +483,7 @@ impl Wide {
         by_key: bool,
         options: &Options,
         out: &mut Vec<u8>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, Option<bool>)> {
         if query.len() >= u32::MAX as usize {
             return None;
         }
@@ -485,7 +499,8 @@ impl Wide {
             let query_at = out.len();
             out.extend_from_slice(query);
             match run_of(query, options.dedupe, &mut out[query_at..]) {
-                Run::Ascending | Run::Descending => return Some(query.len()),
+                Run::Ascending => return Some((query.len(), Some(true))),
+                Run::Descending => return Some((query.len(), Some(false))),
                 Run::Neither => out.truncate(at),
             }
         }
@@ -525,7 +540,8 @@ impl Wide {
             self.refine(query);
         }
         self.emit(url, query_start, query, options, out);
-        Some(query.len())
+        // Not ascending in canonical mode: an empty piece, a repeat dropped, or two pieces swapped.
+        Some((query.len(), (!by_key).then_some(false)))
     }
 
     /// Orders the runs of keys that tie on eleven real bytes, deepest first, until no run ties.
@@ -1200,6 +1216,55 @@ mod tests {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         *seed
+    }
+
+    /// What `sort_into_telling` says, where it says anything, is whether the output equals the URL: small and wide
+    /// queries, sorted or not, with empty pieces, repeats, fragments and no query at all, in every mode. Canonical
+    /// mode without options must know the answer for sorted and unsorted queries alike.
+    #[test]
+    fn sort_into_tells_whether_the_url_is_unchanged() {
+        let pieces: [&[u8]; 7] = [b"a", b"b", b"a=1", b"b=2", b"", b"c", b"a"];
+        let mut seed = 0x0bad_5eed_1234_5678;
+        for options in [
+            Options::default(),
+            Options::default().with_strip_fragment(true),
+            Options::default().with_dedupe(true),
+            Options::default().with_empty_query(EmptyQuery::Remove),
+            Options::new(Mode::ByKey),
+            Options::new(Mode::Varnish),
+        ] {
+            let canonical = options.mode() == Mode::Canonical && !options.dedupe;
+            let mut sorter = Sorter::new(options);
+            let mut known = [0; 2];
+            let mut out = Vec::new();
+            for case in 0..1400 {
+                let count = [0, 1, 2, 3, 5, 8, 300][case % 7];
+                let mut list: Vec<&[u8]> = (0..count)
+                    .map(|_| pieces[(next(&mut seed) % 7) as usize])
+                    .collect();
+                if case % 3 != 0 {
+                    list.retain(|p| !p.is_empty());
+                    list.sort();
+                    list.dedup();
+                }
+                let mut url = b"/p".to_vec();
+                if case % 11 != 0 {
+                    url.push(b'?');
+                }
+                url.extend_from_slice(&list.join(&b'&'));
+                if case % 5 == 0 {
+                    url.extend_from_slice(b"#f&a");
+                }
+                let told = sorter.sort_into_telling(&url, &mut out);
+                if let Some(unchanged) = told {
+                    assert_eq!(unchanged, out == url, "{:?}", String::from_utf8_lossy(&url));
+                    known[usize::from(unchanged)] += 1;
+                }
+            }
+            if canonical {
+                assert!(known.iter().all(|&n| n > 200), "{known:?}");
+            }
+        }
     }
 
     /// Every block length up to 64, with look-alike bytes (`&` with the top bit set, its neighbours, 0 and 0xff).
