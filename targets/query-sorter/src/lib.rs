@@ -232,11 +232,9 @@ impl std::error::Error for Error {}
 /// Canonical mode with default options; borrows `url` when it is already canonical.
 ///
 /// Allocates only the returned key (none when borrowing): the scratch space is a [`Sorter`] kept per thread, which
-/// gives its buffers back when a URL made them grow past 4 MiB (about 100 000 parameters).
+/// gives its buffers back when a URL made them grow past 4 MiB (about 100 000 parameters; checked after URLs of 4 KiB
+/// or more).
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
-    }
     let sorted = SCRATCH.try_with(|scratch| {
         let (sorter, out) = &mut *scratch.try_borrow_mut().ok()?;
         let unchanged = sorter
@@ -247,8 +245,12 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         } else {
             Cow::Owned(out.to_vec())
         };
-        sorter.release_if_large();
-        release_if_large(out);
+        // Only a long URL can grow the buffers past the limit (by more than what a short one needs, a few
+        // hundred KiB at most), so the check is left to those.
+        if url.len() >= RELEASE_CHECK_LEN {
+            sorter.release_if_large();
+            release_if_large(out);
+        }
         Some(sorted)
     });
     // Only while the thread is being torn down.
@@ -257,6 +259,14 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         .flatten()
         .unwrap_or_else(|| sort_query_alone(url))
 }
+
+thread_local! {
+    /// The scratch space of [`sort_query`]: a sorter with default options and its output buffer.
+    static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
+}
+
+/// From this URL length on, [`sort_query`] checks whether its scratch space grew past 4 MiB.
+const RELEASE_CHECK_LEN: usize = 4096;
 
 /// [`sort_query`] without the per-thread scratch space.
 fn sort_query_alone(url: &[u8]) -> Cow<'_, [u8]> {
@@ -305,6 +315,24 @@ mod tests {
         large.push(1);
         assert!(release_if_large(&mut large));
         assert_eq!(large.capacity(), 0);
+    }
+
+    /// A URL past 4 MiB leaves neither the output buffer nor the sorter's buffers (grown past 4 MiB by 200 000
+    /// parameters) behind; short URLs leave theirs.
+    #[test]
+    fn sort_query_gives_back_what_a_long_url_grew() {
+        let many: Vec<String> = (0..200_000).rev().map(|i| format!("p{i}")).collect();
+        let url = format!("/p?{}", many.join("&")).into_bytes();
+        assert!(matches!(sort_query(&url), Cow::Owned(_)));
+        let huge = [&b"/p?"[..], &b"a&".repeat(2 << 20), b"a"].concat();
+        assert!(matches!(sort_query(&huge), Cow::Borrowed(_)));
+        SCRATCH.with(|scratch| {
+            let (sorter, out) = &mut *scratch.borrow_mut();
+            assert!(!sorter.release_if_large());
+            assert_eq!(out.capacity(), 0);
+        });
+        assert!(matches!(sort_query(b"/p?b&a"), Cow::Owned(_)));
+        SCRATCH.with(|scratch| assert!(scratch.borrow().1.capacity() > 0));
     }
 
     #[test]
