@@ -70,15 +70,18 @@
 //! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. Up to 256 pieces, each
 //! parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
 //! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
-//! whole parameter (or name) compared only within runs that share all 15. Above 256, each gets a `u128` key (11
-//! bytes, how many are real, a 32-bit index); runs that share 11 real bytes skip whatever all their members share and
-//! are keyed and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
+//! whole parameter (or name) compared only within runs that share all 15. Above 256, canonical mode first compares
+//! neighbours in one pass (finding the `&` of 64 bytes per step, comparing 8-byte prefixes and whole parameters only
+//! on a tie): an already sorted query is copied as it is, and a reversed one is written back to front as it is read,
+//! each piece at the mirror of its place. Any other query above 256 gives each piece a `u128` key (11 bytes, how
+//! many are real, a 32-bit index); runs that share 11 real bytes skip whatever all their members share and are keyed
+//! and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
 //! their first 8 bytes, falling back to the whole field on a tie; above that, the same MSD scheme on 8-byte chunks
 //! of the parameters themselves. A long shared prefix is thus never compared again in each of the O(k log k) steps.
 //! Sorted, reversed and all-equal inputs are linear for the underlying pattern-defeating quicksort; the worst case is
 //! O(n log n) comparisons per chunk level, no parameter-count cap, no recursion. [`Sorter::sort_into`] allocates
 //! nothing once its buffers have grown to the largest URL seen; [`sort_query`] allocates only the key it returns
-//! (nothing when it borrows). Name globs cost O(name length × pattern length) per parameter; patterns are capped at
+//! (nothing when it borrows), and knows from the sort, without comparing, whether it can borrow. Name globs cost O(name length × pattern length) per parameter; patterns are capped at
 //! 1024 bytes.
 //!
 //! # How it is tested
