@@ -151,6 +151,7 @@ impl Sorter {
         let bytes = self.params.capacity() * size_of::<Param>()
             + self.wide.keys.capacity() * size_of::<u128>()
             + self.wide.fields.capacity() * size_of::<(u32, u32, u32)>()
+            + self.wide.short.capacity() * size_of::<u64>()
             + self.normalized.capacity()
             + self.packed.scratch.capacity();
         let large = bytes > KEEP_BYTES;
@@ -449,6 +450,8 @@ struct Wide {
     keys: Vec<u128>,
     /// Pending `(keys range, byte depth)` refinements.
     work: Vec<(Range<usize>, usize)>,
+    /// The `u64` keys of [`Wide::sort_by_six_bytes`].
+    short: Vec<u64>,
 }
 
 /// The real bytes of a [`Wide`] key: its `WIDE_CHUNK` bytes and their count, without the index.
@@ -535,7 +538,7 @@ impl Wide {
         }
         if descending {
             self.keys.reverse();
-        } else if !ascending {
+        } else if !ascending && (by_key || !self.sort_by_six_bytes()) {
             self.keys.sort_unstable();
             self.refine(query);
         }
@@ -544,9 +547,39 @@ impl Wide {
         Some((query.len(), (!by_key).then_some(false)))
     }
 
+    /// Orders the keys (in input order) by a sort of `u64`s, cheaper than that of the `u128` keys, when that is
+    /// enough: each holds the first six bytes of its piece (zero-padded) above a 16-bit index. Pieces whose six bytes
+    /// differ are then in canonical order (a zero pad only differs from a real byte after the shorter piece's end).
+    /// Returns false, having left the keys as they were, when there are more than 2^16 pieces, when the first few
+    /// already share their six bytes (a long shared prefix: no use trying), or when any two do after sorting.
+    fn sort_by_six_bytes(&mut self) -> bool {
+        let Wide { keys, short, .. } = self;
+        let six = |key: u128| (key >> 80) as u64;
+        let shared = |first: &[u128]| first.iter().skip(1).any(|&k| six(k) == six(first[0]));
+        if keys.len() > 1 << 16 || shared(&keys[..keys.len().min(8)]) {
+            return false;
+        }
+        short.clear();
+        short.extend(
+            keys.iter()
+                .map(|&key| six(key) << 16 | wide_index(key) as u64),
+        );
+        short.sort_unstable();
+        if short.windows(2).any(|pair| pair[0] >> 16 == pair[1] >> 16) {
+            return false;
+        }
+        // Keys that `emit` reads as before: the index below, and above it real bytes that differ between any two.
+        for (key, &sorted) in keys.iter_mut().zip(short.iter()) {
+            *key = u128::from(sorted >> 16) << 80 | u128::from(sorted & 0xffff);
+        }
+        true
+    }
+
     /// Orders the runs of keys that tie on eleven real bytes, deepest first, until no run ties.
     fn refine(&mut self, query: &[u8]) {
-        let Wide { fields, keys, work } = self;
+        let Wide {
+            fields, keys, work, ..
+        } = self;
         let field = |key: u128| {
             let (start, end, _) = fields[wide_index(key)];
             &query[start as usize..end as usize]
@@ -1263,6 +1296,84 @@ mod tests {
             }
             if canonical {
                 assert!(known.iter().all(|&n| n > 200), "{known:?}");
+            }
+        }
+    }
+
+    /// The `u64` sort of wide queries: taken for distinct six-byte prefixes (pieces shorter than six bytes
+    /// included); refused up front for more than 2^16 pieces or a shared prefix among the first eight, and after
+    /// sorting for a tie found then. Where taken, the keys come out in canonical order; the whole sort equals the
+    /// model either way.
+    #[test]
+    fn wide_sort_by_six_bytes_where_it_is_enough() {
+        let mut seed = 0x5eed_0f5a_110b_1e77;
+        let distinct = |count: usize, seed: &mut u64| -> Vec<Vec<u8>> {
+            let mut pieces: Vec<Vec<u8>> = (0..count)
+                .map(|i| match i % 4 {
+                    0 => format!("{i:05}").into_bytes(),
+                    1 => format!("q{i:05}=v").into_bytes(),
+                    2 => format!("r{i:05}abcdefghij").into_bytes(),
+                    _ => [&b"s"[..], &(i as u32).to_be_bytes(), b"\0"].concat(),
+                })
+                .collect();
+            for i in (1..pieces.len()).rev() {
+                pieces.swap(i, (next(seed) % (i as u64 + 1)) as usize);
+            }
+            pieces
+        };
+        let taken = |pieces: &[Vec<u8>]| -> Option<bool> {
+            let query = pieces.join(&b'&');
+            let mut wide = Wide::default();
+            let mut start = 0;
+            for piece in pieces {
+                let index = wide.keys.len() as u128;
+                wide.fields.push((
+                    start as u32,
+                    (start + piece.len()) as u32,
+                    (start + piece.len()) as u32,
+                ));
+                wide.keys
+                    .push(wide_chunk(&query, start, start + piece.len()) | index);
+                start += piece.len() + 1;
+            }
+            let before = wide.keys.clone();
+            if !wide.sort_by_six_bytes() {
+                assert_eq!(wide.keys, before, "refused, the keys must be as they were");
+                // `None`: refused up front, without sorting.
+                return (!wide.short.is_empty()).then_some(false);
+            }
+            let order: Vec<&Vec<u8>> = wide.keys.iter().map(|&k| &pieces[wide_index(k)]).collect();
+            assert!(order.is_sorted());
+            Some(true)
+        };
+        for count in [2, 3, 9, 300, 1000] {
+            let mut pieces = distinct(count, &mut seed);
+            assert_eq!(taken(&pieces), Some(true), "{count}");
+            // Two pieces sharing six bytes, after the first eight and in the wrong order.
+            pieces.push(b"tttttt2".to_vec());
+            pieces.push(b"tttttt1".to_vec());
+            assert_eq!(taken(&pieces), Some(false), "{count}");
+            pieces.truncate(count);
+            pieces.insert(1, [&pieces[0][..], b"x"].concat());
+            if pieces[0].len() >= 6 {
+                assert_eq!(taken(&pieces), None, "{count}");
+            }
+        }
+        assert_eq!(taken(&distinct(1 << 16, &mut seed)), Some(true));
+        assert_eq!(taken(&distinct((1 << 16) + 1, &mut seed)), None);
+
+        for count in [300, 5000] {
+            let mut pieces = distinct(count, &mut seed);
+            pieces.push(b"tttttt2".to_vec());
+            pieces.push(b"ab".to_vec());
+            pieces.push(b"ab\0".to_vec());
+            for list in [distinct(count, &mut seed), pieces] {
+                let url = [&b"/p?"[..], &list.join(&b'&'), b"#f"].concat();
+                for options in [Options::default(), Options::default().with_dedupe(true)] {
+                    let mut out = Vec::new();
+                    Sorter::new(options.clone()).sort_into(&url, &mut out);
+                    assert_eq!(out, crate::naive::sort(&url, &options), "{count}");
+                }
             }
         }
     }
