@@ -73,9 +73,10 @@
 //! whole parameter (or name) compared only within runs that share all 15. Above 256, canonical mode first compares
 //! neighbours in one pass (finding the `&` of 64 bytes per step, comparing 8-byte prefixes and whole parameters only
 //! on a tie): an already sorted query is copied as it is, and a reversed one is written back to front as it is read,
-//! each piece at the mirror of its place. Any other query above 256 gives each piece a `u128` key (11 bytes, how
-//! many are real, a 32-bit index); runs that share 11 real bytes skip whatever all their members share and are keyed
-//! and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
+//! each piece at the mirror of its place. Any other query above 256 whose pieces all differ in their first six bytes
+//! (and that has at most 2^16 of them) is ordered by one sort of `u64` keys (six bytes above a 16-bit index). The
+//! rest give each piece a `u128` key (11 bytes, how many are real, a 32-bit index); runs that share 11 real bytes skip
+//! whatever all their members share and are keyed and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
 //! their first 8 bytes, falling back to the whole field on a tie; above that, the same MSD scheme on 8-byte chunks
 //! of the parameters themselves. A long shared prefix is thus never compared again in each of the O(k log k) steps.
 //! Sorted, reversed and all-equal inputs are linear for the underlying pattern-defeating quicksort; the worst case is
