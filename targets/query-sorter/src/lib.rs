@@ -70,15 +70,19 @@
 //! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. Up to 256 pieces, each
 //! parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
 //! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
-//! whole parameter (or name) compared only within runs that share all 15. Above 256, each gets a `u128` key (11
-//! bytes, how many are real, a 32-bit index); runs that share 11 real bytes skip whatever all their members share and
-//! are keyed and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
+//! whole parameter (or name) compared only within runs that share all 15. Above 256, canonical mode first compares
+//! neighbours in one pass (finding the `&` of 64 bytes per step, comparing 8-byte prefixes and whole parameters only
+//! on a tie): an already sorted query is copied as it is, and a reversed one is written back to front as it is read,
+//! each piece at the mirror of its place. Any other query above 256 whose pieces all differ in their first six bytes
+//! (and that has at most 2^16 of them) is ordered by one sort of `u64` keys (six bytes above a 16-bit index). The
+//! rest give each piece a `u128` key (11 bytes, how many are real, a 32-bit index); runs that share 11 real bytes skip
+//! whatever all their members share and are keyed and sorted again on the next 11. Otherwise up to 32 parameters are ordered by one comparison sort on
 //! their first 8 bytes, falling back to the whole field on a tie; above that, the same MSD scheme on 8-byte chunks
 //! of the parameters themselves. A long shared prefix is thus never compared again in each of the O(k log k) steps.
 //! Sorted, reversed and all-equal inputs are linear for the underlying pattern-defeating quicksort; the worst case is
 //! O(n log n) comparisons per chunk level, no parameter-count cap, no recursion. [`Sorter::sort_into`] allocates
 //! nothing once its buffers have grown to the largest URL seen; [`sort_query`] allocates only the key it returns
-//! (nothing when it borrows). Name globs cost O(name length × pattern length) per parameter; patterns are capped at
+//! (nothing when it borrows), and knows from the sort, without comparing, whether it can borrow. Name globs cost O(name length × pattern length) per parameter; patterns are capped at
 //! 1024 bytes.
 //!
 //! # How it is tested
@@ -232,21 +236,25 @@ impl std::error::Error for Error {}
 /// Canonical mode with default options; borrows `url` when it is already canonical.
 ///
 /// Allocates only the returned key (none when borrowing): the scratch space is a [`Sorter`] kept per thread, which
-/// gives its buffers back when a URL made them grow past 4 MiB (about 100 000 parameters).
+/// gives its buffers back when a URL made them grow past 4 MiB (about 100 000 parameters; checked after URLs of 4 KiB
+/// or more).
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
-    }
     let sorted = SCRATCH.try_with(|scratch| {
         let (sorter, out) = &mut *scratch.try_borrow_mut().ok()?;
-        sorter.sort_into(url, out);
-        let sorted = if *out == url {
+        let unchanged = sorter
+            .sort_into_telling(url, out)
+            .unwrap_or_else(|| *out == url);
+        let sorted = if unchanged {
             Cow::Borrowed(url)
         } else {
             Cow::Owned(out.to_vec())
         };
-        sorter.release_if_large();
-        release_if_large(out);
+        // Only a long URL can grow the buffers past the limit (by more than what a short one needs, a few
+        // hundred KiB at most), so the check is left to those.
+        if url.len() >= RELEASE_CHECK_LEN {
+            sorter.release_if_large();
+            release_if_large(out);
+        }
         Some(sorted)
     });
     // Only while the thread is being torn down.
@@ -255,6 +263,14 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         .flatten()
         .unwrap_or_else(|| sort_query_alone(url))
 }
+
+thread_local! {
+    /// The scratch space of [`sort_query`]: a sorter with default options and its output buffer.
+    static SCRATCH: std::cell::RefCell<(Sorter, Vec<u8>)> = std::cell::RefCell::default();
+}
+
+/// From this URL length on, [`sort_query`] checks whether its scratch space grew past 4 MiB.
+const RELEASE_CHECK_LEN: usize = 4096;
 
 /// [`sort_query`] without the per-thread scratch space.
 fn sort_query_alone(url: &[u8]) -> Cow<'_, [u8]> {
@@ -303,6 +319,24 @@ mod tests {
         large.push(1);
         assert!(release_if_large(&mut large));
         assert_eq!(large.capacity(), 0);
+    }
+
+    /// A URL past 4 MiB leaves neither the output buffer nor the sorter's buffers (grown past 4 MiB by 200 000
+    /// parameters) behind; short URLs leave theirs.
+    #[test]
+    fn sort_query_gives_back_what_a_long_url_grew() {
+        let many: Vec<String> = (0..200_000).rev().map(|i| format!("p{i}")).collect();
+        let url = format!("/p?{}", many.join("&")).into_bytes();
+        assert!(matches!(sort_query(&url), Cow::Owned(_)));
+        let huge = [&b"/p?"[..], &b"a&".repeat(2 << 20), b"a"].concat();
+        assert!(matches!(sort_query(&huge), Cow::Borrowed(_)));
+        SCRATCH.with(|scratch| {
+            let (sorter, out) = &mut *scratch.borrow_mut();
+            assert!(!sorter.release_if_large());
+            assert_eq!(out.capacity(), 0);
+        });
+        assert!(matches!(sort_query(b"/p?b&a"), Cow::Owned(_)));
+        SCRATCH.with(|scratch| assert!(scratch.borrow().1.capacity() > 0));
     }
 
     #[test]

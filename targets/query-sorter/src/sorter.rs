@@ -62,6 +62,12 @@ impl Sorter {
 
     /// Replaces `out`'s contents with the sorted `url`. Allocates only while its buffers grow.
     pub fn sort_into(&mut self, url: &[u8], out: &mut Vec<u8>) {
+        self.sort_into_telling(url, out);
+    }
+
+    /// [`Sorter::sort_into`], telling whether `out` is equal to `url` where the sort knows it without comparing
+    /// (`None` where it does not).
+    pub(crate) fn sort_into_telling(&mut self, url: &[u8], out: &mut Vec<u8>) -> Option<bool> {
         out.clear();
         // Room for the output and for the overshoot of the fixed-size copies of `Packed::sort`.
         out.reserve(url.len() + 32);
@@ -77,7 +83,7 @@ impl Sorter {
                     _ => url.len(),
                 };
                 out.extend_from_slice(&url[..end]);
-                return;
+                return Some(end == url.len());
             }
         };
         let rest = &url[question_mark + 1..];
@@ -109,11 +115,13 @@ impl Sorter {
                 self.wide
                     .sort(url, question_mark + 1, query(), by_key, options, out)
             });
-            if let Some(query_len) = sorted {
+            if let Some((query_len, unchanged)) = sorted {
+                let fragment = &rest[query_len..];
                 if keep_fragment {
-                    out.extend_from_slice(&rest[query_len..]);
+                    out.extend_from_slice(fragment);
                 }
-                return;
+                return unchanged
+                    .map(|unchanged| unchanged && (keep_fragment || fragment.is_empty()));
             }
         }
         let query_len = collect(rest, options, &mut self.params, &mut self.normalized);
@@ -132,6 +140,7 @@ impl Sorter {
         if keep_fragment {
             out.extend_from_slice(&url[fragment..]);
         }
+        None
     }
 
     /// Drops the scratch buffers once a large query has grown them, so that a long-lived sorter does not hold on to
@@ -142,6 +151,7 @@ impl Sorter {
         let bytes = self.params.capacity() * size_of::<Param>()
             + self.wide.keys.capacity() * size_of::<u128>()
             + self.wide.fields.capacity() * size_of::<(u32, u32, u32)>()
+            + self.wide.short.capacity() * size_of::<u64>()
             + self.normalized.capacity()
             + self.packed.scratch.capacity();
         let large = bytes > KEEP_BYTES;
@@ -154,8 +164,10 @@ impl Sorter {
     /// The sorted `url`, borrowed when sorting changes nothing.
     pub fn sort<'a>(&mut self, url: &'a [u8]) -> Cow<'a, [u8]> {
         let mut output = std::mem::take(&mut self.output);
-        self.sort_into(url, &mut output);
-        let sorted = if output == url {
+        let unchanged = self
+            .sort_into_telling(url, &mut output)
+            .unwrap_or_else(|| output == url);
+        let sorted = if unchanged {
             Cow::Borrowed(url)
         } else {
             Cow::Owned(output.clone())
@@ -251,7 +263,7 @@ impl Packed {
         query_start: usize,
         options: &Options,
         out: &mut Vec<u8>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, Option<bool>)> {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
         let (head, rest) = url.split_at(query_start);
@@ -381,7 +393,7 @@ impl Packed {
             _ => out.extend_from_slice(head),
         }
         let Some((&first, others)) = keys.split_first() else {
-            return Some(query_len);
+            return Some((query_len, None));
         };
         // A block is copied with the `&` that follows it in `scratch`, as 32 bytes cut to size when it fits; the `&`
         // after the final block is taken off at the end.
@@ -413,9 +425,12 @@ impl Packed {
                 block = (start, end);
             }
         }
+        // The last block runs from the first byte to the last: every piece in input order, none empty, none dropped
+        // (each piece is in one block, so there was no other).
+        let unchanged = block == (0, query_len);
         copy_block(out, block);
         out.pop();
-        Some(query_len)
+        Some((query_len, Some(unchanged)))
     }
 }
 
@@ -435,6 +450,8 @@ struct Wide {
     keys: Vec<u128>,
     /// Pending `(keys range, byte depth)` refinements.
     work: Vec<(Range<usize>, usize)>,
+    /// The `u64` keys of [`Wide::sort_by_six_bytes`].
+    short: Vec<u64>,
 }
 
 /// The real bytes of a [`Wide`] key: its `WIDE_CHUNK` bytes and their count, without the index.
@@ -469,18 +486,26 @@ impl Wide {
         by_key: bool,
         options: &Options,
         out: &mut Vec<u8>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, Option<bool>)> {
         if query.len() >= u32::MAX as usize {
             return None;
         }
         self.fields.clear();
         self.keys.clear();
-        // An already sorted query (the common case, and what `sort_query` borrows) is copied as it is, after one
-        // pass that compares neighbours and builds nothing.
-        if !by_key && is_sorted_without_empties(query, options.dedupe) {
+        // An already sorted query (the common case, and what `sort_query` borrows) is copied as it is, and a
+        // reversed one written back to front, after one pass that compares neighbours and builds nothing.
+        if !by_key {
+            // The query is copied first: it is the answer when ascending, and the room the reversed query is
+            // written into otherwise.
+            let at = out.len();
             out.extend_from_slice(&url[..query_start]);
+            let query_at = out.len();
             out.extend_from_slice(query);
-            return Some(query.len());
+            match run_of(query, options.dedupe, &mut out[query_at..]) {
+                Run::Ascending => return Some((query.len(), Some(true))),
+                Run::Descending => return Some((query.len(), Some(false))),
+                Run::Neither => out.truncate(at),
+            }
         }
         let (fields, keys) = (&mut self.fields, &mut self.keys);
         // Whether every key's real bytes are above (below) the previous one's: the common sorted and reversed
@@ -513,17 +538,48 @@ impl Wide {
         }
         if descending {
             self.keys.reverse();
-        } else if !ascending {
+        } else if !ascending && (by_key || !self.sort_by_six_bytes()) {
             self.keys.sort_unstable();
             self.refine(query);
         }
         self.emit(url, query_start, query, options, out);
-        Some(query.len())
+        // Not ascending in canonical mode: an empty piece, a repeat dropped, or two pieces swapped.
+        Some((query.len(), (!by_key).then_some(false)))
+    }
+
+    /// Orders the keys (in input order) by a sort of `u64`s, cheaper than that of the `u128` keys, when that is
+    /// enough: each holds the first six bytes of its piece (zero-padded) above a 16-bit index. Pieces whose six bytes
+    /// differ are then in canonical order (a zero pad only differs from a real byte after the shorter piece's end).
+    /// Returns false, having left the keys as they were, when there are more than 2^16 pieces, when the first few
+    /// already share their six bytes (a long shared prefix: no use trying), or when any two do after sorting.
+    fn sort_by_six_bytes(&mut self) -> bool {
+        let Wide { keys, short, .. } = self;
+        let six = |key: u128| (key >> 80) as u64;
+        let shared = |first: &[u128]| first.iter().skip(1).any(|&k| six(k) == six(first[0]));
+        if keys.len() > 1 << 16 || shared(&keys[..keys.len().min(8)]) {
+            return false;
+        }
+        short.clear();
+        short.extend(
+            keys.iter()
+                .map(|&key| six(key) << 16 | wide_index(key) as u64),
+        );
+        short.sort_unstable();
+        if short.windows(2).any(|pair| pair[0] >> 16 == pair[1] >> 16) {
+            return false;
+        }
+        // Keys that `emit` reads as before: the index below, and above it real bytes that differ between any two.
+        for (key, &sorted) in keys.iter_mut().zip(short.iter()) {
+            *key = u128::from(sorted >> 16) << 80 | u128::from(sorted & 0xffff);
+        }
+        true
     }
 
     /// Orders the runs of keys that tie on eleven real bytes, deepest first, until no run ties.
     fn refine(&mut self, query: &[u8]) {
-        let Wide { fields, keys, work } = self;
+        let Wide {
+            fields, keys, work, ..
+        } = self;
         let field = |key: u128| {
             let (start, end, _) = fields[wide_index(key)];
             &query[start as usize..end as usize]
@@ -668,57 +724,189 @@ fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
     }
 }
 
-/// Whether the pieces of `query` are non-empty and in canonical order (strictly, with `dedupe`), so that sorting
-/// gives `query` itself. Stops at the first piece out of order.
-fn is_sorted_without_empties(query: &[u8], dedupe: bool) -> bool {
-    let mut previous: Option<(usize, usize, u128)> = None;
-    let mut sorted = true;
-    split_ampersands(query, |start, end| {
-        let key = wide_chunk(query, start, end);
-        sorted = end > start
-            && previous.is_none_or(|(p_start, p_end, p_key)| match p_key.cmp(&key) {
-                Ordering::Less => true,
-                Ordering::Greater => false,
-                // Eleven equal real bytes: compare the rest. Fewer: the pieces are equal.
-                Ordering::Equal if wide_present(key) == WIDE_CHUNK => {
-                    let order = query[p_start..p_end].cmp(&query[start..end]);
-                    order.is_lt() || (order.is_eq() && !dedupe)
+/// How the pieces of a query run, as far as one pass over neighbours tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Run {
+    /// Every piece is non-empty and none is below the one before it (none equal to it, with dedupe): sorting gives
+    /// the query itself. A query of identical pieces (without dedupe) is ascending.
+    Ascending,
+    /// Every piece is non-empty and none is above the one before it (none equal to it, with dedupe), and some
+    /// piece is below the one before it: sorting gives the pieces in reverse order.
+    Descending,
+    /// Anything else: an empty piece, pieces going both ways, or equal neighbours with dedupe.
+    Neither,
+}
+
+/// `PREFIX_MASK[n]` keeps the top `n` bytes of a `u64`.
+const PREFIX_MASK: [u64; 9] = {
+    let mut masks = [u64::MAX; 9];
+    let mut n = 0;
+    while n < 8 {
+        masks[n] = !(u64::MAX >> (8 * n));
+        n += 1;
+    }
+    masks
+};
+
+/// The neighbour comparisons of [`run_of`]: the previous piece, the directions still possible, and the reversed
+/// query written so far.
+struct Neighbours<'q, 'b> {
+    query: &'q [u8],
+    dedupe: bool,
+    ascending: bool,
+    descending: bool,
+    /// The previous piece and its [`prefix_key`]; `None` before the first.
+    previous: Option<(usize, usize, u64)>,
+    /// As long as `query`; once only descending is possible, every piece is written here at its place in the
+    /// reversed query.
+    reversed: &'b mut [u8],
+}
+
+impl Neighbours<'_, '_> {
+    /// Compares the piece `start..end` with the previous one; false once the run can be neither way.
+    #[inline(always)]
+    fn visit(&mut self, start: usize, end: usize) -> bool {
+        if end == start {
+            self.ascending = false;
+            self.descending = false;
+            return false;
+        }
+        let key = prefix_key(self.query, start, end);
+        if let Some((p_start, p_end, p_key)) = self.previous {
+            // Different keys order the pieces (a zero pad only differs from a real byte after a shorter piece's
+            // end); equal keys leave it to the whole pieces.
+            let order = p_key
+                .cmp(&key)
+                .then_with(|| self.query[p_start..p_end].cmp(&self.query[start..end]));
+            match order {
+                Ordering::Less => self.descending = false,
+                Ordering::Greater if self.ascending => {
+                    // The first step down: the pieces before it are all equal, so reversed they read the same.
+                    self.ascending = false;
+                    let len = self.query.len();
+                    self.reversed[len - p_end..].copy_from_slice(&self.query[..p_end]);
                 }
-                Ordering::Equal => !dedupe,
-            });
-        previous = Some((start, end, key));
-        sorted
-    });
-    sorted
+                Ordering::Greater => {}
+                Ordering::Equal if self.dedupe => {
+                    self.ascending = false;
+                    self.descending = false;
+                }
+                Ordering::Equal => {}
+            }
+        }
+        self.previous = Some((start, end, key));
+        if !self.ascending && self.descending {
+            self.write_reversed(start, end);
+        }
+        self.ascending || self.descending
+    }
+
+    /// Writes the piece `start..end` (and the `&` before it) where it goes in the reversed query: at
+    /// `len - end..len - start`, which mirrors its place. A short piece is one 16-byte copy that ends where the
+    /// piece ends; what it writes before the piece belongs to later pieces, which overwrite it.
+    #[inline(always)]
+    fn write_reversed(&mut self, start: usize, end: usize) {
+        let len = self.query.len();
+        let (to_start, to_end) = (len - end, len - start);
+        match (end.checked_sub(16), to_end.checked_sub(16)) {
+            (Some(from), Some(to)) if end - start <= 16 => {
+                self.reversed[to..to_end].copy_from_slice(&self.query[from..end]);
+            }
+            _ => self.reversed[to_start..to_end].copy_from_slice(&self.query[start..end]),
+        }
+        if let Some(ampersand) = self.reversed.get_mut(to_end) {
+            *ampersand = b'&';
+        }
+    }
+}
+
+/// The first eight bytes of the piece `query[start..end]` (non-empty), big-endian and zero-padded.
+#[inline(always)]
+fn prefix_key(query: &[u8], start: usize, end: usize) -> u64 {
+    match query.get(start..start + 8) {
+        Some(chunk) => {
+            u64::from_be_bytes(chunk.try_into().unwrap_or_default())
+                & PREFIX_MASK[(end - start).min(8)]
+        }
+        None => query[start..end]
+            .iter()
+            .enumerate()
+            .fold(0, |key, (i, &b)| key | u64::from(b) << (56 - 8 * i)),
+    }
+}
+
+/// Whether the pieces of `query` are already in canonical order (strictly, with `dedupe`), in reverse canonical
+/// order, or neither (see [`Run`]). One pass; stops as soon as it is neither. `reversed` is as long as `query`;
+/// when ascending it is left untouched, when descending it is left holding the pieces in reverse order joined by
+/// `&` (every byte overwritten), otherwise its contents are unspecified.
+fn run_of(query: &[u8], dedupe: bool, reversed: &mut [u8]) -> Run {
+    let mut run = Neighbours {
+        query,
+        dedupe,
+        ascending: true,
+        descending: true,
+        previous: None,
+        reversed,
+    };
+    // The loop of `split_ampersands`, written out: a closure call per piece is not inlined there.
+    let mut start = 0;
+    'scan: {
+        for (i, block) in query.chunks(64).enumerate() {
+            let mut found = ampersand_mask(block);
+            while found != 0 {
+                let at = 64 * i + found.trailing_zeros() as usize;
+                if !run.visit(start, at) {
+                    break 'scan;
+                }
+                start = at + 1;
+                found &= found - 1;
+            }
+        }
+        run.visit(start, query.len());
+    }
+    match (run.ascending, run.descending) {
+        (true, _) => Run::Ascending,
+        (false, true) => Run::Descending,
+        (false, false) => Run::Neither,
+    }
+}
+
+/// Bit `i` set when `block[i]` is `&`, for a block of at most 64 bytes. Written so that the compiler makes it a few
+/// vector compares (bytes to 0 or 1) and one multiplication per eight bytes that gathers their low bits.
+#[inline(always)]
+fn ampersand_mask(block: &[u8]) -> u64 {
+    let mut bytes = [0u8; 64];
+    let bytes = match <&[u8; 64]>::try_from(block) {
+        Ok(full) => full,
+        Err(_) => {
+            bytes[..block.len()].copy_from_slice(block);
+            &bytes
+        }
+    };
+    let ones = bytes.map(|b| u8::from(b == b'&'));
+    let mut mask = 0;
+    for (k, word) in ones.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // Byte `i` of `word` (0 or 1) lands on bit `56 + i`; no two partial products share a bit, so none carries.
+        mask |= (word.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+    }
+    mask
 }
 
 /// Calls `visit(start, end)` for every piece of `query` between `&`s, empty pieces included, until it returns
-/// false; eight bytes per step.
+/// false; 64 bytes per step.
+#[inline(always)]
 fn split_ampersands(query: &[u8], mut visit: impl FnMut(usize, usize) -> bool) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let mut start = 0;
-    let mut chunks = query.chunks_exact(8);
-    for (i, chunk) in (&mut chunks).enumerate() {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'&'));
-        // The high bit of each byte that is `&` (a zero byte of `x`), without carries between bytes.
-        let mut found = !(((x & LOW7) + LOW7) | x | LOW7);
+    for (i, block) in query.chunks(64).enumerate() {
+        let mut found = ampersand_mask(block);
         while found != 0 {
-            let at = 8 * i + found.trailing_zeros() as usize / 8;
+            let at = 64 * i + found.trailing_zeros() as usize;
             if !visit(start, at) {
                 return;
             }
             start = at + 1;
             found &= found - 1;
-        }
-    }
-    let offset = query.len() - chunks.remainder().len();
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        if b == b'&' {
-            if !visit(start, offset + i) {
-                return;
-            }
-            start = offset + i + 1;
         }
     }
     visit(start, query.len());
@@ -1053,6 +1241,248 @@ mod tests {
                 assert_eq!(out, crate::naive::sort(&url, &options), "{width} {pieces}");
             }
         }
+    }
+
+    /// xorshift64: the seeded bytes of the tests below.
+    fn next(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    /// What `sort_into_telling` says, where it says anything, is whether the output equals the URL: small and wide
+    /// queries, sorted or not, with empty pieces, repeats, fragments and no query at all, in every mode. Canonical
+    /// mode without options must know the answer for sorted and unsorted queries alike.
+    #[test]
+    fn sort_into_tells_whether_the_url_is_unchanged() {
+        let pieces: [&[u8]; 7] = [b"a", b"b", b"a=1", b"b=2", b"", b"c", b"a"];
+        let mut seed = 0x0bad_5eed_1234_5678;
+        for options in [
+            Options::default(),
+            Options::default().with_strip_fragment(true),
+            Options::default().with_dedupe(true),
+            Options::default().with_empty_query(EmptyQuery::Remove),
+            Options::new(Mode::ByKey),
+            Options::new(Mode::Varnish),
+        ] {
+            let canonical = options.mode() == Mode::Canonical && !options.dedupe;
+            let mut sorter = Sorter::new(options);
+            let mut known = [0; 2];
+            let mut out = Vec::new();
+            for case in 0..1400 {
+                let count = [0, 1, 2, 3, 5, 8, 300][case % 7];
+                let mut list: Vec<&[u8]> = (0..count)
+                    .map(|_| pieces[(next(&mut seed) % 7) as usize])
+                    .collect();
+                if case % 3 != 0 {
+                    list.retain(|p| !p.is_empty());
+                    list.sort();
+                    list.dedup();
+                }
+                let mut url = b"/p".to_vec();
+                if case % 11 != 0 {
+                    url.push(b'?');
+                }
+                url.extend_from_slice(&list.join(&b'&'));
+                if case % 5 == 0 {
+                    url.extend_from_slice(b"#f&a");
+                }
+                let told = sorter.sort_into_telling(&url, &mut out);
+                if let Some(unchanged) = told {
+                    assert_eq!(unchanged, out == url, "{:?}", String::from_utf8_lossy(&url));
+                    known[usize::from(unchanged)] += 1;
+                }
+            }
+            if canonical {
+                assert!(known.iter().all(|&n| n > 200), "{known:?}");
+            }
+        }
+    }
+
+    /// The `u64` sort of wide queries: taken for distinct six-byte prefixes (pieces shorter than six bytes
+    /// included); refused up front for more than 2^16 pieces or a shared prefix among the first eight, and after
+    /// sorting for a tie found then. Where taken, the keys come out in canonical order; the whole sort equals the
+    /// model either way.
+    #[test]
+    fn wide_sort_by_six_bytes_where_it_is_enough() {
+        let mut seed = 0x5eed_0f5a_110b_1e77;
+        let distinct = |count: usize, seed: &mut u64| -> Vec<Vec<u8>> {
+            let mut pieces: Vec<Vec<u8>> = (0..count)
+                .map(|i| match i % 4 {
+                    0 => format!("{i:05}").into_bytes(),
+                    1 => format!("q{i:05}=v").into_bytes(),
+                    2 => format!("r{i:05}abcdefghij").into_bytes(),
+                    _ => [&b"s"[..], &(i as u32).to_be_bytes(), b"\0"].concat(),
+                })
+                .collect();
+            for i in (1..pieces.len()).rev() {
+                pieces.swap(i, (next(seed) % (i as u64 + 1)) as usize);
+            }
+            pieces
+        };
+        let taken = |pieces: &[Vec<u8>]| -> Option<bool> {
+            let query = pieces.join(&b'&');
+            let mut wide = Wide::default();
+            let mut start = 0;
+            for piece in pieces {
+                let index = wide.keys.len() as u128;
+                wide.fields.push((
+                    start as u32,
+                    (start + piece.len()) as u32,
+                    (start + piece.len()) as u32,
+                ));
+                wide.keys
+                    .push(wide_chunk(&query, start, start + piece.len()) | index);
+                start += piece.len() + 1;
+            }
+            let before = wide.keys.clone();
+            if !wide.sort_by_six_bytes() {
+                assert_eq!(wide.keys, before, "refused, the keys must be as they were");
+                // `None`: refused up front, without sorting.
+                return (!wide.short.is_empty()).then_some(false);
+            }
+            let order: Vec<&Vec<u8>> = wide.keys.iter().map(|&k| &pieces[wide_index(k)]).collect();
+            assert!(order.is_sorted());
+            Some(true)
+        };
+        for count in [2, 3, 9, 300, 1000] {
+            let mut pieces = distinct(count, &mut seed);
+            assert_eq!(taken(&pieces), Some(true), "{count}");
+            // Two pieces sharing six bytes, after the first eight and in the wrong order.
+            pieces.push(b"tttttt2".to_vec());
+            pieces.push(b"tttttt1".to_vec());
+            assert_eq!(taken(&pieces), Some(false), "{count}");
+            pieces.truncate(count);
+            pieces.insert(1, [&pieces[0][..], b"x"].concat());
+            if pieces[0].len() >= 6 {
+                assert_eq!(taken(&pieces), None, "{count}");
+            }
+        }
+        assert_eq!(taken(&distinct(1 << 16, &mut seed)), Some(true));
+        assert_eq!(taken(&distinct((1 << 16) + 1, &mut seed)), None);
+
+        for count in [300, 5000] {
+            let mut pieces = distinct(count, &mut seed);
+            pieces.push(b"tttttt2".to_vec());
+            pieces.push(b"ab".to_vec());
+            pieces.push(b"ab\0".to_vec());
+            for list in [distinct(count, &mut seed), pieces] {
+                let url = [&b"/p?"[..], &list.join(&b'&'), b"#f"].concat();
+                for options in [Options::default(), Options::default().with_dedupe(true)] {
+                    let mut out = Vec::new();
+                    Sorter::new(options.clone()).sort_into(&url, &mut out);
+                    assert_eq!(out, crate::naive::sort(&url, &options), "{count}");
+                }
+            }
+        }
+    }
+
+    /// Every block length up to 64, with look-alike bytes (`&` with the top bit set, its neighbours, 0 and 0xff).
+    #[test]
+    fn ampersand_mask_marks_exactly_the_ampersands() {
+        let alphabet = [b'&', 0xa6, b'%', b'\'', 0x00, 0xff, b'a', 0x7f];
+        let mut seed = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..=64 {
+            for _ in 0..100 {
+                let block: Vec<u8> = (0..len)
+                    .map(|_| alphabet[(next(&mut seed) % 8) as usize])
+                    .collect();
+                let want = block
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |mask, (i, &b)| mask | u64::from(b == b'&') << i);
+                assert_eq!(ampersand_mask(&block), want, "{block:?}");
+            }
+        }
+    }
+
+    /// Pieces across 64-byte blocks, and a visitor that stops after `stop` pieces.
+    #[test]
+    fn split_ampersands_matches_a_split_and_stops_when_told() {
+        let mut seed = 0x2545_f491_4f6c_dd1d;
+        for len in (0..=140).chain([191, 192, 193, 255, 256, 257]) {
+            let query: Vec<u8> = (0..len)
+                .map(|_| if next(&mut seed) % 5 == 0 { b'&' } else { b'x' })
+                .collect();
+            let mut want = Vec::new();
+            let mut start = 0;
+            for piece in query.split(|&b| b == b'&') {
+                want.push((start, start + piece.len()));
+                start += piece.len() + 1;
+            }
+            for stop in [1, 2, want.len() / 2 + 1, usize::MAX] {
+                let mut got = Vec::new();
+                split_ampersands(&query, |start, end| {
+                    got.push((start, end));
+                    got.len() < stop
+                });
+                assert_eq!(got, want[..want.len().min(stop)], "{len} {stop}");
+            }
+        }
+    }
+
+    /// `run_of` against its definition, on queries built to sit on its edges: equal neighbours first, in the
+    /// middle and last; pieces of 1 to 40 bytes (a key holds 8, a short copy 16) that share their first 8 bytes
+    /// or end in `\0`; an empty piece; the first step down late. When descending, the reversed query is checked byte
+    /// for byte.
+    #[test]
+    fn run_of_tells_ascending_descending_and_neither_and_reverses() {
+        let mut seed = 0x1234_5678_9abc_def1;
+        let piece = |seed: &mut u64| -> Vec<u8> {
+            let len = [1, 2, 7, 8, 9, 15, 16, 17, 24, 40][(next(seed) % 10) as usize];
+            let mut p = vec![b'k'; len];
+            // Mostly the same bytes, so keys and whole pieces tie often.
+            for b in p.iter_mut().skip(if next(seed) % 2 == 0 { 8 } else { 0 }) {
+                *b = [b'k', b'a', b'\0', 0xff][(next(seed) % 4) as usize];
+            }
+            p
+        };
+        let mut counts = [0; 3];
+        for case in 0..3000 {
+            let count = 1 + (next(&mut seed) % 12) as usize;
+            let mut pieces: Vec<Vec<u8>> = (0..count).map(|_| piece(&mut seed)).collect();
+            match case % 4 {
+                0 => pieces.sort(),
+                1 | 2 => pieces.sort_by(|a, b| b.cmp(a)),
+                _ => {}
+            }
+            if case % 8 == 2 {
+                // Equal pieces first: the step down comes late.
+                let first = pieces[0].clone();
+                pieces.splice(0..0, std::iter::repeat_n(first, 3));
+            }
+            if case % 50 == 7 {
+                let at = (next(&mut seed) % (pieces.len() as u64 + 1)) as usize;
+                pieces.insert(at, Vec::new());
+            }
+            let query = pieces.join(&b'&');
+            for dedupe in [false, true] {
+                let up = |a: &Vec<u8>, b: &Vec<u8>| if dedupe { a < b } else { a <= b };
+                let non_empty = pieces.iter().all(|p| !p.is_empty());
+                let ascending = pieces.windows(2).all(|w| up(&w[0], &w[1]));
+                let descending = pieces.windows(2).all(|w| up(&w[1], &w[0]));
+                let want = match (non_empty, ascending, descending) {
+                    (true, true, _) => Run::Ascending,
+                    (true, false, true) => Run::Descending,
+                    _ => Run::Neither,
+                };
+                let mut reversed = vec![0xee; query.len()];
+                let got = run_of(&query, dedupe, &mut reversed);
+                assert_eq!(got, want, "{query:?} {dedupe}");
+                counts[want as usize] += 1;
+                match want {
+                    Run::Ascending => assert!(reversed.iter().all(|&b| b == 0xee)),
+                    Run::Descending => {
+                        let mut sorted = pieces.clone();
+                        sorted.sort();
+                        assert_eq!(reversed, sorted.join(&b'&'), "{query:?}");
+                    }
+                    Run::Neither => {}
+                }
+            }
+        }
+        assert!(counts.iter().all(|&n| n > 500), "{counts:?}");
     }
 
     /// Every length up to three words, with look-alike bytes (`&` and `=` with the top bit set, neighbours).
