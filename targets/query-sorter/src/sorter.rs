@@ -686,19 +686,13 @@ fn push_wide_ties(
     work: &mut Vec<(Range<usize>, usize)>,
 ) {
     let mut lo = 0;
-    while lo + 1 < keys.len() {
-        let prefix = wide_prefix(keys[lo]);
-        if prefix != wide_prefix(keys[lo + 1]) {
-            lo += 1;
-            continue;
-        }
-        let hi = lo
-            + keys[lo..]
-                .iter()
-                .position(|&k| wide_prefix(k) != prefix)
-                .unwrap_or(keys.len() - lo);
-        // Fewer real bytes: the fields are equal (names in by-key mode) and stay in input order.
-        if wide_present(keys[lo]) == WIDE_CHUNK {
+    for tied in keys.chunk_by(|&a, &b| wide_prefix(a) == wide_prefix(b)) {
+        let hi = lo + tied.len();
+        // Two or more keys tie. Fewer real bytes: the fields are equal (names in by-key mode) and
+        // stay in input order.
+        if let [first, _, ..] = tied
+            && wide_present(*first) == WIDE_CHUNK
+        {
             work.push((offset + lo..offset + hi, depth + WIDE_CHUNK));
         }
         lo = hi;
@@ -708,19 +702,8 @@ fn push_wide_ties(
 /// Sorts, by `compare`, every run of `keys` that share their prefix (all but the low byte).
 fn sort_ties(keys: &mut [u64], mut compare: impl FnMut(u64, u64) -> Ordering) {
     let prefix = |key: u64| key >> 8;
-    let mut lo = 0;
-    while lo + 1 < keys.len() {
-        if prefix(keys[lo]) != prefix(keys[lo + 1]) {
-            lo += 1;
-            continue;
-        }
-        let hi = lo
-            + keys[lo..]
-                .iter()
-                .position(|&k| prefix(k) != prefix(keys[lo]))
-                .unwrap_or(keys.len() - lo);
-        keys[lo..hi].sort_unstable_by(|&a, &b| compare(a, b));
-        lo = hi;
+    for tied in keys.chunk_by_mut(|&a, &b| prefix(a) == prefix(b)) {
+        tied.sort_unstable_by(|&a, &b| compare(a, b));
     }
 }
 
