@@ -33,6 +33,7 @@
 //! bit-aligned, so it may start inside a byte). A window that does not hold even one whole block
 //! is re-read larger, as the serial streaming decoder does.
 
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -444,6 +445,15 @@ static SPARE_POOLS: Mutex<Vec<Pool>> = Mutex::new(Vec::new());
 const SPARE_OUT_MAX: usize = 4 << 20;
 
 impl Pool {
+    /// Takes back a block buffer the streaming decoder has handed out, keeping no more than
+    /// `keep` of ordinary size (a block of runs can expand to 45 MB).
+    pub(crate) fn give_back(&mut self, mut out: Vec<u8>, keep: usize) {
+        if out.capacity() <= SPARE_OUT_MAX && self.outs.len() < keep {
+            out.clear();
+            self.outs.push(out);
+        }
+    }
+
     /// A pool left by an earlier one-shot call, or an empty one.
     pub(crate) fn take_spare() -> Pool {
         lock(&SPARE_POOLS).pop().unwrap_or_default()
@@ -490,7 +500,7 @@ pub(crate) fn decompress_parallel(
         threads,
         floor,
         limit,
-        out,
+        &mut Output::Flat(out),
         pool,
     )? {
         Reached::End(garbage) => Ok(garbage.map(|at| at as usize)),
@@ -530,6 +540,46 @@ impl Chain {
     }
 }
 
+/// Where [`decode_window`] puts the blocks it decodes.
+#[derive(Debug)]
+pub(crate) enum Output<'a> {
+    /// One-shot decoding: every block appended to one buffer.
+    Flat(&'a mut Vec<u8>),
+    /// Streaming ([`crate::Decoder`]): each block kept in its own buffer, which the reader hands
+    /// out from and then gives back to the [`Pool`], so a window's output is never copied into
+    /// one piece (a 4 MiB output cost a thousand page faults and a copy on the main thread).
+    /// `len` counts the bytes of the blocks pushed by this window, for the output limit.
+    Blocks {
+        blocks: &'a mut VecDeque<Vec<u8>>,
+        len: u64,
+    },
+}
+
+impl Output<'_> {
+    /// Bytes of output so far, as the limit counts them.
+    fn len(&self) -> u64 {
+        match self {
+            Output::Flat(out) => out.len() as u64,
+            Output::Blocks { len, .. } => *len,
+        }
+    }
+
+    /// Takes a speculatively decoded block's bytes; returns the buffer when it is free again.
+    fn push(&mut self, data: Vec<u8>) -> Option<Vec<u8>> {
+        match self {
+            Output::Flat(out) => {
+                out.extend_from_slice(&data);
+                Some(data)
+            }
+            Output::Blocks { blocks, len } => {
+                *len += data.len() as u64;
+                blocks.push_back(data);
+                None
+            }
+        }
+    }
+}
+
 /// How far a window took the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reached {
@@ -549,7 +599,7 @@ pub(crate) fn decode_window(
     threads: usize,
     floor: f64,
     limit: u64,
-    out: &mut Vec<u8>,
+    out: &mut Output<'_>,
     pool: &mut Pool,
 ) -> Result<Reached, Error> {
     let shared = Shared {
@@ -608,7 +658,7 @@ fn follow(
     shared: &Shared<'_>,
     window: Window<'_>,
     chain: &mut Chain,
-    out: &mut Vec<u8>,
+    out: &mut Output<'_>,
     main_scratch: &mut Option<Scratch>,
     probe: &mut Probe,
 ) -> Result<Reached, Error> {
@@ -700,14 +750,13 @@ fn follow(
                 end,
                 ..
             }) => {
-                if (out.len() + data.len()) as u64 > shared.limit {
+                if out.len() + data.len() as u64 > shared.limit {
                     return Err(Error::OutputLimit {
                         limit: shared.limit,
                     });
                 }
-                out.extend_from_slice(&data);
-                if let Ok(mut spare) = shared.spare.lock() {
-                    spare.push(data);
+                if let Some(data) = out.push(data) {
+                    lock(&shared.spare).push(data);
                 }
                 cursor = end;
                 crc
@@ -716,25 +765,51 @@ fn follow(
                 // Errors (and blocks too long for this stream's level) are re-decoded serially so
                 // that the error carries the right block index and level.
                 let scratch = main_scratch.get_or_insert_with(Scratch::new);
-                let before = out.len();
-                let decoded = decode_block_into(
-                    scratch,
-                    &mut reader,
-                    level,
-                    chain.pos.block,
-                    out,
-                    shared.limit,
-                    mate,
-                );
+                let decoded = match out {
+                    Output::Flat(flat) => {
+                        let before = flat.len();
+                        let decoded = decode_block_into(
+                            scratch,
+                            &mut reader,
+                            level,
+                            chain.pos.block,
+                            flat,
+                            shared.limit,
+                            mate,
+                        );
+                        if matches!(&decoded, Err(err) if more(err)) {
+                            flat.truncate(before);
+                        }
+                        decoded
+                    }
+                    Output::Blocks { .. } => {
+                        let mut data = lock(&shared.spare).pop().unwrap_or_default();
+                        data.clear();
+                        let decoded = decode_block_into(
+                            scratch,
+                            &mut reader,
+                            level,
+                            chain.pos.block,
+                            &mut data,
+                            shared.limit.saturating_sub(out.len()),
+                            mate,
+                        );
+                        // The bytes of a block that fails are handed out before its error, as
+                        // one thread's would be; a block cut by the window's end is re-decoded.
+                        if matches!(&decoded, Err(err) if more(err)) || data.is_empty() {
+                            lock(&shared.spare).push(data);
+                        } else {
+                            out.push(data);
+                        }
+                        decoded
+                    }
+                };
                 if mate.is_some() {
                     shared.lock().running -= 1;
                     shared.notify();
                 }
                 let (crc, _) = match decoded {
-                    Err(err) if more(&err) => {
-                        out.truncate(before);
-                        return Ok(Reached::More { bit: block_start });
-                    }
+                    Err(err) if more(&err) => return Ok(Reached::More { bit: block_start }),
                     other => other?,
                 };
                 cursor = reader.position();

@@ -1,6 +1,7 @@
 //! The streaming [`Decoder`]: `Read` in, `Read` out, memory bounded by one block plus buffers (or,
 //! with threads, by a window of a few blocks per thread).
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 
 use crate::Options;
@@ -8,7 +9,7 @@ use crate::bits::BitReader;
 use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
-use crate::parallel::{self, Chain, Pool, Reached, Window};
+use crate::parallel::{self, Chain, Output, Pool, Reached, Window};
 use crate::rle::{MissingRunLength, Unrle};
 use crate::stream::{Header, Position, finish_stream, stream_header};
 
@@ -18,6 +19,9 @@ const BLOCK_WINDOW: usize = 2 << 20;
 /// hand-made streams with padded code-length sections get near it.
 const MAX_WINDOW: usize = 64 << 20;
 const READ_CHUNK: usize = 256 << 10;
+/// Block output buffers a [`Decoder`] with threads keeps for its next windows, per thread: one
+/// being decoded and one finished and waiting, as many as a window's decode has in flight.
+const KEEP_BLOCKS: usize = 2;
 
 /// The most compressed input a [`Decoder`] with `threads` threads reads ahead: a window of at
 /// least two blocks per thread (one to decode, one claimed next), the largest blocks being under
@@ -36,8 +40,9 @@ struct Parallel {
     floor: f64,
     pool: Pool,
     chain: Chain,
-    /// The last window's output, and how much of it `read` has returned.
-    out: Vec<u8>,
+    /// The last window's output, one buffer per block, and how much of the first `read` has
+    /// returned. Buffers handed out go back to `pool` for the next windows.
+    blocks: VecDeque<Vec<u8>>,
     sent: usize,
     /// The error that ended the last window, returned once the output before it has been.
     pending: Option<Error>,
@@ -132,7 +137,7 @@ impl<R: Read> Decoder<R> {
                 floor: options.floor,
                 pool: Pool::default(),
                 chain: Chain::default(),
-                out: Vec::new(),
+                blocks: VecDeque::new(),
                 sent: 0,
                 pending: None,
                 window: BLOCK_WINDOW,
@@ -305,12 +310,21 @@ impl<R: Read> Decoder<R> {
     fn read_parallel(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             if let Some(par) = &mut self.parallel {
-                if par.sent < par.out.len() {
-                    let n = buf.len().min(par.out.len() - par.sent);
-                    buf[..n].copy_from_slice(&par.out[par.sent..par.sent + n]);
+                if let Some(block) = par.blocks.front() {
+                    let n = buf.len().min(block.len() - par.sent);
+                    buf[..n].copy_from_slice(&block[par.sent..par.sent + n]);
                     par.sent += n;
-                    self.emitted += n as u64;
-                    return Ok(n);
+                    if par.sent == block.len() {
+                        par.sent = 0;
+                        if let Some(block) = par.blocks.pop_front() {
+                            par.pool.give_back(block, KEEP_BLOCKS * par.threads);
+                        }
+                    }
+                    if n > 0 {
+                        self.emitted += n as u64;
+                        return Ok(n);
+                    }
+                    continue;
                 }
                 if let Some(err) = par.pending.take() {
                     return Err(self.fail(err));
@@ -340,7 +354,6 @@ impl<R: Read> Decoder<R> {
                 start_bit: self.bit % 8,
                 last: self.eof,
             };
-            par.out.clear();
             par.sent = 0;
             let limit = self.limit - self.emitted;
             let threads = if par.pool.backoff.take_turn() {
@@ -354,7 +367,10 @@ impl<R: Read> Decoder<R> {
                 threads,
                 par.floor,
                 limit,
-                &mut par.out,
+                &mut Output::Blocks {
+                    blocks: &mut par.blocks,
+                    len: 0,
+                },
                 &mut par.pool,
             );
             match reached {

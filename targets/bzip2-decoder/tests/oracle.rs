@@ -351,6 +351,41 @@ fn streaming_with_threads_matches_one_thread_across_windows() {
     }
 }
 
+/// A block that fails its CRC is returned whole before the error, by the streaming decoder with
+/// threads as by one thread (which emits a block's bytes before it can check them), whether the
+/// block is the first of the input or follows others.
+#[test]
+fn streaming_with_threads_returns_a_failing_block_as_one_thread_does() {
+    let first = text(250_000, 43);
+    let second = text(350_000, 44);
+    let head = c_compress(&first, 1);
+    let tail = c_compress(&second, 1);
+    for (at, before) in [(10, 0), (head.len() + 10, first.len())] {
+        let mut input = [&head[..], &tail].concat();
+        // The stored CRC of the first block of a stream: bytes 10..14 after its `BZh` header.
+        input[at] ^= 0x01;
+        let (serial_out, serial_end) = stream_all(&input, &Options::new());
+        assert!(
+            matches!(serial_end, Err(Error::BlockCrc { .. })),
+            "{serial_end:?}"
+        );
+        assert!(
+            serial_out.len() > before,
+            "one thread returned the failing block"
+        );
+        for threads in [2, 3] {
+            let (out, end) = stream_all(&input, &Options::new().unclamped_threads(threads));
+            assert_eq!(end, serial_end, "{threads} threads, CRC at {at}");
+            assert!(
+                out == serial_out,
+                "{threads} threads, CRC at {at}: {} bytes, one thread {}",
+                out.len(),
+                serial_out.len()
+            );
+        }
+    }
+}
+
 /// Threads that find they do not pay fall back to one mid-decode (the workers leave, the calling
 /// thread finishes), and a decompressor or streaming decoder that fell back skips threads for its
 /// next calls or windows: none of that changes the bytes or the error.
