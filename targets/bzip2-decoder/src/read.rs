@@ -3,13 +3,14 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use crate::Options;
 use crate::bits::BitReader;
 use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
-use crate::parallel::{self, Chain, Output, Pool, Reached, Window};
+use crate::parallel::{Chain, Pool, Reached, Run};
 use crate::rle::{MissingRunLength, Unrle};
 use crate::stream::{Header, Position, finish_stream, stream_header};
 
@@ -32,7 +33,8 @@ fn read_ahead(threads: usize) -> usize {
 }
 
 /// The state of a [`Decoder`] with more than one thread: it decodes a window of the input at a
-/// time with [`parallel::decode_window`], then hands out that window's output.
+/// time ([`Run`]), handing out each block's bytes as soon as the chain reaches the block while the
+/// other threads decode the next ones.
 #[derive(Debug)]
 struct Parallel {
     threads: usize,
@@ -40,14 +42,18 @@ struct Parallel {
     floor: f64,
     pool: Pool,
     chain: Chain,
-    /// The last window's output, one buffer per block, and how much of the first `read` has
-    /// returned. Buffers handed out go back to `pool` for the next windows.
+    /// The window being decoded, if any, and the byte of `Decoder::input` it starts at.
+    run: Option<Run>,
+    run_from: usize,
+    /// Blocks decoded and not yet handed out, and how much of the first `read` has returned.
+    /// Buffers handed out go back to the run (or the pool) for the next blocks.
     blocks: VecDeque<Vec<u8>>,
     sent: usize,
     /// The error that ended the last window, returned once the output before it has been.
     pending: Option<Error>,
-    /// Compressed bytes to hold for the next window.
+    /// Compressed bytes to hold for the next window, and for this one if it is re-read larger.
     window: usize,
+    want: usize,
 }
 
 /// Streaming bzip2 decoder over any [`Read`]: decodes every concatenated stream, verifies all CRCs.
@@ -63,8 +69,9 @@ struct Parallel {
 #[derive(Debug)]
 pub struct Decoder<R> {
     inner: R,
-    /// Buffered compressed input; `input[0]` is at absolute byte `origin`.
-    input: Vec<u8>,
+    /// Buffered compressed input; `input[0]` is at absolute byte `origin`. Shared with the
+    /// decoding threads while a window is decoded ([`Run`]), never while it is filled.
+    input: Arc<Vec<u8>>,
     /// Landing buffer for reads, so `input` never needs zero-filling.
     chunk: Vec<u8>,
     origin: u64,
@@ -104,7 +111,7 @@ impl<R: Read> Decoder<R> {
     pub fn with_limit(inner: R, limit: u64) -> Self {
         Decoder {
             inner,
-            input: Vec::new(),
+            input: Arc::default(),
             chunk: Vec::new(),
             origin: 0,
             bit: 0,
@@ -137,10 +144,13 @@ impl<R: Read> Decoder<R> {
                 floor: options.floor,
                 pool: Pool::default(),
                 chain: Chain::default(),
+                run: None,
+                run_from: 0,
                 blocks: VecDeque::new(),
                 sent: 0,
                 pending: None,
                 window: BLOCK_WINDOW,
+                want: BLOCK_WINDOW,
             }));
         }
         decoder
@@ -165,8 +175,10 @@ impl<R: Read> Decoder<R> {
     /// Buffers input until `want` bytes from the current byte are available, or the end of input.
     fn fill(&mut self, want: usize) -> io::Result<()> {
         let current = (self.bit / 8) as usize;
+        // Unshared here: a window's decoding threads are gone before the next fill.
+        let input = Arc::make_mut(&mut self.input);
         if current > READ_CHUNK {
-            self.input.drain(..current);
+            input.drain(..current);
             self.origin += current as u64;
             self.bit -= current as u64 * 8;
         }
@@ -174,12 +186,10 @@ impl<R: Read> Decoder<R> {
         if self.chunk.is_empty() {
             self.chunk = vec![0u8; READ_CHUNK];
         }
-        while !self.eof && self.input.len() - current < want {
+        while !self.eof && input.len() - current < want {
             match self.inner.read(&mut self.chunk) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self
-                    .input
-                    .extend_from_slice(&self.chunk[..n.min(READ_CHUNK)]),
+                Ok(n) => input.extend_from_slice(&self.chunk[..n.min(READ_CHUNK)]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -305,104 +315,119 @@ impl<R: Read> Decoder<R> {
 }
 
 impl<R: Read> Decoder<R> {
-    /// `read` with threads: hands out the current window's output, decoding the next window when
-    /// it is used up.
+    /// `read` with threads: hands out the decoded blocks, moving the chain over the next block
+    /// when they are used up, and starting the next window when the chain has left this one.
     fn read_parallel(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            if let Some(par) = &mut self.parallel {
-                if let Some(block) = par.blocks.front() {
-                    let n = buf.len().min(block.len() - par.sent);
-                    buf[..n].copy_from_slice(&block[par.sent..par.sent + n]);
-                    par.sent += n;
-                    if par.sent == block.len() {
-                        par.sent = 0;
-                        if let Some(block) = par.blocks.pop_front() {
-                            par.pool.give_back(block, KEEP_BLOCKS * par.threads);
+            let Some(par) = &mut self.parallel else {
+                return Ok(0);
+            };
+            if let Some(block) = par.blocks.front() {
+                let n = buf.len().min(block.len() - par.sent);
+                buf[..n].copy_from_slice(&block[par.sent..par.sent + n]);
+                par.sent += n;
+                if par.sent == block.len() {
+                    par.sent = 0;
+                    if let Some(block) = par.blocks.pop_front() {
+                        match &par.run {
+                            Some(run) => run.give_back(block),
+                            None => par.pool.give_back(block, KEEP_BLOCKS * par.threads),
                         }
                     }
-                    if n > 0 {
-                        self.emitted += n as u64;
-                        return Ok(n);
-                    }
-                    continue;
                 }
-                if let Some(err) = par.pending.take() {
-                    return Err(self.fail(err));
+                if n > 0 {
+                    self.emitted += n as u64;
+                    return Ok(n);
                 }
+                continue;
             }
-            if self.state == State::Done {
+            if let Some(err) = par.pending.take() {
+                return Err(self.fail(err));
+            }
+            if par.run.is_none() && self.state == State::Done {
                 return Ok(0);
             }
             if let Some(mut par) = self.parallel.take() {
-                let result = self.next_window(&mut par);
+                let result = match par.run {
+                    Some(_) => self.step_window(&mut par),
+                    None => self.start_window(&mut par),
+                };
                 self.parallel = Some(par);
                 result?;
             }
         }
     }
 
-    /// Reads ahead and decodes the blocks that lie wholly in the window, re-reading with a larger
-    /// window (as [`Decoder::next_block`] does) while not even one block fits.
-    fn next_window(&mut self, par: &mut Parallel) -> io::Result<()> {
-        let mut want = par.window;
-        loop {
-            self.fill(want)?;
-            let current = (self.bit / 8) as usize;
-            let window = Window {
-                data: &self.input[current..],
-                origin: self.origin + current as u64,
-                start_bit: self.bit % 8,
-                last: self.eof,
-            };
-            par.sent = 0;
-            let limit = self.limit - self.emitted;
-            let threads = if par.pool.backoff.take_turn() {
-                par.threads
-            } else {
-                1
-            };
-            let reached = parallel::decode_window(
-                window,
-                &mut par.chain,
-                threads,
-                par.floor,
-                limit,
-                &mut Output::Blocks {
-                    blocks: &mut par.blocks,
-                    len: 0,
-                },
-                &mut par.pool,
-            );
-            match reached {
-                Err(err) => {
-                    par.pending = Some(match err {
-                        Error::OutputLimit { .. } => Error::OutputLimit { limit: self.limit },
-                        other => other,
-                    });
+    /// Reads ahead and starts decoding the blocks that lie wholly in the window.
+    fn start_window(&mut self, par: &mut Parallel) -> io::Result<()> {
+        self.fill(par.want)?;
+        let current = (self.bit / 8) as usize;
+        let limit = self.limit - self.emitted;
+        let threads = if par.pool.backoff.take_turn() {
+            par.threads
+        } else {
+            1
+        };
+        par.run = Some(Run::start(
+            Arc::clone(&self.input),
+            current,
+            self.origin + current as u64,
+            self.bit % 8,
+            self.eof,
+            threads,
+            par.floor,
+            limit,
+            &mut par.pool,
+        ));
+        par.run_from = current;
+        Ok(())
+    }
+
+    /// Moves the chain over the next block of the window. Once the window is done it is re-read
+    /// larger (as [`Decoder::next_block`] does) if not even one block fitted in it.
+    fn step_window(&mut self, par: &mut Parallel) -> io::Result<()> {
+        let Some(run) = &mut par.run else {
+            return Ok(());
+        };
+        let reached = match run.step(&mut par.chain, &mut par.blocks) {
+            Ok(None) => return Ok(()),
+            other => other,
+        };
+        if let Some(run) = par.run.take() {
+            run.finish(&mut par.pool);
+        }
+        match reached {
+            Ok(None) => Ok(()),
+            Err(err) => {
+                par.pending = Some(match err {
+                    Error::OutputLimit { .. } => Error::OutputLimit { limit: self.limit },
+                    other => other,
+                });
+                Ok(())
+            }
+            Ok(Some(Reached::End(garbage))) => {
+                self.trailing_garbage = garbage;
+                self.state = State::Done;
+                Ok(())
+            }
+            Ok(Some(Reached::More { bit })) => {
+                let start_bit = self.bit % 8;
+                self.bit = par.run_from as u64 * 8 + bit;
+                if bit != start_bit {
+                    par.window = (par.window * 2).min(read_ahead(par.threads));
+                    par.want = par.window;
                     return Ok(());
                 }
-                Ok(Reached::End(garbage)) => {
-                    self.trailing_garbage = garbage;
-                    self.state = State::Done;
-                    return Ok(());
+                if par.want >= MAX_WINDOW {
+                    let err = Error::Corrupt {
+                        kind: Corruption::BlockTooLarge,
+                        block: par.chain.block(),
+                        bit_offset: self.origin * 8 + self.bit,
+                    };
+                    return Err(self.fail(err));
                 }
-                Ok(Reached::More { bit }) => {
-                    let moved = bit != window.start_bit;
-                    self.bit = current as u64 * 8 + bit;
-                    if moved {
-                        par.window = (par.window * 2).min(read_ahead(par.threads));
-                        return Ok(());
-                    }
-                    if want >= MAX_WINDOW {
-                        let err = Error::Corrupt {
-                            kind: Corruption::BlockTooLarge,
-                            block: par.chain.block(),
-                            bit_offset: self.origin * 8 + self.bit,
-                        };
-                        return Err(self.fail(err));
-                    }
-                    want *= 2;
-                }
+                par.want *= 2;
+                Ok(())
             }
         }
     }
