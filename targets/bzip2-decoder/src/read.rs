@@ -1,5 +1,5 @@
 //! The streaming [`Decoder`]: `Read` in, `Read` out, memory bounded by one block plus buffers (or,
-//! with threads, by a window of a few blocks per thread).
+//! with threads, by a window of a few blocks per thread and the blocks decoded ahead in it).
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -63,9 +63,12 @@ struct Parallel {
 ///
 /// With [`Options::threads`] above 1 ([`Decoder::with_options`]) it decodes a window of the
 /// input at a time in parallel: at most a few MiB per thread are read ahead, and a bad first
-/// block fails after reading as much as with one thread. Its output is that of one thread, except
-/// that it stops at the last whole block before an error, where one thread may have returned
-/// part of the failing block.
+/// block fails after reading as much as with one thread. Each `read` hands out decoded bytes of
+/// the next block on the chain (decoding it, or waiting for it, when none are left) while the
+/// other threads decode the blocks after it, between `read` calls too; they stop when the window
+/// is done or the decoder is dropped. Its output is that of one thread, except that it stops at
+/// the last whole block before an error, where one thread may have returned part of the failing
+/// block (a block that fails its CRC comes out whole from both).
 #[derive(Debug)]
 pub struct Decoder<R> {
     inner: R,
