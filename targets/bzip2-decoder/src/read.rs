@@ -56,6 +56,19 @@ struct Parallel {
     want: usize,
 }
 
+impl Drop for Parallel {
+    /// Stops a window's decoding threads, and leaves the buffers (a scratch per thread, about
+    /// 7 MiB each at `-9`) to the next decoder or one-shot call of the process, as
+    /// [`Options::decompress`] does: a program decoding one file after another (the CLI) touches
+    /// no fresh pages after the first.
+    fn drop(&mut self) {
+        if let Some(run) = self.run.take() {
+            run.finish(&mut self.pool);
+        }
+        std::mem::take(&mut self.pool).put_spare();
+    }
+}
+
 /// Streaming bzip2 decoder over any [`Read`]: decodes every concatenated stream, verifies all CRCs.
 ///
 /// Format errors surface as [`io::Error`]s of kind `InvalidData` wrapping an [`Error`]
@@ -145,7 +158,7 @@ impl<R: Read> Decoder<R> {
             decoder.parallel = Some(Box::new(Parallel {
                 threads,
                 floor: options.floor,
-                pool: Pool::default(),
+                pool: Pool::take_spare(),
                 chain: Chain::default(),
                 run: None,
                 run_from: 0,
