@@ -107,6 +107,13 @@ pub fn decompress(input: &[u8]) -> Result<Vec<u8>, Error> {
     Options::new().decompress(input).map(|done| done.data)
 }
 
+/// Test hook: how many decoding scratches (about 7 MiB each at `-9`) the process keeps for the
+/// next one-shot call or streaming decoder with threads.
+#[doc(hidden)]
+pub fn spare_scratches() -> usize {
+    parallel::spare_scratches()
+}
+
 /// One-shot decoding options: output limit and threads.
 #[derive(Debug, Clone)]
 pub struct Options {

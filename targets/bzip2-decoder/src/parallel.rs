@@ -480,6 +480,14 @@ static SPARE_POOLS: Mutex<Vec<Pool>> = Mutex::new(Vec::new());
 /// The largest block output buffer a spare pool keeps.
 const SPARE_OUT_MAX: usize = 4 << 20;
 
+/// The scratches the spare pools hold (a test hook: [`crate::spare_scratches`]).
+pub(crate) fn spare_scratches() -> usize {
+    lock(&SPARE_POOLS)
+        .iter()
+        .map(|pool| pool.scratches.len())
+        .sum()
+}
+
 impl Pool {
     /// Takes back a block buffer the streaming decoder has handed out, keeping no more than
     /// `keep` of ordinary size (a block of runs can expand to 45 MB).
