@@ -11,7 +11,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/target-bzip2-tsan}"
 export TSAN_OPTIONS="halt_on_error=1"
 cargo +nightly test -Zbuild-std --target "$host" -p bzip2-decoder --no-default-features \
     --test oracle --test malformed -- parallel concatenated trailing truncation output_limit straddling \
-    streaming_with_threads one_shot_calls bad_first_block fall_back
+    streaming_with_threads one_shot_calls bad_first_block fall_back dropping_a_streaming_decoder
 # The hand-over of block stages between threads (`src/assist.rs`) and the waits (`src/wait.rs`).
 cargo +nightly test -Zbuild-std --target "$host" -p bzip2-decoder --no-default-features \
     --lib -- assist wait

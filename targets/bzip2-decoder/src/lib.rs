@@ -28,8 +28,9 @@
 //!   ([`Decoder::trailing_garbage`], [`Decompressed::trailing_garbage`]) so a tool can warn as `bzip2`
 //!   does.
 //! - [`Decoder`]: streaming `Read` adapter, memory bounded by one block plus buffers; with
-//!   [`Decoder::with_options`] and threads it decodes a window of a few MiB per thread at a time,
-//!   never reading the whole input first.
+//!   [`Decoder::with_options`] and threads it reads a window of a few MiB per thread ahead, never
+//!   the whole input, and hands out each block as soon as it is decoded while its other threads,
+//!   which outlive the `read` call, decode the next blocks into recycled buffers.
 //! - [`decompress`] and [`Options`]: one-shot, with an output limit and parallel decoding. The parallel
 //!   decoder finds blocks by scanning for the bit-aligned 48-bit block magic, decodes them on worker
 //!   threads, and keeps only the blocks on the true chain, so a magic that appears by chance inside
@@ -104,6 +105,13 @@ pub use read::Decoder;
 /// Working memory is kept for the next call, as [`Options::decompress`] describes.
 pub fn decompress(input: &[u8]) -> Result<Vec<u8>, Error> {
     Options::new().decompress(input).map(|done| done.data)
+}
+
+/// Test hook: how many decoding scratches (about 7 MiB each at `-9`) the process keeps for the
+/// next one-shot call or streaming decoder with threads.
+#[doc(hidden)]
+pub fn spare_scratches() -> usize {
+    parallel::spare_scratches()
 }
 
 /// One-shot decoding options: output limit and threads.

@@ -86,7 +86,12 @@ fn open(name: &str) -> Result<Box<dyn Read>> {
 /// thread buys no CPU time and costs some: its own buffers (page faults), the scan for blocks,
 /// the hand-overs, and caches shared by two working sets. Measured with two CPU-bound processes in
 /// another session on the 2-core VM (`scripts/bzip2-threads-cli --busy 2`), two threads took
-/// 0.76–0.88× the speed of one and 1.12–1.39× its CPU time.
+/// 0.76–0.88× the speed of one and 1.12–1.39× its CPU time. The library's own fall-back to one
+/// thread (the process CPU clock) does not replace this check for a one-file run: it judges at
+/// block boundaries, after the second thread has paid for its buffers and its first block. With
+/// the check off (`BZIP2_DECODER_LOAD_CHECK=0 scripts/bzip2-threads-cli --busy 2`, load 10–12,
+/// 4.7 MB files) two threads read 0.98–1.07× the speed of one but 1.15× its CPU time at `-9`
+/// (1.02–1.07× at `-1`); with it, 0.92–1.05× and 1.00–1.04×.
 fn threads_for(asked: usize, idle: impl FnOnce() -> Option<usize>) -> usize {
     if asked == 1 {
         return asked;

@@ -28,12 +28,21 @@
 //! ([`Backoff`]). With two spinning processes in another session on the 2-vCPU VM, two threads
 //! through a reused decompressor had been 0.83–0.91× as fast as one at 1.06–1.11× the CPU time.
 //!
-//! A streamed input ([`crate::Decoder`] with threads) is decoded a [`Window`] at a time: the blocks
+//! A streamed input ([`crate::Decoder`] with threads) is decoded a window at a time: the blocks
 //! lying wholly inside it, after which [`Chain`] says where the next window starts (blocks are
 //! bit-aligned, so it may start inside a byte). A window that does not hold even one whole block
-//! is re-read larger, as the serial streaming decoder does.
+//! is re-read larger, as the serial streaming decoder does. A window's decoding is a [`Run`]: its
+//! workers are plain threads holding the window's bytes in an `Arc`, and the reader moves the
+//! chain one block per step, so each block is handed out (and its buffer recycled) while the
+//! workers decode the next ones. Measured with `scripts/bzip2-threads-cli --rt` (idle machine
+//! emulated) against decoding a window whole before handing out any of it: page faults of a
+//! two-thread CLI run 6.9k -> 5.7k on 4.7 MB of source text at `-9`, 12.4k -> 8.4k on 16 MiB.
+//! One-shot calls ([`decode_window`]) run the same [`Follower`] to the window's end on scoped
+//! threads, appending to one buffer.
 
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::assist::{Crew, Mate};
@@ -118,8 +127,11 @@ struct Board {
     solo: bool,
 }
 
-struct Shared<'a> {
-    input: &'a [u8],
+/// What the decoding threads share. `I` is the input: borrowed by a one-shot call (scoped
+/// threads), or a [`Tail`] of a streamed window (threads that outlive a `read` call).
+#[derive(Debug)]
+struct Shared<I> {
+    input: I,
     /// Bit offsets of the block magics: one speculative job each. The first worker scans for them
     /// while the main thread decodes the first block directly.
     jobs: OnceLock<Vec<u64>>,
@@ -134,9 +146,34 @@ struct Shared<'a> {
     spare: Mutex<Vec<Vec<u8>>>,
 }
 
-impl Shared<'_> {
+impl<I: AsRef<[u8]>> Shared<I> {
+    /// The board of a window decoded on `threads` threads, with the block buffers `spare`.
+    fn new(input: I, threads: usize, limit: u64, spare: Vec<Vec<u8>>) -> Self {
+        Shared {
+            input,
+            ahead: threads * 2,
+            limit,
+            board: Mutex::new(Board {
+                next: 0,
+                wanted_from: 0,
+                stop: false,
+                running: 0,
+                direct: 0,
+                results: Vec::new(),
+                solo: false,
+            }),
+            crew: Crew::new(threads),
+            spare: Mutex::new(spare),
+            jobs: OnceLock::new(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Board> {
         lock(&self.board)
+    }
+
+    fn input(&self) -> &[u8] {
+        self.input.as_ref()
     }
 
     fn jobs(&self) -> &[u64] {
@@ -146,7 +183,7 @@ impl Shared<'_> {
     /// Scans for block magics and posts a job for each, skipping what the main thread has
     /// decoded directly meanwhile.
     fn scan(&self) {
-        let jobs = scan_block_magics(self.input);
+        let jobs = scan_block_magics(self.input());
         let mut board = self.lock();
         let skip = jobs.partition_point(|&start| start <= board.direct);
         board.results = (0..jobs.len()).map(|_| None).collect();
@@ -228,7 +265,7 @@ impl Shared<'_> {
             .unwrap_or_default()
             .unwrap_or_default();
         let decoded = decode_speculatively(
-            self.input,
+            self.input(),
             self.jobs()[job],
             scratch,
             out,
@@ -325,7 +362,7 @@ impl Probe {
 
     /// Looks at the CPU time so far (when the decode has run long enough and every thread has
     /// work) and tells the workers to leave if it is too little.
-    fn look(&mut self, shared: &Shared<'_>) {
+    fn look<I: AsRef<[u8]>>(&mut self, shared: &Shared<I>) {
         let Some(cpu_started) = self.cpu_started else {
             return;
         };
@@ -443,7 +480,23 @@ static SPARE_POOLS: Mutex<Vec<Pool>> = Mutex::new(Vec::new());
 /// The largest block output buffer a spare pool keeps.
 const SPARE_OUT_MAX: usize = 4 << 20;
 
+/// The scratches the spare pools hold (a test hook: [`crate::spare_scratches`]).
+pub(crate) fn spare_scratches() -> usize {
+    lock(&SPARE_POOLS)
+        .iter()
+        .map(|pool| pool.scratches.len())
+        .sum()
+}
+
 impl Pool {
+    /// Takes back a block buffer the streaming decoder has handed out, keeping no more than
+    /// `keep` of ordinary size (a block of runs can expand to 45 MB).
+    pub(crate) fn give_back(&mut self, out: Vec<u8>, keep: usize) {
+        if out.capacity() <= SPARE_OUT_MAX && self.outs.len() < keep {
+            self.outs.push(out);
+        }
+    }
+
     /// A pool left by an earlier one-shot call, or an empty one.
     pub(crate) fn take_spare() -> Pool {
         lock(&SPARE_POOLS).pop().unwrap_or_default()
@@ -490,7 +543,7 @@ pub(crate) fn decompress_parallel(
         threads,
         floor,
         limit,
-        out,
+        &mut Output::Flat(out),
         pool,
     )? {
         Reached::End(garbage) => Ok(garbage.map(|at| at as usize)),
@@ -530,6 +583,46 @@ impl Chain {
     }
 }
 
+/// Where [`decode_window`] puts the blocks it decodes.
+#[derive(Debug)]
+pub(crate) enum Output<'a> {
+    /// One-shot decoding: every block appended to one buffer.
+    Flat(&'a mut Vec<u8>),
+    /// Streaming ([`crate::Decoder`]): each block kept in its own buffer, which the reader hands
+    /// out from and then gives back to the [`Pool`], so a window's output is never copied into
+    /// one piece (a 4 MiB output cost a thousand page faults and a copy on the main thread).
+    /// `len` counts the bytes of the blocks pushed by this window, for the output limit.
+    Blocks {
+        blocks: &'a mut VecDeque<Vec<u8>>,
+        len: u64,
+    },
+}
+
+impl Output<'_> {
+    /// Bytes of output so far, as the limit counts them.
+    fn len(&self) -> u64 {
+        match self {
+            Output::Flat(out) => out.len() as u64,
+            Output::Blocks { len, .. } => *len,
+        }
+    }
+
+    /// Takes a speculatively decoded block's bytes; returns the buffer when it is free again.
+    fn push(&mut self, data: Vec<u8>) -> Option<Vec<u8>> {
+        match self {
+            Output::Flat(out) => {
+                out.extend_from_slice(&data);
+                Some(data)
+            }
+            Output::Blocks { blocks, len } => {
+                *len += data.len() as u64;
+                blocks.push_back(data);
+                None
+            }
+        }
+    }
+}
+
 /// How far a window took the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reached {
@@ -549,26 +642,10 @@ pub(crate) fn decode_window(
     threads: usize,
     floor: f64,
     limit: u64,
-    out: &mut Vec<u8>,
+    out: &mut Output<'_>,
     pool: &mut Pool,
 ) -> Result<Reached, Error> {
-    let shared = Shared {
-        input: window.data,
-        ahead: threads * 2,
-        limit,
-        board: Mutex::new(Board {
-            next: 0,
-            wanted_from: 0,
-            stop: false,
-            running: 0,
-            direct: 0,
-            results: Vec::new(),
-            solo: false,
-        }),
-        crew: Crew::new(threads),
-        spare: Mutex::new(std::mem::take(&mut pool.outs)),
-        jobs: OnceLock::new(),
-    };
+    let shared = Shared::new(window.data, threads, limit, std::mem::take(&mut pool.outs));
     let mut main_scratch = pool.scratches.pop();
     let mut probe = Probe::new(threads, floor);
     let result = std::thread::scope(|scope| {
@@ -585,7 +662,14 @@ pub(crate) fn decode_window(
                 })
             })
             .collect();
-        let result = follow(&shared, window, chain, out, &mut main_scratch, &mut probe);
+        let mut follower = Follower::new(window.origin, window.start_bit, window.last);
+        let result = loop {
+            match follower.step(&shared, chain, out, &mut main_scratch, &mut probe) {
+                Ok(None) => {}
+                Ok(Some(reached)) => break Ok(reached),
+                Err(err) => break Err(err),
+            }
+        };
         shared.stop();
         pool.scratches.extend(main_scratch);
         for worker in workers {
@@ -603,148 +687,341 @@ pub(crate) fn decode_window(
     result
 }
 
-/// Follows the true block chain on the main thread, from `chain` at `window.start_bit`.
-fn follow(
-    shared: &Shared<'_>,
-    window: Window<'_>,
-    chain: &mut Chain,
-    out: &mut Vec<u8>,
-    main_scratch: &mut Option<Scratch>,
-    probe: &mut Probe,
-) -> Result<Reached, Error> {
-    let input = shared.input;
-    let origin = window.origin * 8;
-    // Running out of the window is truncation only in the last one.
-    let more = |err: &Error| !window.last && matches!(err, Error::Truncated { .. });
-    let mut cursor = window.start_bit;
-    loop {
-        let (level, mut combined) = match chain.stream {
-            Some(stream) => stream,
-            None => {
-                // Streams start on a byte boundary.
-                let offset = cursor.div_ceil(8) as usize;
-                if chain.pos.stream > 0 && offset >= input.len() {
-                    return Ok(if window.last {
-                        Reached::End(None)
-                    } else {
-                        Reached::More { bit: cursor }
-                    });
+/// A streamed window's bytes, `data[from..]`, shared with the decoding threads.
+#[derive(Debug)]
+pub(crate) struct Tail {
+    data: Arc<Vec<u8>>,
+    from: usize,
+}
+
+impl AsRef<[u8]> for Tail {
+    fn as_ref(&self) -> &[u8] {
+        self.data.get(self.from..).unwrap_or_default()
+    }
+}
+
+/// The decoding of one window of a streamed input ([`crate::Decoder`] with threads), one block
+/// per [`Run::step`]: the reader hands out each block as soon as the chain reaches it and gives
+/// its buffer back, while the workers, which outlive the `read` call that started them, decode
+/// the next blocks. (Decoding a whole window before handing out any of it held the window's
+/// output, all in fresh buffers, and let no decoding overlap the caller's use of the output.)
+#[derive(Debug)]
+pub(crate) struct Run {
+    shared: Arc<Shared<Tail>>,
+    workers: Vec<JoinHandle<Scratch>>,
+    follower: Follower,
+    main_scratch: Option<Scratch>,
+    probe: Probe,
+    /// Bytes of output pushed in this window, for the limit.
+    pushed: u64,
+    threads: usize,
+}
+
+impl Run {
+    /// Starts decoding the window `data[from..]` (absolute byte `origin`; the chain continues at
+    /// bit `start_bit` of it; `last`: the input ends with it) on `threads` threads, with the
+    /// scratches and block buffers of `pool`, producing at most `limit` bytes.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn start(
+        data: Arc<Vec<u8>>,
+        from: usize,
+        origin: u64,
+        start_bit: u64,
+        last: bool,
+        threads: usize,
+        floor: f64,
+        limit: u64,
+        pool: &mut Pool,
+    ) -> Run {
+        let tail = Tail { data, from };
+        let spare = std::mem::take(&mut pool.outs);
+        let shared = Arc::new(Shared::new(tail, threads, limit, spare));
+        let main_scratch = pool.scratches.pop();
+        let probe = Probe::new(threads, floor);
+        let workers = (1..threads)
+            .map(|me| {
+                let scratch = pool.scratches.pop();
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    let mut scratch = scratch.unwrap_or_else(Scratch::new);
+                    shared.worker(me, &mut scratch);
+                    scratch
+                })
+            })
+            .collect();
+        Run {
+            shared,
+            workers,
+            follower: Follower::new(origin, start_bit, last),
+            main_scratch,
+            probe,
+            pushed: 0,
+            threads,
+        }
+    }
+
+    /// Moves the chain over the next block (or stream header, or trailer), appending the
+    /// block's bytes to `blocks`; `Some` once the window is done. After `Some` or an error, call
+    /// [`Run::finish`].
+    pub(crate) fn step(
+        &mut self,
+        chain: &mut Chain,
+        blocks: &mut VecDeque<Vec<u8>>,
+    ) -> Result<Option<Reached>, Error> {
+        let mut out = Output::Blocks {
+            blocks,
+            len: self.pushed,
+        };
+        let shared = &*self.shared;
+        let result = self.follower.step(
+            shared,
+            chain,
+            &mut out,
+            &mut self.main_scratch,
+            &mut self.probe,
+        );
+        if let Output::Blocks { len, .. } = out {
+            self.pushed = len;
+        }
+        result
+    }
+
+    /// A block buffer the reader has handed out, for the next blocks of this window.
+    pub(crate) fn give_back(&self, block: Vec<u8>) {
+        lock(&self.shared.spare).push(block);
+    }
+
+    /// Sends the workers away and takes the scratches and block buffers back into `pool`.
+    pub(crate) fn finish(mut self, pool: &mut Pool) {
+        self.shared.stop();
+        pool.scratches.extend(self.main_scratch.take());
+        for worker in self.workers.drain(..) {
+            // A worker cannot panic short of a bug; its scratch is then lost.
+            if let Ok(scratch) = worker.join() {
+                pool.scratches.push(scratch);
+            }
+        }
+        let mut outs = std::mem::take(&mut *lock(&self.shared.spare));
+        outs.retain(|out| out.capacity() <= SPARE_OUT_MAX);
+        outs.truncate(KEEP_OUTS * self.threads);
+        pool.outs = outs;
+        pool.backoff.record(self.probe.verdict);
+    }
+}
+
+impl Drop for Run {
+    /// A decoder dropped in the middle of a window stops its workers.
+    fn drop(&mut self) {
+        self.shared.stop();
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+/// Block buffers a [`Pool`] keeps per thread between windows of a streamed input: about as
+/// many as a window's decode has in flight (two claimed per thread, one being handed out).
+const KEEP_OUTS: usize = 3;
+
+/// Where the main thread stands on the true block chain of a window.
+#[derive(Debug, Clone, Copy)]
+struct Follower {
+    /// Absolute byte offset of the window's first byte.
+    origin: u64,
+    /// The window ends the input.
+    last: bool,
+    /// The next bit of the chain, relative to the window.
+    cursor: u64,
+}
+
+impl Follower {
+    fn new(origin: u64, start_bit: u64, last: bool) -> Follower {
+        Follower {
+            origin,
+            last,
+            cursor: start_bit,
+        }
+    }
+
+    /// Follows the chain over one stream header and block, or one end-of-stream trailer, on the
+    /// main thread (which decodes jobs or helps while it waits for a result); `Some` once the
+    /// window is done.
+    fn step<I: AsRef<[u8]>>(
+        &mut self,
+        shared: &Shared<I>,
+        chain: &mut Chain,
+        out: &mut Output<'_>,
+        main_scratch: &mut Option<Scratch>,
+        probe: &mut Probe,
+    ) -> Result<Option<Reached>, Error> {
+        let input = shared.input();
+        let origin = self.origin * 8;
+        // Running out of the window is truncation only in the last one.
+        let last = self.last;
+        let more = |err: &Error| !last && matches!(err, Error::Truncated { .. });
+        let mut cursor = self.cursor;
+        {
+            let (level, mut combined) = match chain.stream {
+                Some(stream) => stream,
+                None => {
+                    // Streams start on a byte boundary.
+                    let offset = cursor.div_ceil(8) as usize;
+                    if chain.pos.stream > 0 && offset >= input.len() {
+                        return Ok(Some(if last {
+                            Reached::End(None)
+                        } else {
+                            Reached::More { bit: cursor }
+                        }));
+                    }
+                    match stream_header(input.get(offset..).unwrap_or_default()) {
+                        Header::Level(level) => {
+                            cursor = (offset as u64 + 4) * 8;
+                            chain.stream = Some((level, 0));
+                            (level, 0)
+                        }
+                        Header::Mismatch if chain.pos.stream == 0 => {
+                            return Err(Error::NotBzip2 { offset: 0 });
+                        }
+                        Header::Mismatch => {
+                            return Ok(Some(Reached::End(Some(self.origin + offset as u64))));
+                        }
+                        Header::Incomplete if !last => {
+                            return Ok(Some(Reached::More { bit: cursor }));
+                        }
+                        Header::Incomplete => {
+                            return Err(Error::Truncated {
+                                bit_offset: origin + input.len() as u64 * 8,
+                            });
+                        }
+                    }
                 }
-                match stream_header(input.get(offset..).unwrap_or_default()) {
-                    Header::Level(level) => {
-                        cursor = (offset as u64 + 4) * 8;
-                        chain.stream = Some((level, 0));
-                        (level, 0)
+            };
+            let block_start = cursor;
+            let mut reader = BitReader::new(input, cursor, origin);
+            let marker = read_marker(&mut reader, chain.pos.block);
+            let marker = match marker {
+                Err(err) if more(&err) => return Ok(Some(Reached::More { bit: block_start })),
+                other => other?,
+            };
+            if marker == Marker::EndOfStream {
+                match finish_stream(&mut reader, chain.pos.stream, combined) {
+                    Err(err) if more(&err) => return Ok(Some(Reached::More { bit: block_start })),
+                    Err(err) => return Err(err),
+                    Ok(end) => cursor = (end - self.origin) * 8,
+                }
+                chain.stream = None;
+                chain.pos.stream += 1;
+                self.cursor = cursor;
+                return Ok(None);
+            }
+            // Until the scan has posted the jobs, blocks are decoded here directly (and helped).
+            let (index, direct) = {
+                let mut board = shared.lock();
+                match shared.jobs.get() {
+                    Some(jobs) => (jobs.binary_search(&cursor).ok(), false),
+                    None => {
+                        board.direct = cursor;
+                        board.running += 1;
+                        (None, true)
                     }
-                    Header::Mismatch if chain.pos.stream == 0 => {
-                        return Err(Error::NotBzip2 { offset: 0 });
-                    }
-                    Header::Mismatch => {
-                        return Ok(Reached::End(Some(window.origin + offset as u64)));
-                    }
-                    Header::Incomplete if !window.last => return Ok(Reached::More { bit: cursor }),
-                    Header::Incomplete => {
-                        return Err(Error::Truncated {
-                            bit_offset: origin + input.len() as u64 * 8,
+                }
+            };
+            let speculative = index
+                .map(|index| shared.take(index, main_scratch.get_or_insert_with(Scratch::new)));
+            let mate = direct.then(|| shared.crew.mate(MAIN));
+            if let Some(Decoded {
+                result: Err(err), ..
+            }) = &speculative
+            {
+                // The block runs past the window (at the largest level, so at the real one too).
+                if more(err) {
+                    return Ok(Some(Reached::More { bit: block_start }));
+                }
+            }
+            let usable =
+                speculative.filter(|d| d.bwt_len <= level as usize * 100_000 && d.result.is_ok());
+            let crc = match usable {
+                Some(Decoded {
+                    result: Ok((crc, data)),
+                    end,
+                    ..
+                }) => {
+                    if out.len() + data.len() as u64 > shared.limit {
+                        return Err(Error::OutputLimit {
+                            limit: shared.limit,
                         });
                     }
-                }
-            }
-        };
-        let block_start = cursor;
-        let mut reader = BitReader::new(input, cursor, origin);
-        let marker = read_marker(&mut reader, chain.pos.block);
-        let marker = match marker {
-            Err(err) if more(&err) => return Ok(Reached::More { bit: block_start }),
-            other => other?,
-        };
-        if marker == Marker::EndOfStream {
-            match finish_stream(&mut reader, chain.pos.stream, combined) {
-                Err(err) if more(&err) => return Ok(Reached::More { bit: block_start }),
-                Err(err) => return Err(err),
-                Ok(end) => cursor = (end - window.origin) * 8,
-            }
-            chain.stream = None;
-            chain.pos.stream += 1;
-            continue;
-        }
-        // Until the scan has posted the jobs, blocks are decoded here directly (and helped).
-        let (index, direct) = {
-            let mut board = shared.lock();
-            match shared.jobs.get() {
-                Some(jobs) => (jobs.binary_search(&cursor).ok(), false),
-                None => {
-                    board.direct = cursor;
-                    board.running += 1;
-                    (None, true)
-                }
-            }
-        };
-        let speculative =
-            index.map(|index| shared.take(index, main_scratch.get_or_insert_with(Scratch::new)));
-        let mate = direct.then(|| shared.crew.mate(MAIN));
-        if let Some(Decoded {
-            result: Err(err), ..
-        }) = &speculative
-        {
-            // The block runs past the window (at the largest level, so at the real one too).
-            if more(err) {
-                return Ok(Reached::More { bit: block_start });
-            }
-        }
-        let usable =
-            speculative.filter(|d| d.bwt_len <= level as usize * 100_000 && d.result.is_ok());
-        let crc = match usable {
-            Some(Decoded {
-                result: Ok((crc, data)),
-                end,
-                ..
-            }) => {
-                if (out.len() + data.len()) as u64 > shared.limit {
-                    return Err(Error::OutputLimit {
-                        limit: shared.limit,
-                    });
-                }
-                out.extend_from_slice(&data);
-                if let Ok(mut spare) = shared.spare.lock() {
-                    spare.push(data);
-                }
-                cursor = end;
-                crc
-            }
-            _ => {
-                // Errors (and blocks too long for this stream's level) are re-decoded serially so
-                // that the error carries the right block index and level.
-                let scratch = main_scratch.get_or_insert_with(Scratch::new);
-                let before = out.len();
-                let decoded = decode_block_into(
-                    scratch,
-                    &mut reader,
-                    level,
-                    chain.pos.block,
-                    out,
-                    shared.limit,
-                    mate,
-                );
-                if mate.is_some() {
-                    shared.lock().running -= 1;
-                    shared.notify();
-                }
-                let (crc, _) = match decoded {
-                    Err(err) if more(&err) => {
-                        out.truncate(before);
-                        return Ok(Reached::More { bit: block_start });
+                    if let Some(data) = out.push(data) {
+                        lock(&shared.spare).push(data);
                     }
-                    other => other?,
-                };
-                cursor = reader.position();
-                crc
-            }
-        };
-        combined = crc::combine(combined, crc);
-        chain.stream = Some((level, combined));
-        chain.pos.block += 1;
-        probe.look(shared);
+                    cursor = end;
+                    crc
+                }
+                _ => {
+                    // Errors (and blocks too long for this stream's level) are re-decoded serially so
+                    // that the error carries the right block index and level.
+                    let scratch = main_scratch.get_or_insert_with(Scratch::new);
+                    let decoded = match out {
+                        Output::Flat(flat) => {
+                            let before = flat.len();
+                            let decoded = decode_block_into(
+                                scratch,
+                                &mut reader,
+                                level,
+                                chain.pos.block,
+                                flat,
+                                shared.limit,
+                                mate,
+                            );
+                            if matches!(&decoded, Err(err) if more(err)) {
+                                flat.truncate(before);
+                            }
+                            decoded
+                        }
+                        Output::Blocks { .. } => {
+                            let mut data = lock(&shared.spare).pop().unwrap_or_default();
+                            data.clear();
+                            let decoded = decode_block_into(
+                                scratch,
+                                &mut reader,
+                                level,
+                                chain.pos.block,
+                                &mut data,
+                                shared.limit.saturating_sub(out.len()),
+                                mate,
+                            );
+                            // The bytes of a block that fails are handed out before its error, as
+                            // one thread's would be; a block cut by the window's end is re-decoded.
+                            if matches!(&decoded, Err(err) if more(err)) || data.is_empty() {
+                                lock(&shared.spare).push(data);
+                            } else {
+                                out.push(data);
+                            }
+                            decoded
+                        }
+                    };
+                    if mate.is_some() {
+                        shared.lock().running -= 1;
+                        shared.notify();
+                    }
+                    let (crc, _) = match decoded {
+                        Err(err) if more(&err) => {
+                            return Ok(Some(Reached::More { bit: block_start }));
+                        }
+                        other => other?,
+                    };
+                    cursor = reader.position();
+                    crc
+                }
+            };
+
+            combined = crc::combine(combined, crc);
+            chain.stream = Some((level, combined));
+            chain.pos.block += 1;
+            probe.look(shared);
+        }
+        self.cursor = cursor;
+        Ok(None)
     }
 }
 

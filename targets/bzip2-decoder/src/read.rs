@@ -1,14 +1,16 @@
 //! The streaming [`Decoder`]: `Read` in, `Read` out, memory bounded by one block plus buffers (or,
-//! with threads, by a window of a few blocks per thread).
+//! with threads, by a window of a few blocks per thread and the blocks decoded ahead in it).
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use crate::Options;
 use crate::bits::BitReader;
 use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
-use crate::parallel::{self, Chain, Pool, Reached, Window};
+use crate::parallel::{Chain, Pool, Reached, Run};
 use crate::rle::{MissingRunLength, Unrle};
 use crate::stream::{Header, Position, finish_stream, stream_header};
 
@@ -18,6 +20,9 @@ const BLOCK_WINDOW: usize = 2 << 20;
 /// hand-made streams with padded code-length sections get near it.
 const MAX_WINDOW: usize = 64 << 20;
 const READ_CHUNK: usize = 256 << 10;
+/// Block output buffers a [`Decoder`] with threads keeps for its next windows, per thread: one
+/// being decoded and one finished and waiting, as many as a window's decode has in flight.
+const KEEP_BLOCKS: usize = 2;
 
 /// The most compressed input a [`Decoder`] with `threads` threads reads ahead: a window of at
 /// least two blocks per thread (one to decode, one claimed next), the largest blocks being under
@@ -28,7 +33,8 @@ fn read_ahead(threads: usize) -> usize {
 }
 
 /// The state of a [`Decoder`] with more than one thread: it decodes a window of the input at a
-/// time with [`parallel::decode_window`], then hands out that window's output.
+/// time ([`Run`]), handing out each block's bytes as soon as the chain reaches the block while the
+/// other threads decode the next ones.
 #[derive(Debug)]
 struct Parallel {
     threads: usize,
@@ -36,13 +42,31 @@ struct Parallel {
     floor: f64,
     pool: Pool,
     chain: Chain,
-    /// The last window's output, and how much of it `read` has returned.
-    out: Vec<u8>,
+    /// The window being decoded, if any, and the byte of `Decoder::input` it starts at.
+    run: Option<Run>,
+    run_from: usize,
+    /// Blocks decoded and not yet handed out, and how much of the first `read` has returned.
+    /// Buffers handed out go back to the run (or the pool) for the next blocks.
+    blocks: VecDeque<Vec<u8>>,
     sent: usize,
     /// The error that ended the last window, returned once the output before it has been.
     pending: Option<Error>,
-    /// Compressed bytes to hold for the next window.
+    /// Compressed bytes to hold for the next window, and for this one if it is re-read larger.
     window: usize,
+    want: usize,
+}
+
+impl Drop for Parallel {
+    /// Stops a window's decoding threads, and leaves the buffers (a scratch per thread, about
+    /// 7 MiB each at `-9`) to the next decoder or one-shot call of the process, as
+    /// [`Options::decompress`] does: a program decoding one file after another (the CLI) touches
+    /// no fresh pages after the first.
+    fn drop(&mut self) {
+        if let Some(run) = self.run.take() {
+            run.finish(&mut self.pool);
+        }
+        std::mem::take(&mut self.pool).put_spare();
+    }
 }
 
 /// Streaming bzip2 decoder over any [`Read`]: decodes every concatenated stream, verifies all CRCs.
@@ -52,14 +76,18 @@ struct Parallel {
 ///
 /// With [`Options::threads`] above 1 ([`Decoder::with_options`]) it decodes a window of the
 /// input at a time in parallel: at most a few MiB per thread are read ahead, and a bad first
-/// block fails after reading as much as with one thread. Its output is that of one thread, except
-/// that it stops at the last whole block before an error, where one thread may have returned
-/// part of the failing block.
+/// block fails after reading as much as with one thread. Each `read` hands out decoded bytes of
+/// the next block on the chain (decoding it, or waiting for it, when none are left) while the
+/// other threads decode the blocks after it, between `read` calls too; they stop when the window
+/// is done or the decoder is dropped. Its output is that of one thread, except that it stops at
+/// the last whole block before an error, where one thread may have returned part of the failing
+/// block (a block that fails its CRC comes out whole from both).
 #[derive(Debug)]
 pub struct Decoder<R> {
     inner: R,
-    /// Buffered compressed input; `input[0]` is at absolute byte `origin`.
-    input: Vec<u8>,
+    /// Buffered compressed input; `input[0]` is at absolute byte `origin`. Shared with the
+    /// decoding threads while a window is decoded ([`Run`]), never while it is filled.
+    input: Arc<Vec<u8>>,
     /// Landing buffer for reads, so `input` never needs zero-filling.
     chunk: Vec<u8>,
     origin: u64,
@@ -99,7 +127,7 @@ impl<R: Read> Decoder<R> {
     pub fn with_limit(inner: R, limit: u64) -> Self {
         Decoder {
             inner,
-            input: Vec::new(),
+            input: Arc::default(),
             chunk: Vec::new(),
             origin: 0,
             bit: 0,
@@ -130,12 +158,15 @@ impl<R: Read> Decoder<R> {
             decoder.parallel = Some(Box::new(Parallel {
                 threads,
                 floor: options.floor,
-                pool: Pool::default(),
+                pool: Pool::take_spare(),
                 chain: Chain::default(),
-                out: Vec::new(),
+                run: None,
+                run_from: 0,
+                blocks: VecDeque::new(),
                 sent: 0,
                 pending: None,
                 window: BLOCK_WINDOW,
+                want: BLOCK_WINDOW,
             }));
         }
         decoder
@@ -160,8 +191,10 @@ impl<R: Read> Decoder<R> {
     /// Buffers input until `want` bytes from the current byte are available, or the end of input.
     fn fill(&mut self, want: usize) -> io::Result<()> {
         let current = (self.bit / 8) as usize;
+        // Unshared here: a window's decoding threads are gone before the next fill.
+        let input = Arc::make_mut(&mut self.input);
         if current > READ_CHUNK {
-            self.input.drain(..current);
+            input.drain(..current);
             self.origin += current as u64;
             self.bit -= current as u64 * 8;
         }
@@ -169,12 +202,10 @@ impl<R: Read> Decoder<R> {
         if self.chunk.is_empty() {
             self.chunk = vec![0u8; READ_CHUNK];
         }
-        while !self.eof && self.input.len() - current < want {
+        while !self.eof && input.len() - current < want {
             match self.inner.read(&mut self.chunk) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self
-                    .input
-                    .extend_from_slice(&self.chunk[..n.min(READ_CHUNK)]),
+                Ok(n) => input.extend_from_slice(&self.chunk[..n.min(READ_CHUNK)]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -300,93 +331,119 @@ impl<R: Read> Decoder<R> {
 }
 
 impl<R: Read> Decoder<R> {
-    /// `read` with threads: hands out the current window's output, decoding the next window when
-    /// it is used up.
+    /// `read` with threads: hands out the decoded blocks, moving the chain over the next block
+    /// when they are used up, and starting the next window when the chain has left this one.
     fn read_parallel(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            if let Some(par) = &mut self.parallel {
-                if par.sent < par.out.len() {
-                    let n = buf.len().min(par.out.len() - par.sent);
-                    buf[..n].copy_from_slice(&par.out[par.sent..par.sent + n]);
-                    par.sent += n;
+            let Some(par) = &mut self.parallel else {
+                return Ok(0);
+            };
+            if let Some(block) = par.blocks.front() {
+                let n = buf.len().min(block.len() - par.sent);
+                buf[..n].copy_from_slice(&block[par.sent..par.sent + n]);
+                par.sent += n;
+                if par.sent == block.len() {
+                    par.sent = 0;
+                    if let Some(block) = par.blocks.pop_front() {
+                        match &par.run {
+                            Some(run) => run.give_back(block),
+                            None => par.pool.give_back(block, KEEP_BLOCKS * par.threads),
+                        }
+                    }
+                }
+                if n > 0 {
                     self.emitted += n as u64;
                     return Ok(n);
                 }
-                if let Some(err) = par.pending.take() {
-                    return Err(self.fail(err));
-                }
+                continue;
             }
-            if self.state == State::Done {
+            if let Some(err) = par.pending.take() {
+                return Err(self.fail(err));
+            }
+            if par.run.is_none() && self.state == State::Done {
                 return Ok(0);
             }
             if let Some(mut par) = self.parallel.take() {
-                let result = self.next_window(&mut par);
+                let result = match par.run {
+                    Some(_) => self.step_window(&mut par),
+                    None => self.start_window(&mut par),
+                };
                 self.parallel = Some(par);
                 result?;
             }
         }
     }
 
-    /// Reads ahead and decodes the blocks that lie wholly in the window, re-reading with a larger
-    /// window (as [`Decoder::next_block`] does) while not even one block fits.
-    fn next_window(&mut self, par: &mut Parallel) -> io::Result<()> {
-        let mut want = par.window;
-        loop {
-            self.fill(want)?;
-            let current = (self.bit / 8) as usize;
-            let window = Window {
-                data: &self.input[current..],
-                origin: self.origin + current as u64,
-                start_bit: self.bit % 8,
-                last: self.eof,
-            };
-            par.out.clear();
-            par.sent = 0;
-            let limit = self.limit - self.emitted;
-            let threads = if par.pool.backoff.take_turn() {
-                par.threads
-            } else {
-                1
-            };
-            let reached = parallel::decode_window(
-                window,
-                &mut par.chain,
-                threads,
-                par.floor,
-                limit,
-                &mut par.out,
-                &mut par.pool,
-            );
-            match reached {
-                Err(err) => {
-                    par.pending = Some(match err {
-                        Error::OutputLimit { .. } => Error::OutputLimit { limit: self.limit },
-                        other => other,
-                    });
+    /// Reads ahead and starts decoding the blocks that lie wholly in the window.
+    fn start_window(&mut self, par: &mut Parallel) -> io::Result<()> {
+        self.fill(par.want)?;
+        let current = (self.bit / 8) as usize;
+        let limit = self.limit - self.emitted;
+        let threads = if par.pool.backoff.take_turn() {
+            par.threads
+        } else {
+            1
+        };
+        par.run = Some(Run::start(
+            Arc::clone(&self.input),
+            current,
+            self.origin + current as u64,
+            self.bit % 8,
+            self.eof,
+            threads,
+            par.floor,
+            limit,
+            &mut par.pool,
+        ));
+        par.run_from = current;
+        Ok(())
+    }
+
+    /// Moves the chain over the next block of the window. Once the window is done it is re-read
+    /// larger (as [`Decoder::next_block`] does) if not even one block fitted in it.
+    fn step_window(&mut self, par: &mut Parallel) -> io::Result<()> {
+        let Some(run) = &mut par.run else {
+            return Ok(());
+        };
+        let reached = match run.step(&mut par.chain, &mut par.blocks) {
+            Ok(None) => return Ok(()),
+            other => other,
+        };
+        if let Some(run) = par.run.take() {
+            run.finish(&mut par.pool);
+        }
+        match reached {
+            Ok(None) => Ok(()),
+            Err(err) => {
+                par.pending = Some(match err {
+                    Error::OutputLimit { .. } => Error::OutputLimit { limit: self.limit },
+                    other => other,
+                });
+                Ok(())
+            }
+            Ok(Some(Reached::End(garbage))) => {
+                self.trailing_garbage = garbage;
+                self.state = State::Done;
+                Ok(())
+            }
+            Ok(Some(Reached::More { bit })) => {
+                let start_bit = self.bit % 8;
+                self.bit = par.run_from as u64 * 8 + bit;
+                if bit != start_bit {
+                    par.window = (par.window * 2).min(read_ahead(par.threads));
+                    par.want = par.window;
                     return Ok(());
                 }
-                Ok(Reached::End(garbage)) => {
-                    self.trailing_garbage = garbage;
-                    self.state = State::Done;
-                    return Ok(());
+                if par.want >= MAX_WINDOW {
+                    let err = Error::Corrupt {
+                        kind: Corruption::BlockTooLarge,
+                        block: par.chain.block(),
+                        bit_offset: self.origin * 8 + self.bit,
+                    };
+                    return Err(self.fail(err));
                 }
-                Ok(Reached::More { bit }) => {
-                    let moved = bit != window.start_bit;
-                    self.bit = current as u64 * 8 + bit;
-                    if moved {
-                        par.window = (par.window * 2).min(read_ahead(par.threads));
-                        return Ok(());
-                    }
-                    if want >= MAX_WINDOW {
-                        let err = Error::Corrupt {
-                            kind: Corruption::BlockTooLarge,
-                            block: par.chain.block(),
-                            bit_offset: self.origin * 8 + self.bit,
-                        };
-                        return Err(self.fail(err));
-                    }
-                    want *= 2;
-                }
+                par.want *= 2;
+                Ok(())
             }
         }
     }

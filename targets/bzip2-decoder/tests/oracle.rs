@@ -360,6 +360,94 @@ fn streaming_with_threads_matches_one_thread_across_windows() {
     }
 }
 
+/// A block that fails its CRC is returned whole before the error, by the streaming decoder with
+/// threads as by one thread (which emits a block's bytes before it can check them), whether the
+/// block is the first of the input or follows others.
+#[test]
+fn streaming_with_threads_returns_a_failing_block_as_one_thread_does() {
+    let first = text(250_000, 43);
+    let second = text(350_000, 44);
+    let head = c_compress(&first, 1);
+    let tail = c_compress(&second, 1);
+    for (at, before) in [(10, 0), (head.len() + 10, first.len())] {
+        let mut input = [&head[..], &tail].concat();
+        // The stored CRC of the first block of a stream: bytes 10..14 after its `BZh` header.
+        input[at] ^= 0x01;
+        let (serial_out, serial_end) = stream_all(&input, &Options::new());
+        assert!(
+            matches!(serial_end, Err(Error::BlockCrc { .. })),
+            "{serial_end:?}"
+        );
+        assert!(
+            serial_out.len() > before,
+            "one thread returned the failing block"
+        );
+        for threads in [2, 3] {
+            let (out, end) = stream_all(&input, &Options::new().unclamped_threads(threads));
+            assert_eq!(end, serial_end, "{threads} threads, CRC at {at}");
+            assert!(
+                out == serial_out,
+                "{threads} threads, CRC at {at}: {} bytes, one thread {}",
+                out.len(),
+                serial_out.len()
+            );
+        }
+    }
+}
+
+/// The output limit of a streaming decoder with threads counts every block handed out, within a
+/// window and across windows: exactly the output passes, one byte less fails with the limit asked
+/// for, after no more than that many bytes.
+#[test]
+fn streaming_with_threads_counts_the_limit_over_all_blocks() {
+    let data = [noise(2_300_000, 45), text(500_000, 46)].concat();
+    let compressed = c_compress(&data, 1);
+    assert!(compressed.len() > 2 << 20, "more than one window");
+    let total = data.len() as u64;
+    for threads in [2, 3] {
+        for limit in [total, total - 1, 250_000] {
+            let options = Options::new().unclamped_threads(threads).max_output(limit);
+            let (out, end) = stream_all(&compressed, &options);
+            assert!(data.starts_with(&out), "{threads} threads, limit {limit}");
+            assert!(
+                out.len() as u64 <= limit,
+                "{threads} threads, limit {limit}"
+            );
+            if limit == total {
+                assert_eq!((out.len() as u64, end), (total, Ok(None)));
+            } else {
+                assert_eq!(end, Err(Error::OutputLimit { limit }), "{threads} threads");
+            }
+        }
+    }
+}
+
+/// Dropping a streaming decoder in the middle of a window stops its decoding threads; the drop
+/// returns (the test waits for it at most a minute instead of hanging).
+#[test]
+fn dropping_a_streaming_decoder_mid_window_returns() {
+    let compressed = c_compress(&text(3_000_000, 47), 1);
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for threads in [2, 3] {
+            for read in [1usize, 150_000] {
+                let options = Options::new().unclamped_threads(threads);
+                let mut decoder = Decoder::with_options(&compressed[..], &options);
+                let mut buf = vec![0u8; read];
+                decoder.read_exact(&mut buf).expect("the first bytes");
+                drop(decoder);
+            }
+        }
+        let _ = done.send(());
+    });
+    assert!(
+        finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .is_ok(),
+        "dropping the decoders hung"
+    );
+}
+
 /// Threads that find they do not pay fall back to one mid-decode (the workers leave, the calling
 /// thread finishes), and a decompressor or streaming decoder that fell back skips threads for its
 /// next calls or windows: none of that changes the bytes or the error.
