@@ -365,6 +365,8 @@ fn streaming_with_threads_matches_one_thread_across_windows() {
 /// block is the first of the input or follows others.
 #[test]
 fn streaming_with_threads_returns_a_failing_block_as_one_thread_does() {
+    let _deadline =
+        common::no_hang("streaming_with_threads_returns_a_failing_block_as_one_thread_does");
     let first = text(250_000, 43);
     let second = text(350_000, 44);
     let head = c_compress(&first, 1);
@@ -400,6 +402,7 @@ fn streaming_with_threads_returns_a_failing_block_as_one_thread_does() {
 /// for, after no more than that many bytes.
 #[test]
 fn streaming_with_threads_counts_the_limit_over_all_blocks() {
+    let _deadline = common::no_hang("streaming_with_threads_counts_the_limit_over_all_blocks");
     let data = [noise(2_300_000, 45), text(500_000, 46)].concat();
     let compressed = c_compress(&data, 1);
     assert!(compressed.len() > 2 << 20, "more than one window");
@@ -426,6 +429,7 @@ fn streaming_with_threads_counts_the_limit_over_all_blocks() {
 /// returns (the test waits for it at most a minute instead of hanging).
 #[test]
 fn dropping_a_streaming_decoder_mid_window_returns() {
+    let _deadline = common::no_hang("dropping_a_streaming_decoder_mid_window_returns");
     let compressed = c_compress(&text(3_000_000, 47), 1);
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
