@@ -937,7 +937,8 @@ fn split_params(
             delimiters &= (1u64 << hash_bit) - 1;
             query_len = offset + hash_bit as usize / 8;
         }
-        while delimiters != 0 {
+        // One turn per delimiter, each clearing the lowest: counted, so no slip can spin forever.
+        for _ in 0..delimiters.count_ones() {
             let bit = delimiters.trailing_zeros();
             on_delimiter(offset + bit as usize / 8, ampersands >> bit & 1 == 1);
             delimiters &= delimiters - 1;
