@@ -1205,6 +1205,24 @@ fn dedupe_within_names(params: &mut Vec<Param>, source: &[u8]) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_sorter_gives_back_buffers_grown_past_4_mib_and_keeps_small_ones() {
+        let mut sorter = Sorter::default();
+        let mut out = Vec::new();
+        sorter.sort_into(b"/p?b=2&a=1", &mut out);
+        assert!(
+            !sorter.release_if_large(),
+            "a small query's buffers are kept"
+        );
+        let many: Vec<String> = (0..200_000).rev().map(|i| format!("p{i}")).collect();
+        sorter.sort_into(format!("/p?{}", many.join("&")).as_bytes(), &mut out);
+        assert!(
+            sorter.release_if_large(),
+            "200 000 parameters grew them past 4 MiB"
+        );
+        assert!(!sorter.release_if_large(), "given back once");
+    }
+
     /// Around the packed sort's limit of 256 pieces, with one to four `&` per eight bytes and empty pieces.
     #[test]
     fn packed_sort_limit_falls_back_exactly() {
