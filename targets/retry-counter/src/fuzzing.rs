@@ -106,7 +106,7 @@ impl Big {
         let mut v: u128 = 0;
         for i in (k..bits).rev() {
             let limb = self.0[(i / 32) as usize];
-            v = (v << 1) | u128::from((limb >> (i % 32)) & 1);
+            v = (v << 1) + u128::from((limb >> (i % 32)) & 1);
         }
         Some(v)
     }
@@ -504,13 +504,17 @@ fn run_ops(
 /// Robustness: arbitrary configurations through the retry helper and a shared budget on a manual
 /// clock. Nothing may panic; the helper must stop within the attempt limit and never retry a
 /// permanent error.
+///
+/// Counts into [`ORACLE`]: compared once the input became a valid configuration and went through
+/// the helper, rejected before that.
 pub fn check_robust(data: &[u8]) {
+    let oracle = ORACLE.input();
     let mut u = Unstructured::new(data);
     let Ok(scenario) = Scenario::arbitrary(&mut u) else {
-        return;
+        return oracle.rejected();
     };
     let Ok(config) = scenario.config() else {
-        return;
+        return oracle.rejected();
     };
     let outcomes: Vec<u8> = u.arbitrary().unwrap_or_default();
     let ratio = f64::from(u.arbitrary::<u16>().unwrap_or(0)) / 100.0;
@@ -568,6 +572,7 @@ pub fn check_robust(data: &[u8]) {
         }
     }
     let _ = config.schedule(Some(scenario.seed)).take(64).count();
+    oracle.compared();
 }
 
 #[cfg(test)]
@@ -736,9 +741,38 @@ mod tests {
         );
     }
 
+    /// Held by the tests that count into the global `ORACLE`, so each sees only its own counts.
+    static GLOBAL_ORACLE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn check_robust_counts_each_input_once() {
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let count = |data: &[u8]| {
+            let before = oracle_counts();
+            check_robust(data);
+            let after = oracle_counts();
+            (after.0 - before.0, after.1 - before.1)
+        };
+        assert_eq!(count(&[]), (0, 1), "no scenario");
+        // An all-zero scenario has multiplier 0, which the builder refuses.
+        assert_eq!(count(&[0u8; 64]), (0, 1), "an invalid configuration");
+        let valid: Vec<u8> = (1..=200u8).collect();
+        assert_eq!(count(&valid), (1, 0), "a valid configuration runs");
+    }
+
+    #[test]
+    fn fuzz_jitters_read_as_documented() {
+        assert_eq!(FuzzJitter::Grpc(40).get(), Jitter::Grpc(0.2));
+        assert_eq!(FuzzJitter::Grpc(255).get(), Jitter::Grpc(1.275));
+        assert_eq!(FuzzJitter::Additive(50).get(), Jitter::Additive(0.5));
+        assert_eq!(FuzzJitter::AdditiveRaw(2.5).get(), Jitter::Additive(2.5));
+        assert_eq!(FuzzJitter::Decorrelated.get(), Jitter::Decorrelated);
+    }
+
     /// Every input is counted, as compared or as rejected; an all-zero scenario reaches the comparison.
     #[test]
     fn oracle_counts_what_it_judges() {
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         let (compared, rejected) = oracle_counts();
         check_differential(&[]);
         check_differential(&[0u8; 64]);
@@ -764,6 +798,7 @@ mod tests {
 
     #[test]
     fn checks_run_on_some_inputs() {
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         for seed in 0u8..=255 {
             let data: Vec<u8> = (0..200u32)
                 .map(|i| (i as u8).wrapping_mul(seed).wrapping_add(seed))
