@@ -118,8 +118,9 @@ struct Board {
     /// Jobs claimed and not yet posted, plus a block the main thread decodes directly.
     running: usize,
     /// The start of the last block the main thread decoded directly, without a job (before the
-    /// scan for block magics had finished); later jobs up to here are not wanted.
-    direct: u64,
+    /// scan for block magics had finished); jobs up to here are not wanted. `None` before it
+    /// decoded any: a window's first block may start at bit 0, which must not read as decoded.
+    direct: Option<u64>,
     /// One slot per job, once the scan has posted them.
     results: Vec<Option<Decoded>>,
     /// The threads did not get the CPU to pay for themselves ([`Probe`]): only the main thread
@@ -158,7 +159,7 @@ impl<I: AsRef<[u8]>> Shared<I> {
                 wanted_from: 0,
                 stop: false,
                 running: 0,
-                direct: 0,
+                direct: None,
                 results: Vec::new(),
                 solo: false,
             }),
@@ -185,7 +186,9 @@ impl<I: AsRef<[u8]>> Shared<I> {
     fn scan(&self) {
         let jobs = scan_block_magics(self.input());
         let mut board = self.lock();
-        let skip = jobs.partition_point(|&start| start <= board.direct);
+        let skip = board
+            .direct
+            .map_or(0, |direct| jobs.partition_point(|&start| start <= direct));
         board.results = (0..jobs.len()).map(|_| None).collect();
         board.wanted_from = skip;
         board.next = skip;
@@ -920,7 +923,7 @@ impl Follower {
                 match shared.jobs.get() {
                     Some(jobs) => (jobs.binary_search(&cursor).ok(), false),
                     None => {
-                        board.direct = cursor;
+                        board.direct = Some(cursor);
                         board.running += 1;
                         (None, true)
                     }
@@ -1028,6 +1031,32 @@ impl Follower {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A streamed window may start exactly at a block, at bit 0. When the scan posts the jobs
+    /// before the main thread reaches that block, job 0 is still wanted: it used to be taken for
+    /// decoded directly (the "decoded directly" mark started at 0), never claimed, and the main
+    /// thread waited for it forever.
+    #[test]
+    fn a_block_at_bit_0_scanned_first_is_still_decoded() {
+        let text = b"a window that starts on a block boundary ".repeat(50);
+        let mut encoder = bzip2_c::write::BzEncoder::new(Vec::new(), bzip2_c::Compression::new(1));
+        std::io::Write::write_all(&mut encoder, &text).unwrap();
+        let stream = encoder.finish().unwrap();
+        // Without the `BZh1` header the block magic is at bit 0.
+        let window = stream[4..].to_vec();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let shared = Shared::new(&window[..], 2, u64::MAX, Vec::new());
+            shared.scan();
+            assert_eq!(shared.jobs(), [0]);
+            let decoded = shared.take(0, &mut Scratch::new());
+            let _ = done.send(decoded.result.map(|(_, data)| data));
+        });
+        let data = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("job 0 was never decoded");
+        assert!(data.expect("a valid block") == text);
+    }
 
     #[test]
     fn a_fall_back_skips_2_then_4_calls_up_to_64_until_threads_pay() {
