@@ -4,7 +4,7 @@
 //! error is reported as soon as the byte that causes it (plus at most one byte of lookahead after a CR or a
 //! line end) is in the buffer, so a prefix can never see an error the whole message would not.
 
-use crate::scan::{Backend, Scalar, Scan, Window};
+use crate::scan::{Backend, Scalar, Scan};
 use crate::tiny;
 use crate::{Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status, Version};
 
@@ -260,50 +260,6 @@ impl<'b, S: Scan> Cursor<'b, S> {
         Ok((version, code, reason, count, head_len))
     }
 
-    /// The field lines from `at` that are plainly valid, read from class bit masks computed 64 bytes at a time
-    /// (each byte's classes once, and no scan loop per line): `name ":" OWS value OWS CRLF` with the name all
-    /// `tchar`s and the value all field-value bytes. Returns where it stopped and how many headers it stored;
-    /// [`Self::fields`] goes on from there, so anything else (the empty line, errors, a line running past the
-    /// buffer, a full `headers`) is decided by the general code, and each line taken here is stored exactly
-    /// as the general code would store it.
-    ///
-    /// Not used with the obs-fold leniency, where a line's end depends on the next line's first byte.
-    #[inline(always)]
-    fn fields_fast(&self, mut at: usize, headers: &mut [Header<'b>]) -> (usize, usize) {
-        let buf = self.buf;
-        let mut count = 0;
-        let Some(mut masks) = Masks::new(self.scan, buf, at) else {
-            return (at, count);
-        };
-        loop {
-            let name_end = masks.first(self.scan, buf, at, |w| w.not_token);
-            if name_end == at || name_end >= buf.len() || buf[name_end] != b':' {
-                return (at, count);
-            }
-            let stop = masks.first(self.scan, buf, name_end + 1, |w| w.not_value);
-            if stop + 1 >= buf.len() || buf[stop..stop + 2] != *b"\r\n" {
-                return (at, count);
-            }
-            let Some(slot) = headers.get_mut(count) else {
-                return (at, count);
-            };
-            let mut value_start = name_end + 1;
-            while matches!(buf[value_start], b' ' | b'\t') {
-                value_start += 1;
-            }
-            let mut value_end = stop;
-            while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
-                value_end -= 1;
-            }
-            *slot = Header {
-                name: self.scan.ascii(buf, at, name_end),
-                value: &buf[value_start..value_end],
-            };
-            count += 1;
-            at = stop + 2;
-        }
-    }
-
     /// Parses field lines from `at` up to and including the empty line. Returns the count and the head length.
     #[inline(always)]
     fn fields(
@@ -314,7 +270,7 @@ impl<'b, S: Scan> Cursor<'b, S> {
     ) -> Step<(usize, usize)> {
         let mut count = 0;
         if !self.allows(Leniency::ObsFold) {
-            (at, count) = self.fields_fast(at, headers);
+            (at, count) = self.scan.plain_fields(self.buf, at, headers);
         }
         loop {
             match self.byte(at)? {
@@ -351,50 +307,87 @@ impl<'b, S: Scan> Cursor<'b, S> {
     }
 }
 
-/// The class masks of consecutive 64-byte stretches of the buffer, computed as a forward-only search needs
-/// them.
-struct Masks {
-    /// Where the current stretch starts.
-    base: usize,
-    window: Window,
-}
-
-impl Masks {
-    #[inline(always)]
-    fn new<S: Scan>(scan: S, buf: &[u8], base: usize) -> Option<Self> {
-        Some(Masks {
-            base,
-            window: scan.window(buf, base)?,
-        })
-    }
-
-    /// The first position at or after `from` (which must not lie before the current stretch) whose bit is set
-    /// in the mask `pick` selects; `buf.len()` or more when there is none.
-    #[inline(always)]
-    fn first<S: Scan>(
-        &mut self,
-        scan: S,
-        buf: &[u8],
-        mut from: usize,
-        pick: fn(&Window) -> u64,
-    ) -> usize {
-        loop {
-            let offset = from - self.base;
-            if offset < 64 {
-                let bits = pick(&self.window) >> offset;
-                if bits != 0 {
-                    return from + bits.trailing_zeros() as usize;
-                }
-            }
-            // Nothing set from `from` to the end of this stretch (which then covers 64 bytes in the buffer):
-            // on to the next one.
-            self.base += 64;
-            from = from.max(self.base);
-            match scan.window(buf, self.base) {
-                Some(window) => self.window = window,
-                None => return buf.len(),
+/// The field lines from `at` that are plainly valid, read from class bit masks of 64-byte windows (no scan
+/// loop per name): `name ":" OWS value OWS CRLF` with the name all `tchar`s and the value all field-value
+/// bytes. Returns where it stopped and how many headers it stored; `Cursor::fields` goes on from there, so
+/// anything else (the empty line, errors, a line running past the buffer, a full `headers`, a name of 64
+/// bytes or more) is decided by the general code, and each line taken here is stored exactly as the
+/// general code would store it.
+///
+/// The window is taken at a line's start when the name does not end inside the current one; a value
+/// running past the window's end is finished by the value scanner. Few values stay live across the loop
+/// (the window's two masks and its base, the position, the count), so none is spilled.
+///
+/// Reached through [`Scan::plain_fields`] (the AVX2 backend runs it in a function of its own, where its
+/// few live values stay in registers). Not used with the obs-fold leniency, where a line's end depends on the next line's first byte.
+#[inline(always)]
+pub(crate) fn field_lines<'b, S: Scan>(
+    scan: S,
+    buf: &'b [u8],
+    mut at: usize,
+    headers: &mut [Header<'b>],
+) -> (usize, usize) {
+    let mut count = 0;
+    let Some(mut window) = scan.window(buf, at) else {
+        return (at, count);
+    };
+    // Bit `k` of the window's masks describes `buf[base + k]`.
+    let mut base = at;
+    loop {
+        let offset = at - base;
+        let mut bits = if offset < 64 {
+            window.not_token >> offset
+        } else {
+            0
+        };
+        if bits == 0 {
+            // The name runs past the window (or starts after it): a new window from the line's start.
+            let Some(next) = scan.window(buf, at) else {
+                return (at, count);
+            };
+            (window, base) = (next, at);
+            bits = window.not_token;
+            if bits == 0 {
+                return (at, count);
             }
         }
+        let name_end = at + bits.trailing_zeros() as usize;
+        if name_end == at || buf.get(name_end) != Some(&b':') {
+            return (at, count);
+        }
+        let value_from = name_end + 1;
+        let offset = value_from - base;
+        let bits = if offset < 64 {
+            window.not_value >> offset
+        } else {
+            0
+        };
+        // No bit set: every byte from `value_from` to the window's end is a value byte (a window shorter
+        // than 64 bytes has the bits past the buffer set), so the scanner goes on from there.
+        let stop = if bits != 0 {
+            value_from + bits.trailing_zeros() as usize
+        } else {
+            scan.value_end(buf, value_from.max(base + 64))
+        };
+        if buf.get(stop..stop + 2) != Some(b"\r\n") {
+            return (at, count);
+        }
+        let Some(slot) = headers.get_mut(count) else {
+            return (at, count);
+        };
+        let mut value = &buf[value_from..stop];
+        while let [b' ' | b'\t', rest @ ..] = value {
+            value = rest;
+        }
+        while let [rest @ .., b' ' | b'\t'] = value {
+            value = rest;
+        }
+        *slot = Header {
+            name: scan.ascii(buf, at, name_end),
+            value,
+        };
+        count += 1;
+        at = stop + 2;
     }
 }
 
@@ -684,7 +677,7 @@ mod tests {
 mod window_tests {
     use super::*;
     use crate::EMPTY_HEADER;
-    use crate::scan::window_scalar;
+    use crate::scan::{Window, window_scalar};
 
     /// The scalar scanners plus byte-by-byte windows: runs the field-line fast path on any machine (and
     /// under Miri), so it can be checked against the general code.
@@ -700,6 +693,14 @@ mod window_tests {
         }
         fn value_end(self, buf: &[u8], from: usize) -> usize {
             Scalar.value_end(buf, from)
+        }
+        fn plain_fields<'b>(
+            self,
+            buf: &'b [u8],
+            at: usize,
+            headers: &mut [Header<'b>],
+        ) -> (usize, usize) {
+            field_lines(self, buf, at, headers)
         }
         fn window(self, buf: &[u8], base: usize) -> Option<Window> {
             // Like the AVX2 version: nothing for buffers under 64 bytes, and a shorter window at the end.

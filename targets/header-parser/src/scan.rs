@@ -131,8 +131,20 @@ pub(crate) trait Scan: Copy {
     fn ascii(self, buf: &[u8], start: usize, end: usize) -> &str {
         fast::ascii_str(&buf[start..end])
     }
+    /// The plain field lines from `at` ([`crate::parse::field_lines`]), for backends with cheap
+    /// [`Self::window`]s: where it stopped and how many headers it stored. By default none.
+    #[inline(always)]
+    fn plain_fields<'b>(
+        self,
+        buf: &'b [u8],
+        at: usize,
+        headers: &mut [crate::Header<'b>],
+    ) -> (usize, usize) {
+        let _ = (buf, headers);
+        (at, 0)
+    }
     /// The classes of `buf[base..]` (up to 64 bytes) as bit masks, for backends that compute them cheaply
-    /// (AVX2); the parser's field-line fast path runs only when this is `Some`.
+    /// (AVX2), which [`Self::plain_fields`] reads.
     #[inline(always)]
     fn window(self, buf: &[u8], base: usize) -> Option<Window> {
         let _ = (buf, base);
