@@ -380,22 +380,42 @@ impl Avx2 {
 
     #[inline(always)]
     fn window_masks(self, buf: &[u8], base: usize) -> Option<scan::Window> {
+        if base < buf.len() && buf.len() - base >= 64 {
+            // The usual case, 64 bytes from `base`: nothing to shift or mark.
+            let (not_token, not_value) = self.classify_64(buf, base);
+            return Some(scan::Window {
+                not_token,
+                not_value,
+                len: 64,
+            });
+        }
         if buf.len() < 64 || base >= buf.len() {
             return None;
         }
-        // The 64 bytes from `base`, or the last 64 bytes of the buffer when fewer remain.
-        let start = base.min(buf.len() - 64);
-        // SAFETY: `start + 64 <= buf.len()`, so both 32-byte unaligned loads stay inside `buf`; `self` proves
-        // the CPU has AVX2.
-        let (not_token, not_value) = unsafe {
-            let lo = _mm256_loadu_si256(buf.as_ptr().add(start).cast::<__m256i>());
-            let hi = _mm256_loadu_si256(buf.as_ptr().add(start + 32).cast::<__m256i>());
+        // The last 64 bytes of the buffer, shifted so that bit 0 is `base`.
+        let start = buf.len() - 64;
+        let (not_token, not_value) = self.classify_64(buf, start);
+        Some(scan::Window::new(not_token, not_value, 64, start, base))
+    }
+
+    /// The bytes outside the token class and outside the value class among the 64 bytes from `start`, bit
+    /// `k` for byte `start + k`.
+    ///
+    /// # Panics
+    /// If `start + 64 > buf.len()`.
+    #[inline(always)]
+    fn classify_64(self, buf: &[u8], start: usize) -> (u64, u64) {
+        let block: &[u8; 64] = buf[start..start + 64].try_into().expect("64 bytes");
+        // SAFETY: `block` holds 64 bytes, so both 32-byte unaligned loads stay inside it; `self` proves the
+        // CPU has AVX2.
+        unsafe {
+            let lo = _mm256_loadu_si256(block.as_ptr().cast::<__m256i>());
+            let hi = _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>());
             (
                 u64::from(outside_avx2::<TOKEN>(lo)) | u64::from(outside_avx2::<TOKEN>(hi)) << 32,
                 u64::from(outside_avx2::<VALUE>(lo)) | u64::from(outside_avx2::<VALUE>(hi)) << 32,
             )
-        };
-        Some(scan::Window::new(not_token, not_value, 64, start, base))
+        }
     }
 }
 
