@@ -70,13 +70,14 @@
 
 #![deny(unsafe_code)]
 
+mod class;
 mod error;
-#[allow(unsafe_code)]
-mod fast;
 mod framing;
 mod parse;
 pub mod report;
 mod scan;
+#[allow(unsafe_code)]
+mod simd;
 mod tiny;
 
 #[cfg(feature = "fuzzing")]

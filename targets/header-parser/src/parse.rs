@@ -5,6 +5,9 @@
 //! line end) is in the buffer, so a prefix can never see an error the whole message would not.
 
 use crate::scan::{Backend, Scalar, Scan};
+use crate::simd::Job;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{Avx2, Best, Sse42};
 use crate::tiny;
 use crate::{Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status, Version};
 
@@ -269,8 +272,12 @@ impl<'b, S: Scan> Cursor<'b, S> {
         response: bool,
     ) -> Step<(usize, usize)> {
         let mut count = 0;
-        if !self.allows(Leniency::ObsFold) {
-            (at, count) = self.scan.plain_fields(self.buf, at, headers);
+        if S::WINDOWS && !self.allows(Leniency::ObsFold) {
+            (at, count) = self.scan.apart(FieldLines {
+                buf: self.buf,
+                at,
+                headers,
+            });
         }
         loop {
             match self.byte(at)? {
@@ -318,8 +325,8 @@ impl<'b, S: Scan> Cursor<'b, S> {
 /// running past the window's end is finished by the value scanner. Few values stay live across the loop
 /// (the window's two masks and its base, the position, the count), so none is spilled.
 ///
-/// Reached through [`Scan::plain_fields`] (the AVX2 backend runs it in a function of its own, where its
-/// few live values stay in registers). Not used with the obs-fold leniency, where a line's end depends on the next line's first byte.
+/// Run through [`Scan::apart`] (a SIMD backend runs it in a function of its own, where its few live values
+/// stay in registers). Not used with the obs-fold leniency, where a line's end depends on the next line's first byte.
 #[inline(always)]
 pub(crate) fn field_lines<'b, S: Scan>(
     scan: S,
@@ -394,6 +401,55 @@ pub(crate) fn field_lines<'b, S: Scan>(
     }
 }
 
+/// A request parse to run on a backend: the SIMD proofs run it from their `#[target_feature]` entry points,
+/// so that the whole parse is compiled with their instruction set and the scanners inline into it.
+struct RequestJob<'p, 'b, 'h> {
+    parser: &'p Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+}
+
+impl<'b, 'h, S: Scan> Job<S> for RequestJob<'_, 'b, 'h> {
+    type Output = Result<Status<Request<'b, 'h>>, Error>;
+
+    #[inline(always)]
+    fn run(self, scan: S) -> Self::Output {
+        request_in(scan, *self.parser, self.input, self.headers)
+    }
+}
+
+/// A response parse to run on a backend, as [`RequestJob`].
+struct ResponseJob<'p, 'b, 'h> {
+    parser: &'p Parser,
+    input: &'b [u8],
+    headers: &'h mut [Header<'b>],
+}
+
+impl<'b, 'h, S: Scan> Job<S> for ResponseJob<'_, 'b, 'h> {
+    type Output = Result<Status<Response<'b, 'h>>, Error>;
+
+    #[inline(always)]
+    fn run(self, scan: S) -> Self::Output {
+        response_in(scan, *self.parser, self.input, self.headers)
+    }
+}
+
+/// The plain field lines from `at` ([`field_lines`]), run by [`Scan::apart`] in a function of their own.
+struct FieldLines<'b, 'h> {
+    buf: &'b [u8],
+    at: usize,
+    headers: &'h mut [Header<'b>],
+}
+
+impl<S: Scan> Job<S> for FieldLines<'_, '_> {
+    type Output = (usize, usize);
+
+    #[inline(always)]
+    fn run(self, scan: S) -> Self::Output {
+        field_lines(scan, self.buf, self.at, self.headers)
+    }
+}
+
 /// Picks the backend per call. Inlined into [`Parser::parse_request`] so that a SIMD parse costs one cached
 /// detection and a direct call; the scalar copy is kept out of line so that its frame is not set up on
 /// every call.
@@ -419,11 +475,22 @@ pub(crate) fn request<'b, 'h>(
     }
     #[cfg(target_arch = "x86_64")]
     if parser.simd {
-        use crate::fast::Simd;
-        match Simd::cached() {
-            Some(Simd::Avx2(avx2)) => return avx2.request(parser, input, headers),
-            Some(Simd::Sse42(sse42)) => return sse42.request(parser, input, headers),
-            Some(Simd::None) => {}
+        match Best::cached() {
+            Some(Best::Avx2(avx2)) => {
+                return avx2.run(RequestJob {
+                    parser,
+                    input,
+                    headers,
+                });
+            }
+            Some(Best::Sse42(sse42)) => {
+                return sse42.run(RequestJob {
+                    parser,
+                    input,
+                    headers,
+                });
+            }
+            Some(Best::None) => {}
             None => return request_detecting(parser, input, headers),
         }
     }
@@ -440,7 +507,7 @@ fn request_detecting<'b, 'h>(
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> Result<Status<Request<'b, 'h>>, Error> {
-    crate::fast::Simd::detect_now();
+    Best::detect_now();
     request(parser, input, headers)
 }
 
@@ -477,11 +544,22 @@ pub(crate) fn response<'b, 'h>(
     }
     #[cfg(target_arch = "x86_64")]
     if parser.simd {
-        use crate::fast::Simd;
-        match Simd::cached() {
-            Some(Simd::Avx2(avx2)) => return avx2.response(parser, input, headers),
-            Some(Simd::Sse42(sse42)) => return sse42.response(parser, input, headers),
-            Some(Simd::None) => {}
+        match Best::cached() {
+            Some(Best::Avx2(avx2)) => {
+                return avx2.run(ResponseJob {
+                    parser,
+                    input,
+                    headers,
+                });
+            }
+            Some(Best::Sse42(sse42)) => {
+                return sse42.run(ResponseJob {
+                    parser,
+                    input,
+                    headers,
+                });
+            }
+            Some(Best::None) => {}
             None => return response_detecting(parser, input, headers),
         }
     }
@@ -498,7 +576,7 @@ fn response_detecting<'b, 'h>(
     input: &'b [u8],
     headers: &'h mut [Header<'b>],
 ) -> Result<Status<Response<'b, 'h>>, Error> {
-    crate::fast::Simd::detect_now();
+    Best::detect_now();
     response(parser, input, headers)
 }
 
@@ -523,16 +601,23 @@ pub(crate) fn request_with<'b, 'h>(
 ) -> Result<Status<Request<'b, 'h>>, Error> {
     #[cfg(target_arch = "x86_64")]
     {
-        use crate::fast::{Avx2, Sse42};
         match backend {
             Backend::Avx2 => {
                 if let Some(avx2) = Avx2::detect() {
-                    return avx2.request(&parser, input, headers);
+                    return avx2.run(RequestJob {
+                        parser: &parser,
+                        input,
+                        headers,
+                    });
                 }
             }
             Backend::Sse42 => {
                 if let Some(sse42) = Sse42::detect() {
-                    return sse42.request(&parser, input, headers);
+                    return sse42.run(RequestJob {
+                        parser: &parser,
+                        input,
+                        headers,
+                    });
                 }
             }
             Backend::Scalar => {}
@@ -552,16 +637,23 @@ pub(crate) fn response_with<'b, 'h>(
 ) -> Result<Status<Response<'b, 'h>>, Error> {
     #[cfg(target_arch = "x86_64")]
     {
-        use crate::fast::{Avx2, Sse42};
         match backend {
             Backend::Avx2 => {
                 if let Some(avx2) = Avx2::detect() {
-                    return avx2.response(&parser, input, headers);
+                    return avx2.run(ResponseJob {
+                        parser: &parser,
+                        input,
+                        headers,
+                    });
                 }
             }
             Backend::Sse42 => {
                 if let Some(sse42) = Sse42::detect() {
-                    return sse42.response(&parser, input, headers);
+                    return sse42.run(ResponseJob {
+                        parser: &parser,
+                        input,
+                        headers,
+                    });
                 }
             }
             Backend::Scalar => {}
@@ -680,7 +772,7 @@ mod tests {
 mod window_tests {
     use super::*;
     use crate::EMPTY_HEADER;
-    use crate::scan::{Window, window_scalar};
+    use crate::class::{Window, window_scalar};
 
     /// The scalar scanners plus byte-by-byte windows: runs the field-line fast path on any machine (and
     /// under Miri), so it can be checked against the general code.
@@ -688,6 +780,7 @@ mod window_tests {
     struct ScalarWindows;
 
     impl Scan for ScalarWindows {
+        const WINDOWS: bool = true;
         fn token_end(self, buf: &[u8], from: usize) -> usize {
             Scalar.token_end(buf, from)
         }
@@ -696,14 +789,6 @@ mod window_tests {
         }
         fn value_end(self, buf: &[u8], from: usize) -> usize {
             Scalar.value_end(buf, from)
-        }
-        fn plain_fields<'b>(
-            self,
-            buf: &'b [u8],
-            at: usize,
-            headers: &mut [Header<'b>],
-        ) -> (usize, usize) {
-            field_lines(self, buf, at, headers)
         }
         fn window(self, buf: &[u8], base: usize) -> Option<Window> {
             // Like the AVX2 version: nothing for buffers under 64 bytes, and a shorter window at the end.
@@ -804,8 +889,7 @@ mod window_tests {
 
     #[test]
     fn simd_windows_match_byte_by_byte_windows() {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(avx2) = crate::fast::Avx2::detect() {
+        fn check(window: impl Fn(&[u8], usize) -> Option<Window>) {
             for head in heads() {
                 for base in 0..head.len() {
                     let want = if head.len() < 64 {
@@ -813,9 +897,17 @@ mod window_tests {
                     } else {
                         window_scalar(&head, base)
                     };
-                    assert_eq!(avx2.window(&head, base), want, "base {base}");
+                    assert_eq!(window(&head, base), want, "base {base}");
                 }
             }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = crate::simd::Avx2::detect() {
+            check(|buf, base| avx2.window(buf, base));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(sse42) = crate::simd::Sse42::detect() {
+            check(|buf, base| sse42.window(buf, base));
         }
     }
 }
