@@ -11,6 +11,10 @@ use crate::simd::{Avx2, Best, Sse42};
 use crate::tiny;
 use crate::{Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status, Version};
 
+/// `HTTP/1.1` and `HTTP/1.0` as little-endian words.
+const HTTP_11: u64 = u64::from_le_bytes(*b"HTTP/1.1");
+const HTTP_10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
+
 /// Why parsing stopped early.
 pub(crate) enum Halt {
     Partial,
@@ -112,10 +116,15 @@ impl<'b, S: Scan> Cursor<'b, S> {
     /// `HTTP-version = "HTTP/1." ("0" / "1")`, checked byte by byte so a short prefix stays `Partial`.
     #[inline(always)]
     fn version(&self, at: usize) -> Step<(Version, usize)> {
-        if let Some(eight) = self.buf.get(at..at + 8) {
-            match eight {
-                b"HTTP/1.1" => return Ok((Version::Http11, at + 8)),
-                b"HTTP/1.0" => return Ok((Version::Http10, at + 8)),
+        // The common case in one eight-byte compare (a match on the byte strings compiled to eight).
+        if let Some(eight) = self
+            .buf
+            .get(at..at + 8)
+            .and_then(|s| <[u8; 8]>::try_from(s).ok())
+        {
+            match u64::from_le_bytes(eight) {
+                HTTP_11 => return Ok((Version::Http11, at + 8)),
+                HTTP_10 => return Ok((Version::Http10, at + 8)),
                 _ => {}
             }
         }

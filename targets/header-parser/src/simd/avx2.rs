@@ -35,13 +35,13 @@ impl Vector for V256 {
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("sse4.2")
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn enabled<J: Job<Proof<Self>>>(proof: Proof<Self>, job: J) -> J::Output {
         // SAFETY: the caller's `proof` says the CPU has AVX2.
         unsafe { enabled(proof, job) }
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn apart<J: Job<Proof<Self>>>(proof: Proof<Self>, job: J) -> J::Output {
         // SAFETY: the caller's `proof` says the CPU has AVX2.
         unsafe { apart(proof, job) }

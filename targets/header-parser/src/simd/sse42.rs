@@ -34,13 +34,13 @@ impl Vector for V128 {
         std::is_x86_feature_detected!("sse4.2")
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn enabled<J: Job<Proof<Self>>>(proof: Proof<Self>, job: J) -> J::Output {
         // SAFETY: the caller's `proof` says the CPU has SSE4.2.
         unsafe { enabled(proof, job) }
     }
 
-    #[inline]
+    #[inline(always)]
     unsafe fn apart<J: Job<Proof<Self>>>(proof: Proof<Self>, job: J) -> J::Output {
         // SAFETY: the caller's `proof` says the CPU has SSE4.2.
         unsafe { apart(proof, job) }
