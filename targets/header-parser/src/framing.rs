@@ -52,7 +52,7 @@ fn skip_ows(value: &[u8], mut i: usize) -> usize {
 }
 
 fn token_end(value: &[u8], i: usize) -> usize {
-    crate::scan::token_end_scalar(value, i)
+    crate::class::token_end_scalar(value, i)
 }
 
 /// `Content-Length = 1*DIGIT`, also accepting a list of identical values (RFC 9112 §6.3 item 5).

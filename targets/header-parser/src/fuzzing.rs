@@ -5,7 +5,8 @@
 //! The first input byte picks the mode (request or response, which leniencies, which limit); the rest is the
 //! message.
 
-use crate::scan::{self, Backend};
+use crate::class as scan;
+use crate::scan::Backend;
 use crate::{
     EMPTY_HEADER, Error, ErrorKind, Header, Leniency, Parser, Request, Response, Status,
     parse_chunk_size,

@@ -31,7 +31,11 @@
 //! - **SIMD** scanning of tokens, targets, field values and reason phrases with AVX2 or SSE4.2, detected at
 //!   run time, with a scalar (table and word-at-a-time) fallback; [`Parser::simd`]`(false)` forces the scalar
 //!   path. The whole parser is compiled once per backend with the feature enabled, so the scanners inline.
-//!   All unsafe code is in one private module, `fast`, with a `// SAFETY:` comment on every block.
+//!   The scanners are written once, over a vector trait that each instruction set implements with its
+//!   primitives. All unsafe code is in one private module, `simd`, with a `// SAFETY:` comment on every
+//!   block. The private modules depend one way: `parse` on `tiny`, `scan` and `simd`, `tiny` and `scan` on
+//!   `simd`, and `simd` only on the byte classes in `class`; the parser reaches a backend's
+//!   `#[target_feature]` copy through a job the backend runs.
 //! - **Short heads** (inputs of at most 64 bytes) first take a scalar pass with no setup and no backend
 //!   dispatch, which answers only plain, complete heads and leaves everything else to the general parser, so
 //!   results are the same either way.
@@ -73,13 +77,14 @@
 
 #![deny(unsafe_code)]
 
+mod class;
 mod error;
-#[allow(unsafe_code)]
-mod fast;
 mod framing;
 mod parse;
 pub mod report;
 mod scan;
+#[allow(unsafe_code)]
+mod simd;
 mod tiny;
 
 #[cfg(feature = "fuzzing")]

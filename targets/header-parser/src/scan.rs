@@ -1,123 +1,17 @@
-//! Byte classes and the scanners that find the first byte outside a class.
-//!
-//! Each scanner returns the index of the first byte at or after `from` that is *not* in its class, or
-//! `buf.len()`. The SIMD backends (in [`crate::fast`]) only ever advance `from` over whole blocks that are in
-//! the class; the scalar code here always has the last word, so every backend returns the same index.
+//! The scanners the parser is generic over: the [`Scan`] trait, its scalar backend, and its SIMD backends
+//! (the proofs of [`crate::simd`]), each finishing with the scalar code of [`crate::class`] where a SIMD
+//! scanner stops short, so every backend returns the same index.
 
-use crate::fast;
+use crate::class::{self, Window};
+use crate::simd::{self, Job};
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{Proof, TARGET, TOKEN, VALUE, Vector};
 
-/// `tchar` (RFC 9110 §5.6.2): the bytes of methods, field names and transfer codings.
-pub(crate) static TCHAR: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
-        b += 1;
-    }
-    table
-};
-
-/// Per low nibble, the high nibbles (2..=7, one bit each) whose byte is a `tchar` (for the SIMD lookup).
-pub(crate) static TCHAR_LOW_NIBBLE: [u8; 16] = {
-    let mut table = [0u8; 16];
-    let mut b = 0x20;
-    while b < 0x80 {
-        if TCHAR[b] {
-            table[b & 0x0F] |= 1 << (b >> 4);
-        }
-        b += 1;
-    }
-    table
-};
-
-/// The bit each high nibble owns in [`TCHAR_LOW_NIBBLE`]; zero for rows without tchars.
-pub(crate) static TCHAR_HIGH_NIBBLE: [u8; 16] = [
-    0,
-    0,
-    1 << 2,
-    1 << 3,
-    1 << 4,
-    1 << 5,
-    1 << 6,
-    1 << 7,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-];
-
-/// Request-target bytes: visible ASCII (RFC 9112 §3.2 with RFC 3986's characters, plus the unsafe ones
-/// real clients send, such as `|` and `{`).
-#[inline]
-pub(crate) const fn is_target_byte(b: u8) -> bool {
-    matches!(b, 0x21..=0x7E)
-}
-
-/// `field-vchar / SP / HTAB` (RFC 9110 §5.5): everything except the controls other than HTAB, and DEL.
-/// The same class serves the reason phrase (RFC 9112 §4).
-#[inline]
-pub(crate) const fn is_value_byte(b: u8) -> bool {
-    b == b'\t' || (b >= 0x20 && b != 0x7F)
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-pub(crate) const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// True when some byte of `x` is below `n` (exact for `n <= 0x80`).
-#[inline]
-const fn has_less(x: u64, n: u8) -> bool {
-    (x.wrapping_sub(ONES * n as u64) & !x & HIGHS) != 0
-}
-
-/// True when some byte of `x` equals `b`.
-#[inline]
-const fn has_byte(x: u64, b: u8) -> bool {
-    has_less(x ^ (ONES * b as u64), 1)
-}
-
-/// True when some byte of the little-endian word `x` is not a request-target byte.
-#[inline(always)]
-pub(crate) const fn word_leaves_target(x: u64) -> bool {
-    has_less(x, 0x21) || (x & HIGHS) != 0 || has_byte(x, 0x7F)
-}
-
-/// True when some byte of the little-endian word `x` is a control (HTAB included) or DEL.
-#[inline(always)]
-const fn word_may_leave_value(x: u64) -> bool {
-    has_less(x, 0x20) || has_byte(x, 0x7F)
-}
-
-#[inline(always)]
-pub(crate) fn word(buf: &[u8], i: usize) -> Option<u64> {
-    let bytes: [u8; 8] = buf.get(i..i + 8)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
-/// The three scans the parser needs. Implemented by [`Scalar`] here and by the SIMD proofs in
-/// [`crate::fast`]; the parser is generic over it, so each backend gets its own fully inlined copy.
+/// The scans the parser needs. Implemented by [`Scalar`] and by the SIMD proofs; the parser is generic over
+/// it, so each backend gets its own fully inlined copy.
 pub(crate) trait Scan: Copy {
+    /// Whether [`Self::window`] gives masks: the field-line fast path (`parse::field_lines`) runs only then.
+    const WINDOWS: bool = false;
     /// First index at or after `from` whose byte is not a `tchar`.
     fn token_end(self, buf: &[u8], from: usize) -> usize;
     /// First index at or after `from` whose byte is not a request-target byte.
@@ -129,63 +23,64 @@ pub(crate) trait Scan: Copy {
     /// reaches past it.
     #[inline(always)]
     fn ascii(self, buf: &[u8], start: usize, end: usize) -> &str {
-        fast::ascii_str(&buf[start..end])
+        simd::ascii_str(&buf[start..end])
     }
-    /// The classes of `buf[base..]` (up to 64 bytes) as bit masks, for backends that compute them cheaply
-    /// (AVX2); the parser's field-line fast path runs only when this is `Some`.
+    /// The classes of `buf[base..]` (up to 64 bytes) as bit masks, for backends that compute them cheaply.
     #[inline(always)]
     fn window(self, buf: &[u8], base: usize) -> Option<Window> {
         let _ = (buf, base);
         None
     }
-}
-
-/// Byte classes of up to 64 bytes from a base position: bit `k` describes byte `base + k`. Bits from `len`
-/// up (past the data the masks cover) are set in both masks, so a search for the first set bit never runs
-/// past it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Window {
-    /// Bytes that are not `tchar`s.
-    pub(crate) not_token: u64,
-    /// Bytes that are not field-value bytes.
-    pub(crate) not_value: u64,
-    /// How many bytes the masks describe (at most 64).
-    pub(crate) len: usize,
-}
-
-impl Window {
-    /// The masks from per-byte class bits of the `span` (at most 64) bytes at `start`, where
-    /// `start <= base < start + span`, shifted so that bit 0 is `base`.
+    /// Runs `job` with this backend, in a function of its own for the SIMD backends (compiled with their
+    /// instruction set), so that a loop gets registers of its own instead of sharing its caller's.
     #[inline(always)]
-    pub(crate) fn new(
-        not_token: u64,
-        not_value: u64,
-        span: usize,
-        start: usize,
-        base: usize,
-    ) -> Self {
-        let skip = base - start;
-        let len = span - skip;
-        let beyond = if len >= 64 { 0 } else { u64::MAX << len };
-        Window {
-            not_token: (not_token >> skip) | beyond,
-            not_value: (not_value >> skip) | beyond,
-            len,
+    fn apart<J: Job<Self>>(self, job: J) -> J::Output {
+        job.run(self)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<V: Vector> Scan for Proof<V> {
+    const WINDOWS: bool = true;
+
+    #[inline(always)]
+    fn token_end(self, buf: &[u8], from: usize) -> usize {
+        match self.scan::<TOKEN>(buf, from) {
+            Ok(stop) => stop,
+            Err(rest) => class::token_end_scalar(buf, rest),
         }
     }
-}
 
-/// [`Scan::window`] computed byte by byte: the reference the SIMD version is tested against.
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn window_scalar(buf: &[u8], base: usize) -> Option<Window> {
-    let bytes = buf.get(base..)?;
-    let span = bytes.len().min(64);
-    let (mut not_token, mut not_value) = (0u64, 0u64);
-    for (k, &b) in bytes.iter().take(span).enumerate() {
-        not_token |= u64::from(!TCHAR[usize::from(b)]) << k;
-        not_value |= u64::from(!is_value_byte(b)) << k;
+    #[inline(always)]
+    fn target_end(self, buf: &[u8], from: usize) -> usize {
+        match self.scan::<TARGET>(buf, from) {
+            Ok(stop) => stop,
+            Err(rest) => class::target_end_scalar(buf, rest),
+        }
     }
-    Some(Window::new(not_token, not_value, span, base, base))
+
+    #[inline(always)]
+    fn value_end(self, buf: &[u8], from: usize) -> usize {
+        match self.scan::<VALUE>(buf, from) {
+            Ok(stop) => stop,
+            Err(rest) => class::value_end_scalar(buf, rest),
+        }
+    }
+
+    #[inline(always)]
+    fn ascii(self, buf: &[u8], start: usize, end: usize) -> &str {
+        Proof::ascii(self, buf, start, end)
+    }
+
+    #[inline(always)]
+    fn window(self, buf: &[u8], base: usize) -> Option<Window> {
+        Proof::window(self, buf, base)
+    }
+
+    #[inline(always)]
+    fn apart<J: Job<Self>>(self, job: J) -> J::Output {
+        Proof::apart(self, job)
+    }
 }
 
 /// The portable backend: a table loop for tokens, word-at-a-time (SWAR) loops for targets and values.
@@ -195,22 +90,22 @@ pub(crate) struct Scalar;
 impl Scan for Scalar {
     #[inline(always)]
     fn token_end(self, buf: &[u8], from: usize) -> usize {
-        token_end_scalar(buf, from)
+        class::token_end_scalar(buf, from)
     }
 
     #[inline(always)]
     fn target_end(self, buf: &[u8], from: usize) -> usize {
-        target_end_scalar(buf, from)
+        class::target_end_scalar(buf, from)
     }
 
     #[inline(always)]
     fn value_end(self, buf: &[u8], from: usize) -> usize {
-        value_end_scalar(buf, from)
+        class::value_end_scalar(buf, from)
     }
 }
 
 /// Which scanner implementation runs. The SIMD variants only choose; the proof that the CPU has the feature
-/// is a value of [`crate::fast::Avx2`] or [`crate::fast::Sse42`], made by detection when the parse starts.
+/// is a value of [`crate::simd::Avx2`] or [`crate::simd::Sse42`], made by detection when the parse starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Backend {
     Scalar,
@@ -228,10 +123,10 @@ impl Backend {
         let mut all = vec![Self::Scalar];
         #[cfg(target_arch = "x86_64")]
         {
-            if fast::Sse42::detect().is_some() {
+            if simd::Sse42::detect().is_some() {
                 all.push(Self::Sse42);
             }
-            if fast::Avx2::detect().is_some() {
+            if simd::Avx2::detect().is_some() {
                 all.push(Self::Avx2);
             }
         }
@@ -239,68 +134,10 @@ impl Backend {
     }
 }
 
-/// Byte-at-a-time table scan for `tchar`s.
-#[inline]
-pub(crate) fn token_end_scalar(buf: &[u8], mut from: usize) -> usize {
-    while let Some(&b) = buf.get(from) {
-        if !TCHAR[b as usize] {
-            break;
-        }
-        from += 1;
-    }
-    from
-}
-
-/// Word-at-a-time (SWAR) scalar scan for target bytes.
-pub(crate) fn target_end_scalar(buf: &[u8], mut i: usize) -> usize {
-    while let Some(x) = word(buf, i) {
-        if word_leaves_target(x) {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(&b) = buf.get(i) {
-        if !is_target_byte(b) {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// Word-at-a-time (SWAR) scalar scan for field-value bytes. A word holding HTAB drops to the byte loop,
-/// which accepts it and carries on.
-pub(crate) fn value_end_scalar(buf: &[u8], i: usize) -> usize {
-    value_end_inline(buf, i)
-}
-
-/// [`value_end_scalar`], inlined into the caller (the short-head path).
-#[inline(always)]
-pub(crate) fn value_end_inline(buf: &[u8], mut i: usize) -> usize {
-    loop {
-        while let Some(x) = word(buf, i) {
-            if word_may_leave_value(x) {
-                break;
-            }
-            i += 8;
-        }
-        // At most one word's worth of bytes one at a time, then back to words.
-        let stop = (i + 8).min(buf.len());
-        while i < stop {
-            if !is_value_byte(buf[i]) {
-                return i;
-            }
-            i += 1;
-        }
-        if i >= buf.len() {
-            return i;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::class::{TCHAR, is_target_byte, is_value_byte};
 
     /// Runs one scan (0 token, 1 target, 2 value) on `backend`, through the proofs the parser uses.
     fn run(backend: Backend, which: u8, buf: &[u8], from: usize) -> usize {
@@ -314,9 +151,9 @@ mod tests {
         match backend {
             Backend::Scalar => pick(Scalar, which, buf, from),
             #[cfg(target_arch = "x86_64")]
-            Backend::Sse42 => pick(fast::Sse42::detect().unwrap(), which, buf, from),
+            Backend::Sse42 => pick(simd::Sse42::detect().unwrap(), which, buf, from),
             #[cfg(target_arch = "x86_64")]
-            Backend::Avx2 => pick(fast::Avx2::detect().unwrap(), which, buf, from),
+            Backend::Avx2 => pick(simd::Avx2::detect().unwrap(), which, buf, from),
         }
     }
 
@@ -437,9 +274,9 @@ mod tests {
             match backend {
                 Backend::Scalar => Scalar.ascii(buf, start, end),
                 #[cfg(target_arch = "x86_64")]
-                Backend::Sse42 => fast::Sse42::detect().unwrap().ascii(buf, start, end),
+                Backend::Sse42 => simd::Sse42::detect().unwrap().ascii(buf, start, end),
                 #[cfg(target_arch = "x86_64")]
-                Backend::Avx2 => fast::Avx2::detect().unwrap().ascii(buf, start, end),
+                Backend::Avx2 => simd::Avx2::detect().unwrap().ascii(buf, start, end),
             }
         }
         let lens: &[usize] = if cfg!(miri) {
@@ -493,39 +330,6 @@ mod tests {
         buf[97] = b'\r';
         for backend in Backend::available() {
             assert_eq!(value_end(&buf, 0, backend), 97, "{backend:?}");
-        }
-    }
-
-    #[test]
-    fn nibble_tables_classify_every_byte_like_the_tchar_table() {
-        for b in 0..=255u8 {
-            let hit = TCHAR_LOW_NIBBLE[usize::from(b & 0x0F)]
-                & TCHAR_HIGH_NIBBLE[usize::from(b >> 4)]
-                != 0;
-            assert_eq!(hit, TCHAR[usize::from(b)], "byte {b:#x}");
-        }
-    }
-
-    #[test]
-    fn token_table_is_rfc_9110_tchar() {
-        let listed =
-            b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-        for b in 0..=255u8 {
-            assert_eq!(TCHAR[b as usize], listed.contains(&b), "byte {b:#x}");
-        }
-    }
-
-    #[test]
-    fn swar_helpers_are_exact() {
-        for b in 0..=255u8 {
-            for lane in 0..8 {
-                let mut bytes = [b'a'; 8];
-                bytes[lane] = b;
-                let x = u64::from_le_bytes(bytes);
-                assert_eq!(has_less(x, 0x21), b < 0x21, "{b:#x}");
-                assert_eq!(has_less(x, 0x20), b < 0x20, "{b:#x}");
-                assert_eq!(has_byte(x, 0x7F), b == 0x7F, "{b:#x}");
-            }
         }
     }
 }

@@ -13,8 +13,8 @@
 //! `#[target_feature]` entry's frame, the per-step `Partial`/error plumbing, the SIMD scanners' length checks
 //! before they fall back to scalar) was about 1.4x picohttpparser's whole parse.
 
-use crate::fast::{target_prefix, token_prefix};
-use crate::scan::value_end_inline;
+use crate::class::value_end_inline;
+use crate::simd::{target_prefix, token_prefix};
 use crate::{Header, Version};
 
 /// Inputs up to this long take the short path first. Longer ones go straight to the SIMD parser, where the
