@@ -305,14 +305,15 @@ impl Packed {
                 continue;
             }
             let offset = 16 * chunk_index + 1;
+            // One turn per `&` found, each clearing the lowest: counted, so no slip can spin forever.
             let mut found = low;
-            while found != 0 {
+            for _ in 0..found.count_ones() {
                 pieces += 1;
                 bounds[pieces % BOUNDS_LEN] = (offset + found.trailing_zeros() as usize / 8) as u32;
                 found &= found - 1;
             }
             let mut found = high;
-            while found != 0 {
+            for _ in 0..found.count_ones() {
                 pieces += 1;
                 bounds[pieces % BOUNDS_LEN] =
                     (offset + 8 + found.trailing_zeros() as usize / 8) as u32;
@@ -836,7 +837,7 @@ fn run_of(query: &[u8], dedupe: bool, reversed: &mut [u8]) -> Run {
     'scan: {
         for (i, block) in query.chunks(64).enumerate() {
             let mut found = ampersand_mask(block);
-            while found != 0 {
+            for _ in 0..found.count_ones() {
                 let at = 64 * i + found.trailing_zeros() as usize;
                 if !run.visit(start, at) {
                     break 'scan;
@@ -883,7 +884,7 @@ fn split_ampersands(query: &[u8], mut visit: impl FnMut(usize, usize) -> bool) {
     let mut start = 0;
     for (i, block) in query.chunks(64).enumerate() {
         let mut found = ampersand_mask(block);
-        while found != 0 {
+        for _ in 0..found.count_ones() {
             let at = 64 * i + found.trailing_zeros() as usize;
             if !visit(start, at) {
                 return;
