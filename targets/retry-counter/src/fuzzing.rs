@@ -82,7 +82,7 @@ impl Big {
     }
 
     fn trim(&mut self) {
-        while self.0.last() == Some(&0) {
+        while let Some(&0) = self.0.last() {
             self.0.pop();
         }
     }
@@ -131,15 +131,13 @@ pub fn model_delay(base: u128, multiplier: f64, n: u32, cap: u128) -> ModelDelay
     // Decompose the f64 exactly: multiplier = mantissa × 2^exp.
     let bits = multiplier.to_bits();
     let raw_exp = ((bits >> 52) & 0x7FF) as i64;
-    let mut mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
-    let mut exp = raw_exp - 1075;
-    while mantissa & 1 == 0 {
-        mantissa >>= 1;
-        exp += 1;
-    }
+    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+    // Odd mantissa: its trailing zeros move into the exponent (no loop a slip could keep going).
+    let zeros = mantissa.trailing_zeros();
+    let (mantissa, exp) = (mantissa >> zeros, raw_exp - 1075 + i64::from(zeros));
     // Each step multiplies by mantissa and, when exp < 0, divides by 2^-exp.
-    let shift_per_step = if exp < 0 { (-exp) as u64 } else { 0 };
-    let mul_shift = if exp > 0 { exp as u64 } else { 0 };
+    let shift_per_step = (-exp).max(0) as u64;
+    let mul_shift = exp.max(0) as u64;
     let cap_bits = 128 - cap.leading_zeros() as u64;
     let mut value = Big::from_u128(base);
     let mut shift = 0u64;
