@@ -236,3 +236,28 @@ impl Best {
         found
     }
 }
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// Each cached answer reads back as the backend it names. The SSE4.2 answer is stored only where
+    /// SSE4.2 is there, as `detect_now` would; detection then restores this machine's own answer.
+    #[test]
+    fn the_cached_backend_reads_back_as_stored() {
+        use core::sync::atomic::Ordering::Relaxed;
+        cache::BEST.store(cache::NONE, Relaxed);
+        assert!(matches!(Best::cached(), Some(Best::None)));
+        if Sse42::detect().is_some() {
+            cache::BEST.store(cache::SSE42, Relaxed);
+            assert!(matches!(Best::cached(), Some(Best::Sse42(_))));
+        }
+        cache::BEST.store(cache::UNKNOWN, Relaxed);
+        assert!(Best::cached().is_none());
+        let best = Best::detect_now();
+        assert_eq!(
+            core::mem::discriminant(&Best::cached().expect("detected")),
+            core::mem::discriminant(&best)
+        );
+    }
+}
