@@ -110,6 +110,7 @@ mod tests {
 
     #[test]
     fn reads_msb_first_across_refills_and_pads_with_zeros() {
+        let _deadline = crate::no_hang("reads_msb_first_across_refills_and_pads_with_zeros");
         let data: Vec<u8> = (0u8..20).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
         let mut reader = BitReader::new(&data, 3, 0);
         let mut expected_bits = Vec::new();

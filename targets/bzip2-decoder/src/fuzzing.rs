@@ -490,6 +490,7 @@ mod tests {
 
     #[test]
     fn the_parallel_mode_byte_picks_raw_bytes_or_built_blocks() {
+        let _deadline = crate::no_hang("the_parallel_mode_byte_picks_raw_bytes_or_built_blocks");
         assert_eq!(parallel_input(b""), ParallelInput::Rejected);
         assert_eq!(parallel_input(b"\x00BZh9"), ParallelInput::Raw(b"BZh9"));
         assert_eq!(parallel_input(b"\x02BZh9"), ParallelInput::Raw(b"BZh9"));
@@ -530,6 +531,7 @@ mod tests {
 
     #[test]
     fn the_oracle_passes_our_decoder_and_counts() {
+        let _deadline = crate::no_hang("the_oracle_passes_our_decoder_and_counts");
         let oracle = gauntlet_oracle::Oracle::new();
         differential(&oracle, &c_compress(b"hello, hello", 9), ours);
         differential(&oracle, b"BZh9 not a stream", ours);
@@ -542,6 +544,7 @@ mod tests {
 
     #[test]
     fn the_oracle_catches_wrong_decoders() {
+        let _deadline = crate::no_hang("the_oracle_catches_wrong_decoders");
         let stream = c_compress(b"abcabcabc", 9);
         // One byte wrong.
         assert!(mismatch(&stream, |input, cap| ours(input, cap).map(
@@ -565,6 +568,7 @@ mod tests {
 
     #[test]
     fn robust_streams_in_pieces_of_1_to_17_bytes() {
+        let _deadline = crate::no_hang("robust_streams_in_pieces_of_1_to_17_bytes");
         assert_eq!(robust_piece(b""), 1);
         assert_eq!(robust_piece(b"\x00"), 1);
         assert_eq!(robust_piece(b"\x10"), 17);
@@ -576,6 +580,7 @@ mod tests {
 
     #[test]
     fn robust_catches_a_streaming_decoder_that_differs() {
+        let _deadline = crate::no_hang("robust_catches_a_streaming_decoder_that_differs");
         let stream = c_compress(b"abcabc", 9);
         type Streaming = fn(&[u8], u64, usize) -> Result<Vec<u8>, Error>;
         let fails = |data: &[u8], streaming: Streaming| {
@@ -599,6 +604,7 @@ mod tests {
     /// A stream whose output passes `CAP` is not compared, and counted as rejected.
     #[test]
     fn an_oversized_output_is_rejected_not_compared() {
+        let _deadline = crate::no_hang("an_oversized_output_is_rejected_not_compared");
         let oracle = gauntlet_oracle::Oracle::new();
         let huge = c_compress(&vec![0u8; CAP as usize + 1], 1);
         differential(&oracle, &huge, |_, _| Ok(Vec::new()));

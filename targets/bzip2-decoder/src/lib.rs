@@ -311,12 +311,20 @@ impl Decompressor {
     }
 }
 
+/// Bounds a unit test: if it is still running after two minutes (a scheduling bug that never
+/// hands a block over), the test binary fails instead of hanging.
+#[cfg(test)]
+pub(crate) fn no_hang(test: &str) -> gauntlet_oracle::Deadline {
+    gauntlet_oracle::deadline(std::time::Duration::from_secs(120), format!("test {test}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn threads_are_cut_to_the_cores_and_zero_means_all() {
+        let _deadline = crate::no_hang("threads_are_cut_to_the_cores_and_zero_means_all");
         let cores = wait::cores();
         assert_eq!(Options::new().thread_count(), 1);
         assert_eq!(Options::new().threads(0).thread_count(), cores);

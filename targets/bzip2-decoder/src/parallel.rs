@@ -1038,6 +1038,7 @@ mod tests {
     /// thread waited for it forever.
     #[test]
     fn a_block_at_bit_0_scanned_first_is_still_decoded() {
+        let _deadline = crate::no_hang("a_block_at_bit_0_scanned_first_is_still_decoded");
         let text = b"a window that starts on a block boundary ".repeat(50);
         let mut encoder = bzip2_c::write::BzEncoder::new(Vec::new(), bzip2_c::Compression::new(1));
         std::io::Write::write_all(&mut encoder, &text).unwrap();
@@ -1060,6 +1061,8 @@ mod tests {
 
     #[test]
     fn a_fall_back_skips_2_then_4_calls_up_to_64_until_threads_pay() {
+        let _deadline =
+            crate::no_hang("a_fall_back_skips_2_then_4_calls_up_to_64_until_threads_pay");
         let mut backoff = Backoff::default();
         assert!(backoff.take_turn());
         let turns = |backoff: &mut Backoff| (0..100).take_while(|_| !backoff.take_turn()).count();
@@ -1081,6 +1084,7 @@ mod tests {
 
     #[test]
     fn the_process_cpu_clock_moves_where_there_is_one() {
+        let _deadline = crate::no_hang("the_process_cpu_clock_moves_where_there_is_one");
         let Some(before) = process_cpu_time() else {
             return;
         };
@@ -1094,6 +1098,7 @@ mod tests {
 
     #[test]
     fn scan_finds_the_magic_at_every_bit_alignment() {
+        let _deadline = crate::no_hang("scan_finds_the_magic_at_every_bit_alignment");
         for shift in 0..16u64 {
             let mut bits = vec![0u8; 20];
             let magic_bits = BLOCK_MAGIC << 16; // left-aligned in 64 bits

@@ -216,6 +216,7 @@ mod tests {
 
     #[test]
     fn long_blocks_with_runs_everywhere_match_model() {
+        let _deadline = crate::no_hang("long_blocks_with_runs_everywhere_match_model");
         let mut state = 0x1234_5678_9abc_def0u64;
         let mut next = move || {
             state ^= state << 13;
@@ -259,6 +260,8 @@ mod tests {
 
     #[test]
     fn streaming_and_bulk_match_model_for_every_output_chunk_size() {
+        let _deadline =
+            crate::no_hang("streaming_and_bulk_match_model_for_every_output_chunk_size");
         let cases: Vec<Vec<u8>> = vec![
             b"abc".to_vec(),
             b"aaaa\x00b".to_vec(),

@@ -133,6 +133,7 @@ mod tests {
 
     #[test]
     fn a_rung_bell_wakes_a_blocked_waiter() {
+        let _deadline = crate::no_hang("a_rung_bell_wakes_a_blocked_waiter");
         let bell = Bell::default();
         let flag = AtomicBool::new(false);
         std::thread::scope(|scope| {
@@ -147,6 +148,7 @@ mod tests {
 
     #[test]
     fn many_rings_and_waits_lose_no_wake_up() {
+        let _deadline = crate::no_hang("many_rings_and_waits_lose_no_wake_up");
         let bell = Bell::default();
         let counter = AtomicUsize::new(0);
         std::thread::scope(|scope| {
@@ -170,6 +172,7 @@ mod tests {
 
     #[test]
     fn a_deadline_ends_the_wait() {
+        let _deadline = crate::no_hang("a_deadline_ends_the_wait");
         let bell = Bell::default();
         let deadline = Instant::now() + Duration::from_millis(2);
         assert!(!wait(&bell, SPIN, || false, Some(deadline)));
