@@ -65,3 +65,25 @@ fn an_output_limit_met_exactly_is_not_an_error() {
         );
     }
 }
+
+/// A stream header cut short is reported where the input ends, by the streaming decoder as by the
+/// one-shot one, also after a whole first stream.
+#[test]
+fn a_truncated_stream_header_is_reported_at_the_end_of_the_input() {
+    let _deadline =
+        common::no_hang("a_truncated_stream_header_is_reported_at_the_end_of_the_input");
+    let first = c_compress(b"first stream", 9);
+    for input in [
+        b"BZh".to_vec(),
+        b"BZ".to_vec(),
+        [&first[..], b"BZh"].concat(),
+    ] {
+        let one_shot = decompress(&input);
+        assert!(
+            matches!(one_shot, Err(Error::Truncated { bit_offset }) if bit_offset == input.len() as u64 * 8),
+            "{one_shot:?}"
+        );
+        let streamed = drain(Decoder::new(Pieces(&input, 2)), 64);
+        assert_eq!(streamed, one_shot.map(|_| Vec::new()), "{input:?}");
+    }
+}
