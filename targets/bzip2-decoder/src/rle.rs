@@ -59,7 +59,7 @@ impl Unrle {
             let room = out.len() - written;
             let (literal, run) = scan(&block[self.pos..], room, &mut self.state)?;
             // With input left and room for it, `scan` always moves on: a slip here would loop.
-            debug_assert!(literal > 0 || run.is_some(), "un-RLE made no progress");
+            debug_assert!(literal != 0 || run.is_some(), "un-RLE made no progress");
             let dest = &mut out[written..written + literal];
             dest.copy_from_slice(&block[self.pos..self.pos + literal]);
             self.crc.update(dest);
