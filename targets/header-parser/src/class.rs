@@ -226,6 +226,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_word_is_eight_bytes_little_endian_or_none() {
+        let buf = b"\x01\x02\x03\x04\x05\x06\x07\x08\x09";
+        assert_eq!(word(buf, 0), Some(0x0807_0605_0403_0201));
+        assert_eq!(word(buf, 1), Some(0x0908_0706_0504_0302));
+        assert_eq!(word(buf, 2), None);
+        assert_eq!(word(b"", 0), None);
+    }
+
+    #[test]
     fn nibble_tables_classify_every_byte_like_the_tchar_table() {
         for b in 0..=255u8 {
             let hit = TCHAR_LOW_NIBBLE[usize::from(b & 0x0F)]

@@ -83,10 +83,11 @@ impl<'b, S: Scan> Cursor<'b, S> {
             return Ok(at + 2);
         }
         match self.byte(at)? {
-            b'\r' => match self.byte(at + 1)? {
-                b'\n' => Ok(at + 2),
-                _ => fail(ErrorKind::BareCr, at),
-            },
+            // `\r\n` was taken above, so a CR here is bare once the next byte is in.
+            b'\r' => {
+                self.byte(at + 1)?;
+                fail(ErrorKind::BareCr, at)
+            }
             b'\n' if self.allows(Leniency::BareLf) => Ok(at + 1),
             b'\n' => fail(ErrorKind::BareLf, at),
             _ => fail(other, at),
@@ -134,11 +135,9 @@ impl<'b, S: Scan> Cursor<'b, S> {
                 return fail(ErrorKind::InvalidVersion, at + i);
             }
         }
-        match self.byte(at + 7)? {
-            b'1' => Ok((Version::Http11, at + 8)),
-            b'0' => Ok((Version::Http10, at + 8)),
-            _ => fail(ErrorKind::InvalidVersion, at + 7),
-        }
+        // Eight bytes in and not `HTTP/1.0` or `HTTP/1.1` (taken above): the digit is wrong.
+        self.byte(at + 7)?;
+        fail(ErrorKind::InvalidVersion, at + 7)
     }
 
     #[inline(always)]
@@ -818,6 +817,38 @@ mod window_tests {
             }
             window_scalar(buf, base)
         }
+    }
+
+    /// The stretch search finds the first byte outside a class at any start, across stretches, and
+    /// says `buf.len()` when there is none.
+    #[test]
+    fn masks_find_the_first_byte_outside_the_class_across_stretches() {
+        let mut buf = b"X-Name-".repeat(12); // 84 token bytes
+        buf.extend_from_slice(b": value\r\n");
+        let colon = 84;
+        let new = |base: usize| Masks {
+            base,
+            window: ScalarWindows.window(&buf, base).unwrap(),
+        };
+        for from in [0, 1, 30, 63, 64, 70, colon] {
+            let base = from / 64 * 64;
+            assert_eq!(
+                new(base).first::<_, true>(ScalarWindows, &buf, from),
+                colon,
+                "token from {from}"
+            );
+        }
+        assert_eq!(
+            new(64).first::<_, false>(ScalarWindows, &buf, colon + 1),
+            buf.len() - 2,
+            "value stops at CR"
+        );
+        let all_token = b"abcdefgh".repeat(10);
+        let mut masks = Masks {
+            base: 0,
+            window: ScalarWindows.window(&all_token, 0).unwrap(),
+        };
+        assert!(masks.first::<_, true>(ScalarWindows, &all_token, 3) >= all_token.len());
     }
 
     fn xorshift(state: &mut u64) -> u64 {

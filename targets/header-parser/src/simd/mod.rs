@@ -241,6 +241,20 @@ impl Best {
 mod tests {
     use super::*;
 
+    /// Each instruction set is reported exactly when the CPU has it, so that the backends the tests
+    /// run (`Backend::available`) are the ones this machine can run.
+    #[test]
+    fn detection_reports_what_the_cpu_has() {
+        assert_eq!(
+            <sse42::V128 as Vector>::detected(),
+            std::is_x86_feature_detected!("sse4.2")
+        );
+        assert_eq!(
+            <avx2::V256 as Vector>::detected(),
+            std::is_x86_feature_detected!("avx2")
+        );
+    }
+
     /// Each cached answer reads back as the backend it names. The SSE4.2 answer is stored only where
     /// SSE4.2 is there, as `detect_now` would; detection then restores this machine's own answer.
     #[test]
