@@ -601,6 +601,65 @@ mod tests {
         }));
     }
 
+    /// Each edit of the mutate target, checked against bytes worked out by hand: a bit flip clears a
+    /// set bit too, positions wrap around the stream, counts are taken modulo 8 plus one.
+    #[test]
+    fn mutate_applies_each_edit_exactly() {
+        let edit = |stream: &[u8], mutation: Mutation| {
+            let mut stream = stream.to_vec();
+            mutate(&mut stream, &[mutation]);
+            stream
+        };
+        let start = [0b1111_0000, 0x00, 0b1010_1010];
+        assert_eq!(
+            edit(&start, Mutation::FlipBit(0)),
+            [0b0111_0000, 0x00, 0b1010_1010]
+        );
+        assert_eq!(
+            edit(&start, Mutation::FlipBit(24 + 12)),
+            [0b1111_0000, 0b0000_1000, 0b1010_1010]
+        );
+        // Bits 4..8 of byte 0 (count 3 means four bits).
+        assert_eq!(
+            edit(&start, Mutation::FlipBits(4, 3)),
+            [0xff, 0x00, 0b1010_1010]
+        );
+        // Bits 22, 23, 0, 1: the run wraps to the front; both set bits of byte 0 are cleared.
+        assert_eq!(
+            edit(&start, Mutation::FlipBits(22, 11)),
+            [0b0011_0000, 0x00, 0b1010_1001]
+        );
+        assert_eq!(
+            edit(&start, Mutation::SetByte(4, 7)),
+            [0b1111_0000, 7, 0b1010_1010]
+        );
+        assert_eq!(edit(&start, Mutation::Truncate(5)), [0b1111_0000, 0x00]);
+        assert_eq!(
+            edit(&start, Mutation::Insert(1, vec![9, 9])),
+            [0b1111_0000, 9, 9, 0, 0b1010_1010]
+        );
+        assert_eq!(edit(&start, Mutation::Remove(3, 9)), [0b1010_1010]);
+        assert_eq!(
+            edit(&start, Mutation::Append(vec![1])),
+            [0b1111_0000, 0, 0b1010_1010, 1]
+        );
+        // Edits apply in order, each to the result of the one before.
+        let mut stream = start.to_vec();
+        mutate(&mut stream, &[Mutation::Remove(0, 0), Mutation::FlipBit(0)]);
+        assert_eq!(stream, [0x80, 0b1010_1010]);
+        // An empty stream takes every edit without panicking.
+        let mut empty = Vec::new();
+        mutate(
+            &mut empty,
+            &[
+                Mutation::FlipBit(3),
+                Mutation::SetByte(1, 1),
+                Mutation::Remove(0, 1),
+            ],
+        );
+        assert!(empty.is_empty());
+    }
+
     /// A stream whose output passes `CAP` is not compared, and counted as rejected.
     #[test]
     fn an_oversized_output_is_rejected_not_compared() {

@@ -1032,6 +1032,60 @@ impl Follower {
 mod tests {
     use super::*;
 
+    /// Workers run at most two blocks per thread ahead of the first block the main thread still
+    /// wants: the look-ahead bounds the memory of a window's decode.
+    #[test]
+    fn workers_claim_no_further_than_two_blocks_per_thread_ahead() {
+        let magic = BLOCK_MAGIC.to_be_bytes();
+        let input: Vec<u8> = (0..10).flat_map(|_| magic[2..].iter().copied()).collect();
+        for threads in [2, 3] {
+            let shared = Shared::new(input.clone(), threads, u64::MAX, Vec::new());
+            shared.scan();
+            assert_eq!(shared.jobs().len(), 10);
+            let mut board = shared.lock();
+            let claimed: Vec<usize> = std::iter::from_fn(|| shared.claim(&mut board)).collect();
+            assert_eq!(
+                claimed,
+                (0..2 * threads).collect::<Vec<_>>(),
+                "{threads} threads"
+            );
+            board.wanted_from = 3;
+            let more: Vec<usize> = std::iter::from_fn(|| shared.claim(&mut board)).collect();
+            assert_eq!(more, (2 * threads..3 + 2 * threads).collect::<Vec<_>>());
+            assert_eq!(board.running, 3 + 2 * threads);
+            board.wanted_from = 10;
+            assert_eq!(shared.claim(&mut board), None, "no jobs are left");
+        }
+    }
+
+    /// A finished window leaves its pool three block buffers per thread (what a window has in
+    /// flight), not all the buffers its reader gave back, and none too large to keep.
+    #[test]
+    fn a_finished_window_keeps_three_block_buffers_per_thread() {
+        let _deadline = crate::no_hang("a_finished_window_keeps_three_block_buffers_per_thread");
+        for threads in [2, 3] {
+            let mut pool = Pool::default();
+            let run = Run::start(
+                Arc::new(Vec::new()),
+                0,
+                0,
+                0,
+                true,
+                threads,
+                0.0,
+                u64::MAX,
+                &mut pool,
+            );
+            run.give_back(Vec::with_capacity(SPARE_OUT_MAX + 1));
+            for _ in 0..20 {
+                run.give_back(Vec::with_capacity(64));
+            }
+            run.finish(&mut pool);
+            assert_eq!(pool.outs.len(), 3 * threads, "{threads} threads");
+            assert!(pool.outs.iter().all(|out| out.capacity() <= SPARE_OUT_MAX));
+        }
+    }
+
     /// A streamed window may start exactly at a block, at bit 0. When the scan posts the jobs
     /// before the main thread reaches that block, job 0 is still wanted: it used to be taken for
     /// decoded directly (the "decoded directly" mark started at 0), never claimed, and the main

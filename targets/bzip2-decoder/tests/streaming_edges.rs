@@ -38,6 +38,29 @@ fn a_block_bigger_than_the_first_window_is_read_with_a_larger_one() {
     }
 }
 
+/// A block of 5.25 MB (padding in its code lengths), bigger than the first window (2 MiB, the stream
+/// header is the only progress in it) and than the second (4 MiB, no progress at all): every reader
+/// (one thread, or two, whose windows grow like that) must double its window until the block fits
+/// and then decode it, and must not report it as too large.
+#[test]
+fn a_padded_block_needs_the_window_doubled_more_than_once() {
+    let _deadline = common::no_hang("a_padded_block_needs_the_window_doubled_more_than_once");
+    let mut block = RawBlock::from_bwt_input(b"padded");
+    block.pad_pairs = 10_500_000;
+    let stream = write_stream(9, &[block], None);
+    assert!(stream.len() > 5_200_000, "{} bytes", stream.len());
+    assert_eq!(decompress(&stream).as_deref(), Ok(&b"padded"[..]));
+    for threads in [1, 2] {
+        let decoder =
+            Decoder::with_options(Pieces(&stream, 64 << 10), &Options::new().threads(threads));
+        assert_eq!(
+            drain(decoder, 1 << 16).as_deref(),
+            Ok(&b"padded"[..]),
+            "{threads} thread(s)"
+        );
+    }
+}
+
 /// An output limit equal to the data's length is not exceeded: the last read that fills it must be
 /// followed by the end of the stream, at every read size, across block and stream boundaries.
 #[test]

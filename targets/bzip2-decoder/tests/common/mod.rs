@@ -143,6 +143,9 @@ pub struct RawBlock {
     pub first_len: Option<u32>,
     /// MTF index written for the first selector (0 is valid; `tables` or more is not).
     pub first_selector: u32,
+    /// `+1 −1` pairs written into the first code length of the first table: they change nothing
+    /// but the block's size (4 bits each), which no real encoder would pad.
+    pub pad_pairs: usize,
 }
 
 impl RawBlock {
@@ -201,6 +204,7 @@ impl RawBlock {
             selectors: None,
             code_len,
             first_len: None,
+            pad_pairs: 0,
             first_selector: 0,
         }
     }
@@ -246,7 +250,7 @@ impl RawBlock {
             };
             w.put(5, u64::from(start));
             let mut len = start;
-            for _ in 0..alpha {
+            for symbol in 0..alpha {
                 while len < self.code_len {
                     w.put(2, 0b10);
                     len += 1;
@@ -254,6 +258,11 @@ impl RawBlock {
                 while len > self.code_len {
                     w.put(2, 0b11);
                     len -= 1;
+                }
+                if table == 0 && symbol == 0 {
+                    for _ in 0..self.pad_pairs {
+                        w.put(4, 0b10_11);
+                    }
                 }
                 w.put(1, 0);
             }
