@@ -49,6 +49,22 @@ pub fn deadline(limit: Duration, what: impl Into<String>) -> Deadline {
     Deadline { _cancel: cancel }
 }
 
+/// How long one test may run under [`no_hang`].
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The guard of one test: [`deadline`] of [`TEST_TIMEOUT`] named after the test. A test whose
+/// code loops forever (a mutant that breaks a loop's step, a scheduling bug that never hands work
+/// over) then fails within two minutes instead of hanging, which a mutation tester would count as
+/// a timeout rather than a catch; cargo-mutants' test timeout must leave it that room.
+///
+/// ```
+/// // The first line of a test function:
+/// let _deadline = gauntlet_oracle::no_hang("parses_a_request");
+/// ```
+pub fn no_hang(test: &str) -> Deadline {
+    deadline(TEST_TIMEOUT, format!("test {test}"))
+}
+
 /// [`REPLAY_TIMEOUT`], or `GAUNTLET_REPLAY_TIMEOUT_SECS` when it is set to a positive number.
 pub(crate) fn replay_timeout() -> Duration {
     parse_secs(

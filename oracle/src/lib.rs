@@ -70,7 +70,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
-pub use deadline::{Deadline, HANG_EXIT_CODE, REPLAY_TIMEOUT, deadline};
+pub use deadline::{Deadline, HANG_EXIT_CODE, REPLAY_TIMEOUT, TEST_TIMEOUT, deadline, no_hang};
 pub use replay::{replay_corpus, replay_dir};
 
 /// How often the counts are printed once the powers of two are far apart.

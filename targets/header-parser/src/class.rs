@@ -227,6 +227,7 @@ mod tests {
 
     #[test]
     fn a_word_is_eight_bytes_little_endian_or_none() {
+        let _deadline = gauntlet_oracle::no_hang("a_word_is_eight_bytes_little_endian_or_none");
         let buf = b"\x01\x02\x03\x04\x05\x06\x07\x08\x09";
         assert_eq!(word(buf, 0), Some(0x0807_0605_0403_0201));
         assert_eq!(word(buf, 1), Some(0x0908_0706_0504_0302));
@@ -236,6 +237,8 @@ mod tests {
 
     #[test]
     fn nibble_tables_classify_every_byte_like_the_tchar_table() {
+        let _deadline =
+            gauntlet_oracle::no_hang("nibble_tables_classify_every_byte_like_the_tchar_table");
         for b in 0..=255u8 {
             let hit = TCHAR_LOW_NIBBLE[usize::from(b & 0x0F)]
                 & TCHAR_HIGH_NIBBLE[usize::from(b >> 4)]
@@ -246,6 +249,7 @@ mod tests {
 
     #[test]
     fn token_table_is_rfc_9110_tchar() {
+        let _deadline = gauntlet_oracle::no_hang("token_table_is_rfc_9110_tchar");
         let listed =
             b"!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         for b in 0..=255u8 {
@@ -255,6 +259,7 @@ mod tests {
 
     #[test]
     fn swar_helpers_are_exact() {
+        let _deadline = gauntlet_oracle::no_hang("swar_helpers_are_exact");
         for b in 0..=255u8 {
             for lane in 0..8 {
                 let mut bytes = [b'a'; 8];

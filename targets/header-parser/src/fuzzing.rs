@@ -609,6 +609,7 @@ mod tests {
 
     #[test]
     fn an_exhausted_input_builds_a_well_formed_head() {
+        let _deadline = gauntlet_oracle::no_hang("an_exhausted_input_builds_a_well_formed_head");
         assert_eq!(
             build_head(&[], false),
             b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
@@ -621,6 +622,7 @@ mod tests {
 
     #[test]
     fn choices_pick_options_and_raw_bytes() {
+        let _deadline = gauntlet_oracle::no_hang("choices_pick_options_and_raw_bytes");
         // Method: 3 raw bytes; separator option 1 ("  "); target option 2 ("*"); separator 0;
         // version option 1 ("HTTP/1.0"); line end option 1 ("\n"); header count 2 (none); final line
         // end 0x41, below 0xe0, so the first option ("\r\n").
@@ -647,6 +649,7 @@ mod tests {
 
     #[test]
     fn built_heads_reach_the_field_comparison() {
+        let _deadline = gauntlet_oracle::no_hang("built_heads_reach_the_field_comparison");
         // Target option 1; three headers: `Content-Length: 0`, `X-Custom_1:   padded  `, and the
         // default `Host: example.com`.
         let choices = [0, 0, 0xe0, 0, 0, 0, 3, 0xe0, 0, 0xe0, 0, 0xe2, 0, 0xe3, 0];
@@ -673,6 +676,8 @@ mod tests {
 
     #[test]
     fn an_input_counts_once_compared_when_either_head_was() {
+        let _deadline =
+            gauntlet_oracle::no_hang("an_input_counts_once_compared_when_either_head_was");
         let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         let count = |data: &[u8]| {
             let before = oracle_counts();
@@ -698,6 +703,8 @@ mod tests {
 
     #[test]
     fn each_documented_difference_explains_only_its_own_error() {
+        let _deadline =
+            gauntlet_oracle::no_hang("each_documented_difference_explains_only_its_own_error");
         let parser = Parser::new();
         let explain_at =
             |kind, at, buf: &[u8], response| explain(&Error::new(kind, at), buf, response, &parser);
@@ -756,6 +763,8 @@ mod tests {
 
     #[test]
     fn differential_mode_bits_pick_kind_leniency_and_the_raw_head() {
+        let _deadline =
+            gauntlet_oracle::no_hang("differential_mode_bits_pick_kind_leniency_and_the_raw_head");
         let built = build_head(b"GET", false);
         assert_eq!(
             differential_heads(b"\x00GET"),
@@ -786,6 +795,7 @@ mod tests {
 
     #[test]
     fn split_mode_bits_pick_kind_limit_and_leniencies() {
+        let _deadline = gauntlet_oracle::no_hang("split_mode_bits_pick_kind_limit_and_leniencies");
         let (parser, response, buf) = split_setup(b"\x00GET");
         assert_eq!((response, buf), (false, &b"GET"[..]));
         assert_eq!(parser.max_head_len, Parser::DEFAULT_MAX_HEAD_LEN);
@@ -859,6 +869,7 @@ mod tests {
 
     #[test]
     fn the_real_parser_is_split_invariant_and_counted() {
+        let _deadline = gauntlet_oracle::no_hang("the_real_parser_is_split_invariant_and_counted");
         let oracle = gauntlet_oracle::Oracle::new();
         split_invariance(&oracle, HEAD, real(false), chunk);
         split_invariance(&oracle, BAD, real(false), chunk);
@@ -874,6 +885,8 @@ mod tests {
 
     #[test]
     fn split_invariance_catches_a_parser_that_depends_on_the_cut() {
+        let _deadline =
+            gauntlet_oracle::no_hang("split_invariance_catches_a_parser_that_depends_on_the_cut");
         // Complete one byte early: the last prefix already reads as the whole head.
         let early = |input: &[u8]| {
             real(false)(if input.len() + 1 == HEAD.len() {
@@ -916,6 +929,7 @@ mod tests {
 
     #[test]
     fn check_split_counts_into_oracle() {
+        let _deadline = gauntlet_oracle::no_hang("check_split_counts_into_oracle");
         let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         let before = oracle_counts();
         check_split(&[[0].as_slice(), HEAD].concat());
@@ -932,6 +946,7 @@ mod tests {
 
     #[test]
     fn the_chunk_line_check_catches_wrong_parses() {
+        let _deadline = gauntlet_oracle::no_hang("the_chunk_line_check_catches_wrong_parses");
         let line = b"1a;x=y\r\n";
         chunk_line_agrees(line, parse_chunk_size(line));
         chunk_line_agrees(line, Ok(Status::Complete((8, 26))));
@@ -957,6 +972,7 @@ mod tests {
 
     #[test]
     fn robust_mode_bits_pick_the_limit() {
+        let _deadline = gauntlet_oracle::no_hang("robust_mode_bits_pick_the_limit");
         let (parser, buf) = robust_setup(b"\x83GET");
         assert_eq!((parser.max_head_len, buf), (3 + 8, &b"GET"[..]));
         assert!(parser.allows(Leniency::ALL[0]) && parser.allows(Leniency::ALL[1]));
@@ -970,6 +986,7 @@ mod tests {
 
     #[test]
     fn each_mode_bit_turns_on_its_own_leniency() {
+        let _deadline = gauntlet_oracle::no_hang("each_mode_bit_turns_on_its_own_leniency");
         for i in 0..Leniency::ALL.len() {
             let parser = parser_from_bits(1 << i);
             for (j, other) in Leniency::ALL.into_iter().enumerate() {
@@ -993,6 +1010,7 @@ mod tests {
 
     #[test]
     fn the_request_invariants_catch_each_wrong_field() {
+        let _deadline = gauntlet_oracle::no_hang("the_request_invariants_catch_each_wrong_field");
         let parser = Parser::new();
         let good = [Header {
             name: "A",
@@ -1064,6 +1082,7 @@ mod tests {
 
     #[test]
     fn the_response_invariants_catch_each_wrong_field() {
+        let _deadline = gauntlet_oracle::no_hang("the_response_invariants_catch_each_wrong_field");
         let parser = Parser::new();
         let buf = b"HTTP/1.1 200 OK\r\n\r\n";
         let response = |code, reason: &'static [u8], head_len| Response {
@@ -1108,6 +1127,9 @@ mod tests {
 
     #[test]
     fn the_error_invariants_hold_offsets_to_the_input_and_the_limit() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "the_error_invariants_hold_offsets_to_the_input_and_the_limit",
+        );
         let parser = Parser::new().max_head_len(8);
         let error = |kind, at| Error::new(kind, at);
         check_error(&error(ErrorKind::InvalidMethod, 3), b"abcd", &parser);

@@ -746,6 +746,7 @@ mod tests {
     /// small enough for Miri.
     #[test]
     fn every_backend_parses_whole_heads_identically() {
+        let _deadline = gauntlet_oracle::no_hang("every_backend_parses_whole_heads_identically");
         let request: &[u8] = b"GET /search?q=a+b&lang=en HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0 \
             (X11; Linux x86_64)\r\nCookie: a=0123456789abcdef0123456789abcdef; b=2\r\nAccept:\t*/*\t\r\n\r\nbody";
         let response: &[u8] =
@@ -823,6 +824,9 @@ mod window_tests {
     /// says `buf.len()` when there is none.
     #[test]
     fn masks_find_the_first_byte_outside_the_class_across_stretches() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "masks_find_the_first_byte_outside_the_class_across_stretches",
+        );
         let mut buf = b"X-Name-".repeat(12); // 84 token bytes
         buf.extend_from_slice(b": value\r\n");
         let colon = 84;
@@ -914,6 +918,9 @@ mod window_tests {
 
     #[test]
     fn the_field_line_fast_path_stores_what_the_general_code_stores() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "the_field_line_fast_path_stores_what_the_general_code_stores",
+        );
         for parser in [
             Parser::new(),
             Parser::new().lenient(crate::Leniency::BareLf),
@@ -941,6 +948,7 @@ mod window_tests {
 
     #[test]
     fn simd_windows_match_byte_by_byte_windows() {
+        let _deadline = gauntlet_oracle::no_hang("simd_windows_match_byte_by_byte_windows");
         fn check(window: impl Fn(&[u8], usize) -> Option<Window>) {
             // Under Miri (which checks the loads) every seventh base is plenty.
             let step = if cfg!(miri) { 7 } else { 1 };

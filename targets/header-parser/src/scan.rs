@@ -185,6 +185,9 @@ mod tests {
         ignore = "exhaustive: too slow under Miri; `miri_sized_sample` covers the unsafe paths"
     )]
     fn every_backend_matches_the_class_for_every_byte_at_every_position() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "every_backend_matches_the_class_for_every_byte_at_every_position",
+        );
         for backend in Backend::available() {
             for len in (1..=34usize).chain([48, 64, 65, 70]) {
                 let mut buf = vec![b'a'; len];
@@ -222,6 +225,7 @@ mod tests {
     /// small enough for Miri (run with `-C target-feature=+avx2,+sse4.2` so the SIMD backends are detected).
     #[test]
     fn miri_sized_sample() {
+        let _deadline = gauntlet_oracle::no_hang("miri_sized_sample");
         #[cfg(all(
             target_arch = "x86_64",
             target_feature = "avx2",
@@ -270,6 +274,7 @@ mod tests {
     /// first 32 bytes, longer ones `is_ascii`. Small enough for Miri.
     #[test]
     fn miri_sized_ascii_matches_is_ascii() {
+        let _deadline = gauntlet_oracle::no_hang("miri_sized_ascii_matches_is_ascii");
         fn ascii(backend: Backend, buf: &[u8], start: usize, end: usize) -> &str {
             match backend {
                 Backend::Scalar => Scalar.ascii(buf, start, end),
@@ -312,6 +317,7 @@ mod tests {
 
     #[test]
     fn scans_start_at_from_and_stop_at_the_end() {
+        let _deadline = gauntlet_oracle::no_hang("scans_start_at_from_and_stop_at_the_end");
         let buf = b"\x00\x00abc";
         for backend in Backend::available() {
             assert_eq!(value_end(buf, 2, backend), 5);
@@ -323,6 +329,7 @@ mod tests {
 
     #[test]
     fn value_scan_continues_past_tabs_in_every_backend() {
+        let _deadline = gauntlet_oracle::no_hang("value_scan_continues_past_tabs_in_every_backend");
         let mut buf = vec![b'x'; 100];
         for i in (0..100).step_by(9) {
             buf[i] = b'\t';

@@ -233,6 +233,9 @@ mod tests {
         ignore = "exhaustive: too slow under Miri; `miri_sized_short_heads` samples it"
     )]
     fn the_short_path_agrees_with_the_general_parser_on_every_one_byte_change() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "the_short_path_agrees_with_the_general_parser_on_every_one_byte_change",
+        );
         let mut answered = 0;
         for seed in SEEDS {
             for cut in 0..=seed.len() {
@@ -259,6 +262,7 @@ mod tests {
 
     #[test]
     fn miri_sized_short_heads() {
+        let _deadline = gauntlet_oracle::no_hang("miri_sized_short_heads");
         for seed in SEEDS {
             assert!(check(seed) > 0, "{:?}", String::from_utf8_lossy(seed));
             for pos in [0, seed.len() / 2, seed.len() - 3] {

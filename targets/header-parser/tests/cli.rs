@@ -25,6 +25,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn a_complete_head_exits_0_with_its_fields() {
+    let _deadline = gauntlet_oracle::no_hang("a_complete_head_exits_0_with_its_fields");
     let out = run(&[], b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with(r#"{"status":"complete","kind":"request""#));
@@ -33,6 +34,7 @@ fn a_complete_head_exits_0_with_its_fields() {
 
 #[test]
 fn empty_input_exits_2_and_says_so() {
+    let _deadline = gauntlet_oracle::no_hang("empty_input_exits_2_and_says_so");
     let out = run(&[], b"");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(text(&out.stdout), "{\"status\":\"partial\"}\n");
@@ -43,6 +45,7 @@ fn empty_input_exits_2_and_says_so() {
 
 #[test]
 fn a_truncated_head_exits_2_and_says_where_it_ended() {
+    let _deadline = gauntlet_oracle::no_hang("a_truncated_head_exits_2_and_says_where_it_ended");
     let out = run(&["--response"], b"HTTP/1.1 200 OK\r\nServer: x\r\n");
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
@@ -54,6 +57,7 @@ fn a_truncated_head_exits_2_and_says_where_it_ended() {
 
 #[test]
 fn an_invalid_head_exits_1() {
+    let _deadline = gauntlet_oracle::no_hang("an_invalid_head_exits_1");
     let out = run(&[], b"GET / HTTP/1.1\r\nHost : a\r\n\r\n");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).starts_with("error: "));
@@ -61,6 +65,7 @@ fn an_invalid_head_exits_1() {
 
 #[test]
 fn usage_errors_exit_64_with_clap_s_message_and_tip() {
+    let _deadline = gauntlet_oracle::no_hang("usage_errors_exit_64_with_clap_s_message_and_tip");
     let out = run(&["--bogus"], b"");
     assert_eq!(out.status.code(), Some(64));
     let stderr = text(&out.stderr);
@@ -80,6 +85,8 @@ fn usage_errors_exit_64_with_clap_s_message_and_tip() {
 
 #[test]
 fn help_and_version_exit_0_and_help_lists_the_exit_codes() {
+    let _deadline =
+        gauntlet_oracle::no_hang("help_and_version_exit_0_and_help_lists_the_exit_codes");
     let out = run(&["--help"], b"");
     assert_eq!(out.status.code(), Some(0));
     let help = text(&out.stdout);
@@ -95,6 +102,7 @@ fn help_and_version_exit_0_and_help_lists_the_exit_codes() {
 /// it stops reading one byte past the limit, so a writer of endless bytes meets a closed pipe early.
 #[test]
 fn endless_input_is_cut_at_the_head_limit() {
+    let _deadline = gauntlet_oracle::no_hang("endless_input_is_cut_at_the_head_limit");
     let mut child = Command::new(env!("CARGO_BIN_EXE_header-parser"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -12,6 +12,7 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn robust_corpus_replays() {
+    let _deadline = gauntlet_oracle::no_hang("robust_corpus_replays");
     assert!(
         replay("header_parser_robust", check_robust) >= 10,
         "robust seeds missing"
@@ -20,6 +21,7 @@ fn robust_corpus_replays() {
 
 #[test]
 fn differential_corpus_replays_and_compares() {
+    let _deadline = gauntlet_oracle::no_hang("differential_corpus_replays_and_compares");
     let before = oracle_counts().0;
     assert!(
         replay("header_parser_differential", check_differential) >= 10,
@@ -33,6 +35,7 @@ fn differential_corpus_replays_and_compares() {
 
 #[test]
 fn split_corpus_replays() {
+    let _deadline = gauntlet_oracle::no_hang("split_corpus_replays");
     assert!(
         replay("header_parser_split", check_split) >= 10,
         "split seeds missing"

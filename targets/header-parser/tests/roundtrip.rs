@@ -84,6 +84,7 @@ proptest! {
         fields in fields(),
         body in proptest::collection::vec(any::<u8>(), 0..8),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("request_heads_round_trip");
         let target = format!("/{}", String::from_utf8(target).unwrap());
         let mut head = format!("{method} {target} {}\r\n", version_text(version)).into_bytes();
         serialise_fields(&mut head, &fields);
@@ -120,6 +121,7 @@ proptest! {
         version in any_version(),
         fields in fields(),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("response_heads_round_trip");
         let mut head = format!("{} {code} ", version_text(version)).into_bytes();
         head.extend_from_slice(&reason);
         head.extend_from_slice(b"\r\n");
@@ -147,6 +149,7 @@ proptest! {
     /// Content-Length framing reads back any u64, with or without a repeated identical value.
     #[test]
     fn content_length_round_trips(n in any::<u64>(), repeat in any::<bool>()) {
+        let _deadline = gauntlet_oracle::no_hang("content_length_round_trips");
         let mut head = format!("POST / HTTP/1.1\r\nContent-Length: {n}\r\n");
         if repeat {
             head += &format!("content-length: {n}, {n}\r\n");
@@ -162,6 +165,7 @@ proptest! {
     /// Chunk sizes read back any u64 in any hex case with leading zeros.
     #[test]
     fn chunk_size_round_trips(n in any::<u64>(), zeros in 0usize..4, upper in any::<bool>()) {
+        let _deadline = gauntlet_oracle::no_hang("chunk_size_round_trips");
         let hex = if upper { format!("{n:X}") } else { format!("{n:x}") };
         let line = format!("{}{hex}\r\n", "0".repeat(zeros));
         prop_assert_eq!(header_parser::parse_chunk_size(line.as_bytes()), Ok(Status::Complete((line.len(), n))));
