@@ -228,6 +228,9 @@ mod tests {
 
     #[test]
     fn idle_cores_are_the_online_cores_less_the_other_runnable_tasks() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "idle_cores_are_the_online_cores_less_the_other_runnable_tasks",
+        );
         assert_eq!(idle_cores_in(STAT), Some(0));
         assert_eq!(
             idle_cores_in(&STAT.replace("procs_running 3", "procs_running 1")),
@@ -243,6 +246,7 @@ mod tests {
 
     #[test]
     fn only_zero_turns_the_load_check_off() {
+        let _deadline = gauntlet_oracle::no_hang("only_zero_turns_the_load_check_off");
         use std::ffi::OsStr;
         assert!(load_check_on(None));
         assert!(load_check_on(Some(OsStr::new("1"))));
@@ -252,6 +256,7 @@ mod tests {
 
     #[test]
     fn busy_cores_cut_the_threads_down_to_one() {
+        let _deadline = gauntlet_oracle::no_hang("busy_cores_cut_the_threads_down_to_one");
         assert_eq!(threads_for(2, || Some(0)), 1);
         assert_eq!(threads_for(2, || Some(1)), 1);
         assert_eq!(threads_for(2, || Some(2)), 2);

@@ -1032,10 +1032,38 @@ impl Follower {
 mod tests {
     use super::*;
 
+    /// Once the decode has run a few time slices, the probe judges by the CPU time the process got:
+    /// under its floor the workers are sent away, over it they stay.
+    #[test]
+    fn the_probe_falls_back_below_its_floor_once_it_has_run_long_enough() {
+        let _deadline =
+            crate::no_hang("the_probe_falls_back_below_its_floor_once_it_has_run_long_enough");
+        if process_cpu_time().is_none() {
+            eprintln!("notice: no process CPU clock here; the probe never judges");
+            return;
+        }
+        let magic = BLOCK_MAGIC.to_be_bytes();
+        let input: Vec<u8> = (0..4).flat_map(|_| magic[2..].iter().copied()).collect();
+        for (floor, falls) in [(1000.0, true), (1e-6, false)] {
+            let shared = Shared::new(input.clone(), 2, u64::MAX, Vec::new());
+            shared.scan();
+            let mut probe = Probe::new(2, floor);
+            let started = Instant::now();
+            while started.elapsed() < PROBE_AFTER * 2 {
+                std::hint::spin_loop();
+            }
+            probe.look(&shared);
+            assert_eq!(probe.verdict, Some(falls), "floor {floor}");
+            assert_eq!(shared.lock().solo, falls, "floor {floor}");
+        }
+    }
+
     /// Workers run at most two blocks per thread ahead of the first block the main thread still
     /// wants: the look-ahead bounds the memory of a window's decode.
     #[test]
     fn workers_claim_no_further_than_two_blocks_per_thread_ahead() {
+        let _deadline =
+            gauntlet_oracle::no_hang("workers_claim_no_further_than_two_blocks_per_thread_ahead");
         let magic = BLOCK_MAGIC.to_be_bytes();
         let input: Vec<u8> = (0..10).flat_map(|_| magic[2..].iter().copied()).collect();
         for threads in [2, 3] {

@@ -61,6 +61,7 @@ fn run_with_load_check(args: &[&str], stdin: &[u8], check: bool) -> Output {
 
 #[test]
 fn decodes_stdin_and_files_with_any_thread_count() {
+    let _deadline = gauntlet_oracle::no_hang("decodes_stdin_and_files_with_any_thread_count");
     let data = common::text(150_000, 1);
     let compressed = common::c_compress(&data, 1);
     for args in [
@@ -100,6 +101,7 @@ fn decodes_stdin_and_files_with_any_thread_count() {
 
 #[test]
 fn busy_cores_change_no_output() {
+    let _deadline = gauntlet_oracle::no_hang("busy_cores_change_no_output");
     let data = common::text(150_000, 3);
     let compressed = common::c_compress(&data, 1);
     let mut corrupt = compressed.clone();
@@ -119,6 +121,7 @@ fn busy_cores_change_no_output() {
 
 #[test]
 fn trailing_garbage_warns_and_exits_zero() {
+    let _deadline = gauntlet_oracle::no_hang("trailing_garbage_warns_and_exits_zero");
     let mut input = common::c_compress(b"payload", 9);
     input.extend_from_slice(b"junk");
     for args in [&[][..], &["--threads", "2"]] {
@@ -175,6 +178,7 @@ fn corrupt_or_truncated_input_is_one_error_line_and_nonzero_exit() {
 
 #[test]
 fn usage_mistakes_exit_64_with_one_error_line() {
+    let _deadline = gauntlet_oracle::no_hang("usage_mistakes_exit_64_with_one_error_line");
     for args in [
         &["--frobnicate"][..],
         &["--threads", "many"],

@@ -18,11 +18,13 @@ fn replay(target: &str, check: fn(&[u8])) {
 
 #[test]
 fn robust() {
+    let _deadline = gauntlet_oracle::no_hang("robust");
     replay("bzip2_decoder_robust", fuzzing::check_robust);
 }
 
 #[test]
 fn differential() {
+    let _deadline = gauntlet_oracle::no_hang("differential");
     replay("bzip2_decoder_differential", fuzzing::check_differential);
     // Counters are process-wide and other tests run concurrently, so only "some seed reached the
     // comparison with C" is asserted; agreeing on a rejection counts as a comparison.
@@ -32,15 +34,18 @@ fn differential() {
 
 #[test]
 fn roundtrip() {
+    let _deadline = gauntlet_oracle::no_hang("roundtrip");
     replay("bzip2_decoder_roundtrip", fuzzing::check_roundtrip);
 }
 
 #[test]
 fn mutate() {
+    let _deadline = gauntlet_oracle::no_hang("mutate");
     replay("bzip2_decoder_mutate", fuzzing::check_mutate);
 }
 
 #[test]
 fn parallel() {
+    let _deadline = gauntlet_oracle::no_hang("parallel");
     replay("bzip2_decoder_parallel", fuzzing::check_parallel);
 }

@@ -13,6 +13,7 @@ const DRIVERS: [(&str, Driver); 2] = [("C", c_libbz2), ("Rust", rust_libbz2)];
 
 #[test]
 fn the_drivers_decode_one_stream_after_another() {
+    let _deadline = gauntlet_oracle::no_hang("the_drivers_decode_one_stream_after_another");
     let (a, b) = (c_compress(b"first ", 9), c_compress(b"second", 1));
     for (name, decode) in DRIVERS {
         assert_eq!(
@@ -47,6 +48,7 @@ fn the_drivers_decode_one_stream_after_another() {
 
 #[test]
 fn the_drivers_stop_past_the_cap() {
+    let _deadline = gauntlet_oracle::no_hang("the_drivers_stop_past_the_cap");
     let data = vec![7u8; 100_000];
     let stream = c_compress(&data, 1);
     for (name, decode) in DRIVERS {
@@ -61,6 +63,7 @@ fn the_drivers_stop_past_the_cap() {
 
 #[test]
 fn mutations_edit_where_they_say() {
+    let _deadline = gauntlet_oracle::no_hang("mutations_edit_where_they_say");
     let edit = |mutation: Mutation| {
         let mut s = vec![0u8, 0, 0, 0];
         mutate(&mut s, &[mutation]);
@@ -108,6 +111,7 @@ fn mutations_edit_where_they_say() {
 /// The only test in this binary that counts into the global `ORACLE`.
 #[test]
 fn the_checks_count_their_outcomes() {
+    let _deadline = gauntlet_oracle::no_hang("the_checks_count_their_outcomes");
     let before = oracle_counts();
     check_differential(&c_compress(b"abc", 9));
     check_differential(b"not bzip2");

@@ -61,6 +61,68 @@ fn a_padded_block_needs_the_window_doubled_more_than_once() {
     }
 }
 
+/// A reader that is interrupted (`ErrorKind::Interrupted`, a signal) before every piece it hands
+/// out, or that fails outright after the first piece.
+struct Flaky<'a> {
+    data: &'a [u8],
+    interrupt_next: bool,
+    fail_after_first: bool,
+}
+
+impl std::io::Read for Flaky<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.fail_after_first && self.data.len() < 1000 {
+            return Err(std::io::Error::other("disk on fire"));
+        }
+        self.interrupt_next = !self.interrupt_next;
+        if self.interrupt_next {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let n = buf.len().min(700).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// An interrupted read of the input is tried again, as `Read` asks, with one thread or two; any
+/// other read error ends the decode with that error.
+#[test]
+fn an_interrupted_input_read_is_retried_and_other_errors_end_the_decode() {
+    let _deadline =
+        common::no_hang("an_interrupted_input_read_is_retried_and_other_errors_end_the_decode");
+    let data = noise(5000, 3);
+    let stream = c_compress(&data, 1);
+    assert!(
+        stream.len() > 1700,
+        "{} bytes: more than one 700-byte piece",
+        stream.len()
+    );
+    for threads in [1, 2] {
+        let options = Options::new().threads(threads);
+        let interrupted = Flaky {
+            data: &stream,
+            interrupt_next: false,
+            fail_after_first: false,
+        };
+        assert_eq!(
+            drain(Decoder::with_options(interrupted, &options), 4096).as_deref(),
+            Ok(&data[..]),
+            "{threads} thread(s)"
+        );
+        let mut failing = Decoder::with_options(
+            Flaky {
+                data: &stream[..1500],
+                interrupt_next: true,
+                fail_after_first: true,
+            },
+            &options,
+        );
+        let err = std::io::Read::read_to_end(&mut failing, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.to_string(), "disk on fire", "{threads} thread(s)");
+    }
+}
+
 /// An output limit equal to the data's length is not exceeded: the last read that fills it must be
 /// followed by the end of the stream, at every read size, across block and stream boundaries.
 #[test]
