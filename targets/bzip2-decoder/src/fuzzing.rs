@@ -136,9 +136,12 @@ fn ours_streaming_with(input: &[u8], options: &Options, chunk: usize) -> Result<
 
 /// Target `bzip2_decoder_robust`: arbitrary bytes through the one-shot and streaming decoders. Neither
 /// may panic, and both must agree on the result (the error's position may differ: the streaming
-/// decoder sees the input in pieces, so it is compared by kind).
+/// decoder sees the input in pieces, so it is compared by kind). Every input is compared, and counted
+/// into [`ORACLE`].
 pub fn check_robust(data: &[u8]) {
+    let oracle = ORACLE.input();
     robust(data, ours_streaming);
+    oracle.compared();
 }
 
 /// The piece size `check_robust` streams `data` in: 1 to 17 bytes, from the first byte.
@@ -217,6 +220,12 @@ fn differential(
     assert!(agrees, "libbz2-rs-sys {rust:?} vs ours {ours:?}");
 }
 
+/// The level (1 to 9) and stream count (1 to 3) that the first byte of a roundtrip input asks for:
+/// every one of the 27 pairs from the bytes 0 to 26.
+fn roundtrip_knobs(knobs: u8) -> (u32, usize) {
+    (u32::from(knobs % 9) + 1, usize::from(knobs / 9 % 3) + 1)
+}
+
 /// Target `bzip2_decoder_roundtrip`: arbitrary data, level and stream count → C compresses → ours (one
 /// shot, streaming and parallel) returns the data.
 pub fn check_roundtrip(data: &[u8]) {
@@ -225,8 +234,7 @@ pub fn check_roundtrip(data: &[u8]) {
         oracle.rejected();
         return;
     };
-    let level = u32::from(knobs % 9) + 1;
-    let streams = usize::from(knobs / 9 % 3) + 1;
+    let (level, streams) = roundtrip_knobs(knobs);
     let mut compressed = Vec::new();
     let mut expected = Vec::new();
     for part in payload
@@ -574,8 +582,16 @@ mod tests {
         assert_eq!(robust_piece(b"\x10"), 17);
         assert_eq!(robust_piece(b"\x11"), 1);
         assert_eq!(robust_piece(b"B"), 16, "66 % 17 + 1");
+        // The only test of this binary that counts into the global ORACLE, so the counts are its own.
+        let before = ORACLE.counts();
         check_robust(b"\x00");
         check_robust(b"\x11 not bzip2");
+        check_robust(&c_compress(b"robust", 9));
+        assert_eq!(
+            ORACLE.counts(),
+            (before.0 + 3, before.1),
+            "each input compared once"
+        );
     }
 
     #[test]
@@ -599,6 +615,19 @@ mod tests {
         assert!(fails(b"junk", |i, c, p| {
             ours_streaming(&c_compress(i, 9)[..10], c, p)
         }));
+    }
+
+    #[test]
+    fn the_first_roundtrip_byte_picks_each_level_and_stream_count() {
+        let _deadline =
+            crate::no_hang("the_first_roundtrip_byte_picks_each_level_and_stream_count");
+        assert_eq!(roundtrip_knobs(0), (1, 1));
+        assert_eq!(roundtrip_knobs(8), (9, 1));
+        assert_eq!(roundtrip_knobs(9), (1, 2));
+        assert_eq!(roundtrip_knobs(26), (9, 3));
+        assert_eq!(roundtrip_knobs(27), (1, 1));
+        let pairs: std::collections::HashSet<_> = (0..27).map(roundtrip_knobs).collect();
+        assert_eq!(pairs.len(), 27);
     }
 
     /// Each edit of the mutate target, checked against bytes worked out by hand: a bit flip clears a
