@@ -162,6 +162,7 @@ mod tests {
 
     #[test]
     fn ratio_of_deposits_bounds_retries() {
+        let _deadline = gauntlet_oracle::no_hang("ratio_of_deposits_bounds_retries");
         let clock = ManualClock::new();
         let b = RetryBudget::with_clock(Duration::from_secs(10), 0, 0.2, clock.clone()).unwrap();
         assert!(!b.try_withdraw(), "no requests, no reserve: no retry");
@@ -175,6 +176,7 @@ mod tests {
 
     #[test]
     fn reserve_allows_min_rate_and_window_slides() {
+        let _deadline = gauntlet_oracle::no_hang("reserve_allows_min_rate_and_window_slides");
         let clock = ManualClock::new();
         let b = RetryBudget::with_clock(Duration::from_secs(10), 2, 0.0, clock.clone()).unwrap();
         assert_eq!(b.balance(), 20);
@@ -189,6 +191,9 @@ mod tests {
 
     #[test]
     fn each_second_of_the_window_keeps_its_own_deposits_until_it_ages_out() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "each_second_of_the_window_keeps_its_own_deposits_until_it_ages_out",
+        );
         let clock = ManualClock::new();
         let b = RetryBudget::with_clock(Duration::from_secs(10), 0, 1.0, clock.clone()).unwrap();
         // One request in each of the window's ten slots: all ten count.
@@ -211,6 +216,7 @@ mod tests {
 
     #[test]
     fn fractional_credit_accumulates() {
+        let _deadline = gauntlet_oracle::no_hang("fractional_credit_accumulates");
         let clock = ManualClock::new();
         let b = RetryBudget::with_clock(Duration::from_secs(1), 0, 0.1, clock).unwrap();
         for _ in 0..9 {
@@ -223,6 +229,7 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_refused() {
+        let _deadline = gauntlet_oracle::no_hang("bad_parameters_are_refused");
         assert!(matches!(
             RetryBudget::new(Duration::ZERO, 1, 0.1),
             Err(BudgetError::InvalidTtl(_))
@@ -236,6 +243,7 @@ mod tests {
 
     #[test]
     fn the_limits_are_inclusive() {
+        let _deadline = gauntlet_oracle::no_hang("the_limits_are_inclusive");
         let ttl = |d: Duration| {
             RetryBudget::new(d, 1, 0.1)
                 .map(|_| ())
@@ -271,6 +279,7 @@ mod tests {
 
     #[test]
     fn debug_shows_the_parameters_in_thousandths() {
+        let _deadline = gauntlet_oracle::no_hang("debug_shows_the_parameters_in_thousandths");
         let b =
             RetryBudget::with_clock(Duration::from_secs(2), 3, 0.25, ManualClock::new()).unwrap();
         assert_eq!(

@@ -413,6 +413,7 @@ mod tests {
 
     #[test]
     fn hbase_exponential_golden() {
+        let _deadline = gauntlet_oracle::no_hang("hbase_exponential_golden");
         let c = RetryConfig::exponential(ms(1000)).build().unwrap();
         let got: Vec<_> = (0..6).map(|n| c.delay(n)).collect();
         assert_eq!(got, [1000, 2000, 4000, 8000, 16000, 32000].map(ms));
@@ -420,6 +421,7 @@ mod tests {
 
     #[test]
     fn bounded_golden() {
+        let _deadline = gauntlet_oracle::no_hang("bounded_golden");
         let c = RetryConfig::bounded(ms(1000), ms(5000)).build().unwrap();
         let got: Vec<_> = (0..5).map(|n| c.delay(n)).collect();
         assert_eq!(got, [1000, 2000, 4000, 5000, 5000].map(ms));
@@ -427,6 +429,7 @@ mod tests {
 
     #[test]
     fn grpc_golden() {
+        let _deadline = gauntlet_oracle::no_hang("grpc_golden");
         // gRPC connection backoff: 1 s initial, ×1.6, capped at 120 s.
         let c = RetryConfig::exponential(ms(1000))
             .multiplier(1.6)
@@ -474,6 +477,7 @@ mod tests {
 
     #[test]
     fn grpc_jitter_extremes_match_the_spec_by_hand() {
+        let _deadline = gauntlet_oracle::no_hang("grpc_jitter_extremes_match_the_spec_by_hand");
         let c = grpc_spec();
         for (n, &(backoff, lo, hi)) in GRPC_BACKOFF_AND_EXTREMES.iter().enumerate() {
             let n = n as u32;
@@ -490,6 +494,8 @@ mod tests {
 
     #[test]
     fn grpc_schedules_stay_within_the_spec_and_reach_both_ends() {
+        let _deadline =
+            gauntlet_oracle::no_hang("grpc_schedules_stay_within_the_spec_and_reach_both_ends");
         let c = grpc_spec();
         let rounds = 4000u64;
         let mut lowest = [u128::MAX; 13];
@@ -523,6 +529,7 @@ mod tests {
 
     #[test]
     fn grpc_jitter_may_fall_below_the_base() {
+        let _deadline = gauntlet_oracle::no_hang("grpc_jitter_may_fall_below_the_base");
         // A fixed 1 s backoff: every retry after the first sleeps 0.8 s to 1.2 s.
         let c = RetryConfig::fixed(ms(1000))
             .jitter(Jitter::Grpc(0.2))
@@ -537,6 +544,7 @@ mod tests {
 
     #[test]
     fn grpc_jitter_saturates_at_duration_max() {
+        let _deadline = gauntlet_oracle::no_hang("grpc_jitter_saturates_at_duration_max");
         let c = RetryConfig::exponential(Duration::MAX)
             .jitter(Jitter::Grpc(1.0))
             .build()
@@ -556,6 +564,7 @@ mod tests {
 
     #[test]
     fn grpc_factor_outside_zero_to_one_is_refused() {
+        let _deadline = gauntlet_oracle::no_hang("grpc_factor_outside_zero_to_one_is_refused");
         for f in [-0.1, 1.000_001, f64::NAN, f64::INFINITY] {
             let e = RetryConfig::fixed(ms(1)).jitter(Jitter::Grpc(f)).build();
             assert!(matches!(e, Err(ConfigError::InvalidJitterFactor(_))), "{f}");
@@ -574,6 +583,7 @@ mod tests {
     /// zero), and "no cap" is the builder without `max_delay`.
     #[test]
     fn zero_cap_is_refused_and_no_cap_is_unset() {
+        let _deadline = gauntlet_oracle::no_hang("zero_cap_is_refused_and_no_cap_is_unset");
         let e = RetryConfig::bounded(ms(100), Duration::ZERO).build();
         assert_eq!(e, Err(ConfigError::ZeroMaxDelay));
         assert!(
@@ -593,6 +603,7 @@ mod tests {
 
     #[test]
     fn fixed_is_constant_even_at_the_end() {
+        let _deadline = gauntlet_oracle::no_hang("fixed_is_constant_even_at_the_end");
         let c = RetryConfig::fixed(ms(250)).build().unwrap();
         for n in [0, 1, 53, 1 << 20, u32::MAX] {
             assert_eq!(c.delay(n), ms(250));
@@ -601,6 +612,7 @@ mod tests {
 
     #[test]
     fn huge_attempts_and_durations_saturate_to_the_cap() {
+        let _deadline = gauntlet_oracle::no_hang("huge_attempts_and_durations_saturate_to_the_cap");
         let c = RetryConfig::exponential(Duration::MAX).build().unwrap();
         assert_eq!(c.delay(u32::MAX), Duration::MAX);
         let c = RetryConfig::exponential(Duration::from_nanos(1))
@@ -631,6 +643,7 @@ mod tests {
     /// through `f64`, since it does not fit in `u64`.
     #[test]
     fn multiplier_at_two_to_the_64_is_exact() {
+        let _deadline = gauntlet_oracle::no_hang("multiplier_at_two_to_the_64_is_exact");
         let below = 18_446_744_073_709_549_568.0; // 2^64 - 2048, the next f64 down
         for (m, nanos) in [
             (below, 18_446_744_073_709_549_568u128),
@@ -647,12 +660,14 @@ mod tests {
 
     #[test]
     fn zero_base_stays_zero() {
+        let _deadline = gauntlet_oracle::no_hang("zero_base_stays_zero");
         let c = RetryConfig::exponential(Duration::ZERO).build().unwrap();
         assert_eq!(c.delay(u32::MAX), Duration::ZERO);
     }
 
     #[test]
     fn invalid_configs_are_refused() {
+        let _deadline = gauntlet_oracle::no_hang("invalid_configs_are_refused");
         for m in [0.5, f64::NAN, f64::INFINITY, -2.0] {
             let e = RetryConfig::exponential(ms(1)).multiplier(m).build();
             assert!(matches!(e, Err(ConfigError::InvalidMultiplier(_))), "{m}");
@@ -666,6 +681,7 @@ mod tests {
 
     #[test]
     fn nanos_round_trip() {
+        let _deadline = gauntlet_oracle::no_hang("nanos_round_trip");
         for d in [Duration::ZERO, ms(1), Duration::new(5, 7), Duration::MAX] {
             assert_eq!(nanos_to_duration(duration_to_nanos(d)), d);
         }
@@ -673,6 +689,7 @@ mod tests {
 
     #[test]
     fn schedule_is_max_attempts_long() {
+        let _deadline = gauntlet_oracle::no_hang("schedule_is_max_attempts_long");
         let c = RetryConfig::exponential(ms(10))
             .max_attempts(3)
             .build()
@@ -687,6 +704,7 @@ mod tests {
 
     #[test]
     fn integer_power_times_is_exact_and_saturates() {
+        let _deadline = gauntlet_oracle::no_hang("integer_power_times_is_exact_and_saturates");
         assert_eq!(integer_power_times(5, 0, 0), 5, "m^0 is 1, also for m = 0");
         assert_eq!(integer_power_times(5, 0, 1), 0);
         assert_eq!(integer_power_times(0, 7, 5), 0);

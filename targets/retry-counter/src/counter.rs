@@ -226,6 +226,7 @@ mod tests {
 
     #[test]
     fn hbase_counter_semantics() {
+        let _deadline = gauntlet_oracle::no_hang("hbase_counter_semantics");
         let clock = ManualClock::new();
         let cfg = RetryConfig::exponential(Duration::from_millis(100))
             .max_attempts(3)
@@ -254,6 +255,7 @@ mod tests {
 
     #[test]
     fn deadline_truncates_and_stops() {
+        let _deadline = gauntlet_oracle::no_hang("deadline_truncates_and_stops");
         let clock = ManualClock::new();
         let cfg = RetryConfig::exponential(Duration::from_millis(100))
             .max_attempts(100)
@@ -278,6 +280,7 @@ mod tests {
 
     #[test]
     fn use_retry_saturates_at_u32_max() {
+        let _deadline = gauntlet_oracle::no_hang("use_retry_saturates_at_u32_max");
         let cfg = RetryConfig::exponential(Duration::from_secs(1))
             .max_attempts(u32::MAX)
             .jitter(Jitter::Full)
@@ -297,6 +300,7 @@ mod tests {
 
     #[test]
     fn seeded_counters_repeat_and_unseeded_differ() {
+        let _deadline = gauntlet_oracle::no_hang("seeded_counters_repeat_and_unseeded_differ");
         let cfg = RetryConfig::exponential(Duration::from_millis(10))
             .jitter(Jitter::Full)
             .seed(99);
@@ -316,6 +320,7 @@ mod tests {
 
     #[test]
     fn system_clock_counter_works() {
+        let _deadline = gauntlet_oracle::no_hang("system_clock_counter_works");
         let cfg = RetryConfig::fixed(Duration::from_millis(1))
             .max_attempts(2)
             .build()

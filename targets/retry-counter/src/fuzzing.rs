@@ -579,6 +579,7 @@ mod tests {
 
     #[test]
     fn model_matches_known_values() {
+        let _deadline = gauntlet_oracle::no_hang("model_matches_known_values");
         let cap = u128::MAX;
         assert_eq!(
             model_delay(1000, 2.0, 10, cap),
@@ -601,6 +602,8 @@ mod tests {
     /// the value would otherwise sit one bit above the cap for every step, until the step limit declines it.
     #[test]
     fn model_caps_as_soon_as_the_value_outgrows_the_cap() {
+        let _deadline =
+            gauntlet_oracle::no_hang("model_caps_as_soon_as_the_value_outgrows_the_cap");
         // 1024 × (1 + 2^-52)^n stays in [1024, 2048) for n ≤ 700; the cap 1000 has 10 bits.
         assert_eq!(
             model_delay(1024, 1.0 + f64::EPSILON, 700, 1000),
@@ -614,6 +617,7 @@ mod tests {
 
     #[test]
     fn big_add_and_multiply_carry_by_hand() {
+        let _deadline = gauntlet_oracle::no_hang("big_add_and_multiply_carry_by_hand");
         let sum = Big::from_u128(u128::from(u32::MAX)).add(&Big::from_u128(1));
         assert_eq!(sum, Big(vec![0, 1]));
         let sum = Big::from_u128(u128::MAX).add(&Big::from_u128(1));
@@ -639,6 +643,7 @@ mod tests {
     /// right one passes.
     #[test]
     fn oracle_rejects_wrong_delays() {
+        let _deadline = gauntlet_oracle::no_hang("oracle_rejects_wrong_delays");
         let expect = Expect {
             base: 1000,
             cap: 5000,
@@ -675,6 +680,8 @@ mod tests {
 
     #[test]
     fn tolerance_is_exact_for_integer_multipliers_below_2_pow_64() {
+        let _deadline =
+            gauntlet_oracle::no_hang("tolerance_is_exact_for_integer_multipliers_below_2_pow_64");
         let two_64 = 18_446_744_073_709_551_616.0;
         assert_eq!(tolerance(2.0, 1 << 100), 0);
         assert_eq!(tolerance(two_64 - 4096.0, 1 << 100), 0);
@@ -685,6 +692,7 @@ mod tests {
 
     #[test]
     fn fuzz_multipliers_read_as_documented() {
+        let _deadline = gauntlet_oracle::no_hang("fuzz_multipliers_read_as_documented");
         assert_eq!(FuzzMultiplier::Integer(3).get(), 3.0);
         assert_eq!(FuzzMultiplier::Thousandths(600).get(), 1.6);
         assert_eq!(FuzzMultiplier::Thousandths(0).get(), 1.0);
@@ -744,6 +752,7 @@ mod tests {
 
     #[test]
     fn check_robust_counts_each_input_once() {
+        let _deadline = gauntlet_oracle::no_hang("check_robust_counts_each_input_once");
         let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         let count = |data: &[u8]| {
             let before = oracle_counts();
@@ -760,6 +769,7 @@ mod tests {
 
     #[test]
     fn fuzz_jitters_read_as_documented() {
+        let _deadline = gauntlet_oracle::no_hang("fuzz_jitters_read_as_documented");
         assert_eq!(FuzzJitter::Grpc(40).get(), Jitter::Grpc(0.2));
         assert_eq!(FuzzJitter::Grpc(255).get(), Jitter::Grpc(1.275));
         assert_eq!(FuzzJitter::Additive(50).get(), Jitter::Additive(0.5));
@@ -770,6 +780,7 @@ mod tests {
     /// Every input is counted, as compared or as rejected; an all-zero scenario reaches the comparison.
     #[test]
     fn oracle_counts_what_it_judges() {
+        let _deadline = gauntlet_oracle::no_hang("oracle_counts_what_it_judges");
         let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         let (compared, rejected) = oracle_counts();
         check_differential(&[]);
@@ -785,6 +796,7 @@ mod tests {
 
     #[test]
     fn big_shift_right() {
+        let _deadline = gauntlet_oracle::no_hang("big_shift_right");
         let b = Big::from_u128(u128::MAX);
         assert_eq!(b.shr_to_u128(0), Some(u128::MAX));
         assert_eq!(b.shr_to_u128(120), Some(255));
@@ -796,6 +808,7 @@ mod tests {
 
     #[test]
     fn checks_run_on_some_inputs() {
+        let _deadline = gauntlet_oracle::no_hang("checks_run_on_some_inputs");
         let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
         for seed in 0u8..=255 {
             let data: Vec<u8> = (0..200u32)

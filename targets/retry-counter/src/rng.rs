@@ -80,6 +80,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_stream_and_different_seed_differs() {
+        let _deadline =
+            gauntlet_oracle::no_hang("same_seed_same_stream_and_different_seed_differs");
         let a: Vec<u64> = {
             let mut r = SplitMix64::new(42);
             (0..8).map(|_| r.next_u64()).collect()
@@ -94,6 +96,7 @@ mod tests {
     /// (as signed longs, -2152535657050944081 and 7960286522194355700). Pins `--seed` reproducibility.
     #[test]
     fn matches_the_reference_generator() {
+        let _deadline = gauntlet_oracle::no_hang("matches_the_reference_generator");
         let mut r = SplitMix64::new(0);
         let got: Vec<u64> = (0..4).map(|_| r.next_u64()).collect();
         assert_eq!(
@@ -120,6 +123,7 @@ mod tests {
 
     #[test]
     fn uniform_covers_small_range_and_stays_inside() {
+        let _deadline = gauntlet_oracle::no_hang("uniform_covers_small_range_and_stays_inside");
         let mut r = SplitMix64::new(1);
         let mut seen = [0u32; 5];
         for _ in 0..5000 {
@@ -133,6 +137,7 @@ mod tests {
 
     #[test]
     fn uniform_full_width_ranges() {
+        let _deadline = gauntlet_oracle::no_hang("uniform_full_width_ranges");
         let mut r = SplitMix64::new(9);
         for _ in 0..100 {
             let v = r.uniform_inclusive(u128::MAX - 3, u128::MAX);

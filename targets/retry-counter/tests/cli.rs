@@ -17,6 +17,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn exponential_schedule() {
+    let _deadline = gauntlet_oracle::no_hang("exponential_schedule");
     let (code, out, _) = run(&["schedule", "--base-ms", "1000", "--max-attempts", "5"]);
     assert_eq!(code, 0);
     assert_eq!(out, "1000\n2000\n4000\n8000\n16000\n");
@@ -24,6 +25,7 @@ fn exponential_schedule() {
 
 #[test]
 fn capped_schedule() {
+    let _deadline = gauntlet_oracle::no_hang("capped_schedule");
     let (code, out, _) = run(&[
         "schedule",
         "--base-ms",
@@ -39,6 +41,7 @@ fn capped_schedule() {
 
 #[test]
 fn grpc_schedule_rounds_down() {
+    let _deadline = gauntlet_oracle::no_hang("grpc_schedule_rounds_down");
     let (code, out, _) = run(&[
         "schedule",
         "--base-ms",
@@ -56,6 +59,7 @@ fn grpc_schedule_rounds_down() {
 
 #[test]
 fn seeded_jitter_is_reproducible_and_bounded() {
+    let _deadline = gauntlet_oracle::no_hang("seeded_jitter_is_reproducible_and_bounded");
     for jitter in ["full", "equal", "decorrelated", "additive:0.5"] {
         let args = [
             "schedule",
@@ -84,6 +88,7 @@ fn seeded_jitter_is_reproducible_and_bounded() {
 /// of SplitMix64 and the rejection sampler (`U[0, v]` over nanoseconds, then whole milliseconds).
 #[test]
 fn seeded_full_jitter_is_pinned() {
+    let _deadline = gauntlet_oracle::no_hang("seeded_full_jitter_is_pinned");
     let (code, out, _) = run(&[
         "schedule",
         "--base-ms",
@@ -101,6 +106,7 @@ fn seeded_full_jitter_is_pinned() {
 
 #[test]
 fn huge_values_do_not_overflow() {
+    let _deadline = gauntlet_oracle::no_hang("huge_values_do_not_overflow");
     let (code, out, _) = run(&[
         "schedule",
         "--base-ms",
@@ -118,6 +124,7 @@ fn huge_values_do_not_overflow() {
 
 #[test]
 fn grpc_jitter_follows_the_spec() {
+    let _deadline = gauntlet_oracle::no_hang("grpc_jitter_follows_the_spec");
     let args = [
         "schedule",
         "--base-ms",
@@ -160,6 +167,7 @@ fn grpc_jitter_follows_the_spec() {
 
 #[test]
 fn bad_arguments_exit_64_with_clap_whole_message() {
+    let _deadline = gauntlet_oracle::no_hang("bad_arguments_exit_64_with_clap_whole_message");
     let schedule = ["schedule", "--base-ms", "1", "--max-attempts", "3"];
     let with = |extra: &[&'static str]| [&schedule[..], extra].concat();
     for args in [
@@ -195,6 +203,7 @@ fn bad_arguments_exit_64_with_clap_whole_message() {
 
 #[test]
 fn help_and_version_exit_0_and_document_exit_codes() {
+    let _deadline = gauntlet_oracle::no_hang("help_and_version_exit_0_and_document_exit_codes");
     for args in [&["--help"][..], &["schedule", "--help"]] {
         let (code, out, _) = run(args);
         assert_eq!(code, 0, "{args:?}");
@@ -245,6 +254,7 @@ const SHORT: [&str; 5] = ["schedule", "--base-ms", "1", "--max-attempts", "3"];
 
 #[test]
 fn a_closed_pipe_ends_the_schedule_quietly() {
+    let _deadline = gauntlet_oracle::no_hang("a_closed_pipe_ends_the_schedule_quietly");
     // A write fails (long output) or only the final flush does (short output).
     for args in [&LONG[..], &SHORT[..]] {
         let (code, err) = run_into(args, closed_pipe());
@@ -255,6 +265,7 @@ fn a_closed_pipe_ends_the_schedule_quietly() {
 #[cfg(target_os = "linux")]
 #[test]
 fn any_other_write_error_exits_1_with_one_line() {
+    let _deadline = gauntlet_oracle::no_hang("any_other_write_error_exits_1_with_one_line");
     for args in [&LONG[..], &SHORT[..]] {
         let full = std::fs::File::create("/dev/full").expect("/dev/full");
         let (code, err) = run_into(args, full.into());
@@ -269,6 +280,7 @@ fn any_other_write_error_exits_1_with_one_line() {
 
 #[test]
 fn a_bad_value_names_its_own_flag() {
+    let _deadline = gauntlet_oracle::no_hang("a_bad_value_names_its_own_flag");
     for (extra, flag) in [
         (["--multiplier", "0.5"], "'--multiplier <MULTIPLIER>'"),
         (["--jitter", "grpc:1.5"], "'--jitter <JITTER>'"),

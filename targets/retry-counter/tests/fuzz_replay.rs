@@ -11,6 +11,7 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn differential_corpus() {
+    let _deadline = gauntlet_oracle::no_hang("differential_corpus");
     let n = replay(
         "retry_counter_differential",
         retry_counter::fuzzing::check_differential,
@@ -23,6 +24,7 @@ fn differential_corpus() {
 
 #[test]
 fn robust_corpus() {
+    let _deadline = gauntlet_oracle::no_hang("robust_corpus");
     let n = replay("retry_counter_robust", retry_counter::fuzzing::check_robust);
     assert!(n > 0, "no seed corpus committed for retry_counter_robust");
 }

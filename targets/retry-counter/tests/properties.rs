@@ -62,6 +62,7 @@ proptest! {
 
     #[test]
     fn never_above_the_cap(c in config(), n in any::<u32>()) {
+        let _deadline = gauntlet_oracle::no_hang("never_above_the_cap");
         prop_assert!(c.delay(n) <= c.max_delay());
         // gRPC jitters after the cap, by at most its factor.
         let ceiling = match c.jitter() {
@@ -75,12 +76,14 @@ proptest! {
 
     #[test]
     fn pre_jitter_delays_never_decrease(c in config(), n in 0u32..10_000) {
+        let _deadline = gauntlet_oracle::no_hang("pre_jitter_delays_never_decrease");
         prop_assert!(c.delay(n) <= c.delay(n + 1));
         prop_assert!(c.delay(n) <= c.delay(u32::MAX));
     }
 
     #[test]
     fn jitter_within_bounds(c in config()) {
+        let _deadline = gauntlet_oracle::no_hang("jitter_within_bounds");
         let mut prev = c.delay(0);
         let base = c.delay(0);
         for (n, d) in c.schedule(None).enumerate() {
@@ -115,6 +118,7 @@ proptest! {
 
     #[test]
     fn same_seed_same_schedule(c in config(), seed in any::<u64>()) {
+        let _deadline = gauntlet_oracle::no_hang("same_seed_same_schedule");
         let a: Vec<_> = c.schedule(Some(seed)).collect();
         let b: Vec<_> = c.schedule(Some(seed)).collect();
         prop_assert_eq!(a, b);
@@ -128,6 +132,7 @@ proptest! {
 
     #[test]
     fn sleeps_sum_within_the_deadline(c in config(), deadline in duration()) {
+        let _deadline = gauntlet_oracle::no_hang("sleeps_sum_within_the_deadline");
         let c = RetryConfig::exponential(c.delay(0))
             .jitter(c.jitter())
             .max_attempts(1000)
@@ -145,6 +150,7 @@ proptest! {
 
     #[test]
     fn any_attempt_count_is_fine(c in config(), n in any::<u32>()) {
+        let _deadline = gauntlet_oracle::no_hang("any_attempt_count_is_fine");
         let clock = ManualClock::new();
         let mut counter = c.counter_with(clock.clone(), clock);
         for _ in 0..(n % 1000) {
@@ -157,6 +163,7 @@ proptest! {
 
 #[test]
 fn every_attempt_from_zero_to_u32_max_in_strides() {
+    let _deadline = gauntlet_oracle::no_hang("every_attempt_from_zero_to_u32_max_in_strides");
     // All of 0..=u32::MAX would take minutes in debug; a stride that hits every power-of-two
     // neighbourhood plus both ends covers where overflow could start.
     let configs = [

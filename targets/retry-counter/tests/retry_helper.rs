@@ -21,6 +21,8 @@ fn config(max_attempts: u32) -> RetryConfig {
 
 #[test]
 fn zookeeper_retries_connection_loss_and_stops_on_node_exists() {
+    let _deadline =
+        gauntlet_oracle::no_hang("zookeeper_retries_connection_loss_and_stops_on_node_exists");
     let clock = ManualClock::new();
     let cfg = config(10);
     let mut script = vec![
@@ -54,6 +56,7 @@ impl std::fmt::Display for ZkError {
 
 #[test]
 fn success_after_retries_returns_the_value() {
+    let _deadline = gauntlet_oracle::no_hang("success_after_retries_returns_the_value");
     let clock = ManualClock::new();
     let cfg = config(5);
     let mut calls = 0;
@@ -74,6 +77,7 @@ fn success_after_retries_returns_the_value() {
 
 #[test]
 fn exhausted_after_max_attempts() {
+    let _deadline = gauntlet_oracle::no_hang("exhausted_after_max_attempts");
     let clock = ManualClock::new();
     let cfg = config(3);
     let mut calls = 0;
@@ -100,6 +104,7 @@ fn exhausted_after_max_attempts() {
 
 #[test]
 fn deadline_stops_the_helper() {
+    let _deadline = gauntlet_oracle::no_hang("deadline_stops_the_helper");
     let clock = ManualClock::new();
     let cfg = RetryConfig::fixed(Duration::from_millis(400))
         .max_attempts(100)
@@ -122,6 +127,7 @@ fn deadline_stops_the_helper() {
 
 #[test]
 fn budget_caps_retry_amplification_across_requests() {
+    let _deadline = gauntlet_oracle::no_hang("budget_caps_retry_amplification_across_requests");
     // 100 failing requests with 10 retries each would make 1000 retries; a 20 % budget with no
     // reserve allows 20.
     let clock = ManualClock::new();
@@ -150,6 +156,7 @@ fn budget_caps_retry_amplification_across_requests() {
 
 #[test]
 fn the_plain_function_uses_real_time_briefly() {
+    let _deadline = gauntlet_oracle::no_hang("the_plain_function_uses_real_time_briefly");
     let cfg = RetryConfig::fixed(Duration::from_millis(1))
         .max_attempts(2)
         .build()
