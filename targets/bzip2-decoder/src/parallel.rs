@@ -50,7 +50,9 @@ use crate::bits::BitReader;
 use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::Error;
-use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
+use crate::stream::{
+    Header, Position, decode_block_into, expand_block, finish_stream, stream_header,
+};
 use crate::wait::{self, lock};
 
 /// Speculative decodes are made with the largest block size; the chain re-checks the real level.
@@ -322,17 +324,11 @@ impl<I: AsRef<[u8]>> Shared<I> {
         me: usize,
     ) -> MutexGuard<'s, Board> {
         drop(board);
-        let out = self
-            .spare
-            .lock()
-            .map(|mut spare| spare.pop())
-            .unwrap_or_default()
-            .unwrap_or_default();
         let decoded = decode_speculatively(
             self.input(),
             self.jobs()[job],
             scratch,
-            out,
+            &self.spare,
             self.limit,
             self.crew.mate(me),
         );
@@ -498,29 +494,33 @@ impl Backoff {
     }
 }
 
+/// Decodes the block whose magic starts at bit `start` of `input` into a buffer from `spare`.
 fn decode_speculatively(
     input: &[u8],
     start: u64,
     scratch: &mut Scratch,
-    mut out: Vec<u8>,
+    spare: &Mutex<Vec<Vec<u8>>>,
     limit: u64,
     mate: Mate<'_>,
 ) -> Decoded {
     let mut reader = BitReader::new(input, start + 48, 0);
-    out.clear();
     // Errors are re-decoded on the chain, with the right block index and level.
-    let result = decode_block_into(
-        scratch,
-        &mut reader,
-        MAX_LEVEL,
-        0,
-        &mut out,
-        limit,
-        Some(mate),
-    );
-    let bwt_len = result.as_ref().map_or(0, |&(_, len)| len);
+    let mut bwt_len = 0;
+    let result = scratch
+        .decode_block(&mut reader, MAX_LEVEL, 0, Some(mate))
+        .and_then(|info| {
+            bwt_len = info.len;
+            // The output buffer is taken only now, when it is written: a window's third block,
+            // taken as soon as the first two were decoded and before the reader had handed them
+            // out, got a fresh buffer (a page fault per 4 KiB written) where it now gets one of
+            // theirs.
+            let mut out = lock(spare).pop().unwrap_or_default();
+            out.clear();
+            let at = reader.absolute();
+            expand_block(scratch, info, at, 0, &mut out, limit, Some(mate)).map(|crc| (crc, out))
+        });
     Decoded {
-        result: result.map(|(crc, _)| (crc, out)),
+        result,
         end: reader.position(),
         bwt_len,
     }
