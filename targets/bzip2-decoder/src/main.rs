@@ -174,7 +174,11 @@ fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64
     // With threads the decoder reads a window of a few blocks per thread ahead, never the whole
     // input, so a bad file fails as early as with one thread.
     let threads = if load_check_on(std::env::var_os("BZIP2_DECODER_LOAD_CHECK").as_deref()) {
-        let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Looked up only for `--threads 0`: it reads cgroup files, a tenth of a millisecond.
+        let all = match args.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            _ => 0,
+        };
         threads_for(args.threads, all, idle_cores, || {
             std::thread::sleep(LOOK_GAP)
         })
