@@ -8,9 +8,10 @@
 //! every real block starts with the magic) is decoded on the main thread. Every bit on the chain is
 //! decoded by the same code as the serial decoder, so both return the same bytes and the same error.
 //!
-//! The scan (0.5 ms in one trace of the 380 kB `-1` bench file, a twenty-fifth of its two-thread
-//! decode) is not waited for: the first worker scans while the main thread decodes the first block
-//! directly, and the jobs the scan posts start after whatever the main thread has reached by then.
+//! The scan (0.2 ms for 560 kB, 0.7 ms for 1.9 MB on this machine's VM, about 2.7 GB/s: see
+//! [`scan_block_magics`]) is not waited for: the first worker scans while the main thread decodes
+//! the first block directly, and the jobs the scan posts start after whatever the main thread has
+//! reached by then.
 //!
 //! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
 //! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore waits
@@ -19,6 +20,23 @@
 //! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
 //! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
 //! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
+//!
+//! Where the time of such a stream goes, from a timeline of one two-thread CLI run (4.7 MB of
+//! source text at `-9`: blocks of 140, 123, 111, 69, 102 and 14 kB compressed; 34.6 ms from
+//! `main` to its end against 58.6 ms on one thread, under `chrt -f 10`): reading the file 0.6 ms
+//! before any decoding; the worker's start and scan 0.5 ms; each thread's first block 5–6 ms
+//! slower than its later ones, of which about 3 ms are the page faults of its fresh buffers
+//! (1,800 at 1.5 µs: the second thread's are the cost one thread does not have); and the end: the
+//! worker, done with the small last block, idle 1.9 ms while the main thread runs the Huffman/MTF
+//! stage of the last large one (which cannot be shared), then a shared walk that takes 3.1 ms on
+//! each thread against 4.1 ms alone (likely because the helper reads links the other core's cache
+//! holds), and
+//! un-RLE1 0.6 ms alone. Process exit takes 0.85 ms against 0.25 ms for one thread (twice the
+//! pages to free). Tried and dropped: claiming the largest job of the look-ahead first, so that a
+//! quick block comes last (both threads then finished their second blocks together, and one waited
+//! 2 ms for the other's last Huffman stage all the same); starting the worker before the window is
+//! read, to fault in its buffers meanwhile (about 1 ms of faults moved off a 1.7 MB window's first
+//! block, not measurable against the noise of the shared machine).
 
 //!
 //! Threads only pay when they get CPU time of their own. [`Probe`] compares the process's CPU
