@@ -77,8 +77,8 @@ fn open(name: &str) -> Result<Box<dyn Read>> {
     Ok(Box::new(file))
 }
 
-/// The threads to decode the next file on: `asked` (0: all the process may use, which the decoder
-/// works out), but no more than the cores `idle()` says are idle right now, and at least one.
+/// The threads to decode the next file on: `asked` (0: all the process may use, `all`), but no
+/// more than the cores `idle()` says are idle, and at least one.
 ///
 /// Why: a second thread only pays when it gets a core of its own. With autogroup scheduling (the
 /// Linux default for desktop sessions) a process whose cores are already taken by programs of
@@ -92,16 +92,52 @@ fn open(name: &str) -> Result<Box<dyn Read>> {
 /// the check off (`BZIP2_DECODER_LOAD_CHECK=0 scripts/bzip2-threads-cli --busy 2`, load 10–12,
 /// 4.7 MB files) two threads read 0.98–1.07× the speed of one but 1.15× its CPU time at `-9`
 /// (1.02–1.07× at `-1`); with it, 0.92–1.05× and 1.00–1.04×.
-fn threads_for(asked: usize, idle: impl FnOnce() -> Option<usize>) -> usize {
-    if asked == 1 {
-        return asked;
+///
+/// One look is not enough: on a quiet machine a task is often runnable for a moment (the shell or
+/// program that has just started this one, on its way to wait for it; a kernel worker), and a
+/// single look at `procs_running` then took a core for busy: on the quiet 2-core VM
+/// (`scripts/bzip2-threads-cli --quiet`, load 0.2) two threads read 1.12× the speed of one on
+/// 4.7 MB of text at `-1` (range 0.70–2.16×) where they are 1.76× without the check. So when a
+/// look finds too few idle cores, the check looks again, [`LOOKS`] times in all, after pauses
+/// that grow from 50 µs to 600 µs (`pause(n)` before look `n`: [`LOOK_GAPS`]; short ones first,
+/// so that a task runnable only briefly costs little waiting), and takes the most idle cores any
+/// look found: a core counts as busy only if it stays busy for about a millisecond, as it does
+/// under a program that keeps it busy. On a busy machine that costs the decode the pauses, a
+/// millisecond of waiting and no CPU time: with two spinners (`--busy 2`, load 4.4 with other
+/// sessions' builds, 4.7 MB files) two threads read 0.99–1.05× the speed of one at 0.99–1.00× its
+/// CPU time. (Not yet measured on a quiet machine: the 2-core VM was shared with busy sessions
+/// all the while.)
+fn threads_for(
+    asked: usize,
+    all: usize,
+    mut idle: impl FnMut() -> Option<usize>,
+    mut pause: impl FnMut(usize),
+) -> usize {
+    let wanted = if asked == 0 { all.max(1) } else { asked };
+    if wanted == 1 {
+        return 1;
     }
-    match idle() {
-        Some(idle) if asked == 0 => idle.max(1),
-        Some(idle) => asked.min(idle.max(1)),
-        None => asked,
+    let mut most = None;
+    for look in 0..LOOKS {
+        if look > 0 {
+            pause(look);
+        }
+        most = most.max(idle());
+        if most.is_some_and(|most| most >= wanted) {
+            break;
+        }
+    }
+    match most {
+        Some(most) => wanted.min(most.max(1)),
+        None => wanted,
     }
 }
+
+/// How many times [`threads_for`] looks at the runnable tasks before it takes a core for busy.
+const LOOKS: usize = 5;
+
+/// The pause before look `n` is `LOOK_GAPS[n - 1]` µs: a core must stay busy for a millisecond.
+const LOOK_GAPS: [u64; LOOKS - 1] = [50, 100, 250, 600];
 
 /// The cores idle at this moment: the machine's online cores less the runnable tasks other than
 /// the calling thread (`/proc/stat`: one `cpuN` line per online core, `procs_running` counts the
@@ -143,7 +179,15 @@ fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64
     // With threads the decoder reads a window of a few blocks per thread ahead, never the whole
     // input, so a bad file fails as early as with one thread.
     let threads = if load_check_on(std::env::var_os("BZIP2_DECODER_LOAD_CHECK").as_deref()) {
-        threads_for(args.threads, idle_cores)
+        // Looked up only for `--threads 0`: it reads cgroup files, a tenth of a millisecond.
+        let all = match args.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            _ => 0,
+        };
+        threads_for(args.threads, all, idle_cores, |look| {
+            let gap = LOOK_GAPS.get(look.wrapping_sub(1)).copied().unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_micros(gap))
+        })
     } else {
         args.threads
     };
@@ -254,16 +298,89 @@ mod tests {
         assert!(!load_check_on(Some(OsStr::new("0"))));
     }
 
+    /// `threads_for` with the idle cores of successive looks taken from `looks` (then `None`);
+    /// returns the threads, how many looks it took and the looks it paused before.
+    fn decide(asked: usize, all: usize, looks: &[Option<usize>]) -> (usize, usize, Vec<usize>) {
+        let mut taken = 0;
+        let mut pauses = Vec::new();
+        let threads = threads_for(
+            asked,
+            all,
+            || {
+                taken += 1;
+                looks.get(taken - 1).copied().flatten()
+            },
+            |look| pauses.push(look),
+        );
+        (threads, taken, pauses)
+    }
+
     #[test]
     fn busy_cores_cut_the_threads_down_to_one() {
         let _deadline = gauntlet_oracle::no_hang("busy_cores_cut_the_threads_down_to_one");
-        assert_eq!(threads_for(2, || Some(0)), 1);
-        assert_eq!(threads_for(2, || Some(1)), 1);
-        assert_eq!(threads_for(2, || Some(2)), 2);
-        assert_eq!(threads_for(4, || Some(2)), 2);
-        assert_eq!(threads_for(0, || Some(0)), 1);
-        assert_eq!(threads_for(0, || Some(3)), 3);
-        assert_eq!(threads_for(2, || None), 2);
-        assert_eq!(threads_for(1, || panic!("one thread needs no look")), 1);
+        assert_eq!(decide(2, 2, &[Some(0); 5]), (1, 5, vec![1, 2, 3, 4]));
+        assert_eq!(decide(2, 2, &[Some(1); 5]), (1, 5, vec![1, 2, 3, 4]));
+        assert_eq!(decide(4, 8, &[Some(2); 5]), (2, 5, vec![1, 2, 3, 4]));
+        assert_eq!(
+            decide(2, 2, &[None; 5]),
+            (2, 5, vec![1, 2, 3, 4]),
+            "no /proc/stat: as asked"
+        );
+        assert_eq!(decide(0, 2, &[Some(0); 5]), (1, 5, vec![1, 2, 3, 4]));
+        assert_eq!(
+            LOOK_GAPS.iter().sum::<u64>(),
+            1000,
+            "busy for a millisecond"
+        );
+    }
+
+    #[test]
+    fn enough_idle_cores_at_the_first_look_take_no_pause() {
+        let _deadline =
+            gauntlet_oracle::no_hang("enough_idle_cores_at_the_first_look_take_no_pause");
+        assert_eq!(decide(2, 2, &[Some(2)]), (2, 1, vec![]));
+        assert_eq!(decide(2, 4, &[Some(3)]), (2, 1, vec![]));
+        assert_eq!(decide(0, 3, &[Some(3)]), (3, 1, vec![]), "0 asks for all");
+        assert_eq!(decide(0, 4, &[Some(2); 5]), (2, 5, vec![1, 2, 3, 4]));
+    }
+
+    #[test]
+    fn a_task_runnable_for_a_moment_does_not_take_a_core() {
+        let _deadline =
+            gauntlet_oracle::no_hang("a_task_runnable_for_a_moment_does_not_take_a_core");
+        assert_eq!(
+            decide(2, 2, &[Some(1), Some(1), Some(2)]),
+            (2, 3, vec![1, 2])
+        );
+        assert_eq!(
+            decide(2, 2, &[Some(0), Some(0), Some(0), Some(0), Some(2)]),
+            (2, 5, vec![1, 2, 3, 4])
+        );
+        assert_eq!(
+            decide(
+                2,
+                2,
+                &[Some(0), Some(0), Some(0), Some(0), Some(0), Some(2)]
+            ),
+            (1, 5, vec![1, 2, 3, 4]),
+            "five looks, no more"
+        );
+        assert_eq!(
+            decide(4, 4, &[Some(1), Some(3), Some(2), Some(1), Some(0)]),
+            (3, 5, vec![1, 2, 3, 4])
+        );
+        assert_eq!(
+            decide(2, 2, &[None, Some(0), None, None, None]),
+            (1, 5, vec![1, 2, 3, 4])
+        );
+    }
+
+    #[test]
+    fn one_thread_needs_no_look() {
+        let _deadline = gauntlet_oracle::no_hang("one_thread_needs_no_look");
+        let look = || panic!("one thread needs no look");
+        assert_eq!(threads_for(1, 4, look, |_| panic!("nor a pause")), 1);
+        assert_eq!(threads_for(0, 1, look, |_| panic!("nor a pause")), 1);
+        assert_eq!(threads_for(0, 0, look, |_| panic!("nor a pause")), 1);
     }
 }

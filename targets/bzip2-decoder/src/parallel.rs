@@ -8,9 +8,10 @@
 //! every real block starts with the magic) is decoded on the main thread. Every bit on the chain is
 //! decoded by the same code as the serial decoder, so both return the same bytes and the same error.
 //!
-//! The scan (0.5 ms in one trace of the 380 kB `-1` bench file, a twenty-fifth of its two-thread
-//! decode) is not waited for: the first worker scans while the main thread decodes the first block
-//! directly, and the jobs the scan posts start after whatever the main thread has reached by then.
+//! The scan (0.2 ms for 560 kB, 0.7 ms for 1.9 MB on this machine's VM, about 2.7 GB/s: see
+//! [`scan_block_magics`]) is not waited for: the first worker scans while the main thread decodes
+//! the first block directly, and the jobs the scan posts start after whatever the main thread has
+//! reached by then.
 //!
 //! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
 //! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore waits
@@ -19,6 +20,23 @@
 //! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
 //! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
 //! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
+//!
+//! Where the time of such a stream goes, from a timeline of one two-thread CLI run (4.7 MB of
+//! source text at `-9`: blocks of 140, 123, 111, 69, 102 and 14 kB compressed; 34.6 ms from
+//! `main` to its end against 58.6 ms on one thread, under `chrt -f 10`): reading the file 0.6 ms
+//! before any decoding; the worker's start and scan 0.5 ms; each thread's first block 5–6 ms
+//! slower than its later ones, of which about 3 ms are the page faults of its fresh buffers
+//! (1,800 at 1.5 µs: the second thread's are the cost one thread does not have); and the end: the
+//! worker, done with the small last block, idle 1.9 ms while the main thread runs the Huffman/MTF
+//! stage of the last large one (which cannot be shared), then a shared walk that takes 3.1 ms on
+//! each thread against 4.1 ms alone (likely because the helper reads links the other core's cache
+//! holds), and
+//! un-RLE1 0.6 ms alone. Process exit takes 0.85 ms against 0.25 ms for one thread (twice the
+//! pages to free). Tried and dropped: claiming the largest job of the look-ahead first, so that a
+//! quick block comes last (both threads then finished their second blocks together, and one waited
+//! 2 ms for the other's last Huffman stage all the same); starting the worker before the window is
+//! read, to fault in its buffers meanwhile (about 1 ms of faults moved off a 1.7 MB window's first
+//! block, not measurable against the noise of the shared machine).
 
 //!
 //! Threads only pay when they get CPU time of their own. [`Probe`] compares the process's CPU
@@ -50,38 +68,101 @@ use crate::bits::BitReader;
 use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::Error;
-use crate::stream::{Header, Position, decode_block_into, finish_stream, stream_header};
+use crate::stream::{
+    Header, Position, decode_block_into, expand_block, finish_stream, stream_header,
+};
 use crate::wait::{self, lock};
 
 /// Speculative decodes are made with the largest block size; the chain re-checks the real level.
 const MAX_LEVEL: u32 = 9;
 
+/// Byte `k` (1 or 2) wholly covered by a block magic that starts at bit `r` of a byte.
+const fn magic_byte(k: u32, r: u32) -> u8 {
+    ((BLOCK_MAGIC >> (48 - 8 * (k + 1) + r)) & 0xff) as u8
+}
+
+/// `[magic_byte(k, r) for r in 0..8]`.
+const fn magic_bytes(k: u32) -> [u8; 8] {
+    let mut bytes = [0; 8];
+    let mut r = 0;
+    while r < 8 {
+        bytes[r as usize] = magic_byte(k, r);
+        r += 1;
+    }
+    bytes
+}
+
+/// Byte pairs the scan looks at in one go before it looks closer (see [`scan_block_magics`]).
+const SCAN_CHUNK: usize = 64;
+
+/// The bytes a block magic starting at bit `r` of a byte covers wholly: the next two, the `r`th
+/// entries of these.
+const FIRST: [u8; 8] = magic_bytes(1);
+const SECOND: [u8; 8] = magic_bytes(2);
+
 /// Bit offsets (relative to `data[0]`) of every occurrence of the block magic.
 pub(crate) fn scan_block_magics(data: &[u8]) -> Vec<u64> {
-    // For a magic starting at bit `r` of byte `q`, bytes `q + 1` and `q + 2` are covered completely
-    // and must hold `byte(1, r)` and `byte(2, r)`; that two-byte test lets about one position in a
-    // thousand through to the full comparison (one byte alone let one in 32 through, each a likely
-    // branch misprediction).
-    let byte = |k: u32, r: usize| ((BLOCK_MAGIC >> (48 - 8 * (k + 1) + r as u32)) & 0xff) as u8;
-    let mut first = [0u8; 256];
-    let mut second = [0u8; 256];
-    for r in 0..8 {
-        first[usize::from(byte(1, r))] |= 1 << r;
-        second[usize::from(byte(2, r))] |= 1 << r;
-    }
+    // For a magic starting at bit `r` of byte `q`, bytes `q + 1` and `q + 2` must hold
+    // `FIRST[r]` and `SECOND[r]`. Chunks of byte pairs are tested for any of those eight pairs at
+    // once with plain compares, which the compiler turns into vector code (the test of each pair
+    // through two lookup tables could not be: the scan of a 1.9 MB `-1` file took 1.3 ms, on the
+    // thread that is to decode the first job, against 0.7 ms now); only a chunk that may hold one,
+    // about one in sixty of the chunks of compressed data, is looked at pair by pair.
     let mut found = Vec::new();
-    for (j, pair) in data.windows(2).enumerate().skip(1) {
-        let mut shifts = first[usize::from(pair[0])] & second[usize::from(pair[1])];
-        while shifts != 0 {
-            let r = shifts.trailing_zeros();
-            shifts &= shifts - 1;
-            let start = (j as u64 - 1) * 8 + u64::from(r);
-            if read_48(data, start) == Some(BLOCK_MAGIC) {
-                found.push(start);
+    // Pair `j` is `data[j..j + 2]`, for a magic starting in byte `j - 1`.
+    let pairs = data.len().saturating_sub(1);
+    let mut j = 1;
+    while j < pairs {
+        let end = (j + SCAN_CHUNK).min(pairs);
+        let whole = data
+            .get(j..j + SCAN_CHUNK)
+            .zip(data.get(j + 1..j + 1 + SCAN_CHUNK));
+        if whole.is_none_or(|(a, b)| chunk_may_hold(a, b)) {
+            for q in j..end {
+                look_closer(data, q, &mut found);
             }
         }
+        j = end;
     }
     found
+}
+
+/// Whether some `(a[k], b[k])` is one of the pairs `(FIRST[r], SECOND[r])`.
+fn chunk_may_hold(a: &[u8], b: &[u8]) -> bool {
+    let mut any = false;
+    for (&x, &y) in a.iter().zip(b) {
+        for r in 0..8 {
+            any |= (x == FIRST[r]) & (y == SECOND[r]);
+        }
+    }
+    any
+}
+
+/// The bits `1 << r` for which `(x, y)` is `(FIRST[r], SECOND[r])`.
+fn pair_starts(x: u8, y: u8) -> u8 {
+    let mut starts = 0;
+    for r in 0..8 {
+        if x == FIRST[r] && y == SECOND[r] {
+            starts |= 1 << r;
+        }
+    }
+    starts
+}
+
+/// Pushes the start of each block magic whose wholly covered bytes are the pair at byte `j`.
+fn look_closer(data: &[u8], j: usize, found: &mut Vec<u64>) {
+    let (Some(&x), Some(&y)) = (data.get(j), data.get(j + 1)) else {
+        return;
+    };
+    let mut starts = pair_starts(x, y);
+    while starts != 0 {
+        let r = starts.trailing_zeros();
+        starts &= starts - 1;
+        let start = (j as u64 - 1) * 8 + u64::from(r);
+        if read_48(data, start) == Some(BLOCK_MAGIC) {
+            found.push(start);
+        }
+    }
 }
 
 /// The 48 bits starting at bit `bit` of `data`, if `data` holds them all.
@@ -261,17 +342,11 @@ impl<I: AsRef<[u8]>> Shared<I> {
         me: usize,
     ) -> MutexGuard<'s, Board> {
         drop(board);
-        let out = self
-            .spare
-            .lock()
-            .map(|mut spare| spare.pop())
-            .unwrap_or_default()
-            .unwrap_or_default();
         let decoded = decode_speculatively(
             self.input(),
             self.jobs()[job],
             scratch,
-            out,
+            &self.spare,
             self.limit,
             self.crew.mate(me),
         );
@@ -437,29 +512,33 @@ impl Backoff {
     }
 }
 
+/// Decodes the block whose magic starts at bit `start` of `input` into a buffer from `spare`.
 fn decode_speculatively(
     input: &[u8],
     start: u64,
     scratch: &mut Scratch,
-    mut out: Vec<u8>,
+    spare: &Mutex<Vec<Vec<u8>>>,
     limit: u64,
     mate: Mate<'_>,
 ) -> Decoded {
     let mut reader = BitReader::new(input, start + 48, 0);
-    out.clear();
     // Errors are re-decoded on the chain, with the right block index and level.
-    let result = decode_block_into(
-        scratch,
-        &mut reader,
-        MAX_LEVEL,
-        0,
-        &mut out,
-        limit,
-        Some(mate),
-    );
-    let bwt_len = result.as_ref().map_or(0, |&(_, len)| len);
+    let mut bwt_len = 0;
+    let result = scratch
+        .decode_block(&mut reader, MAX_LEVEL, 0, Some(mate))
+        .and_then(|info| {
+            bwt_len = info.len;
+            // The output buffer is taken only now, when it is written: a window's third block,
+            // taken as soon as the first two were decoded and before the reader had handed them
+            // out, got a fresh buffer (a page fault per 4 KiB written) where it now gets one of
+            // theirs.
+            let mut out = lock(spare).pop().unwrap_or_default();
+            out.clear();
+            let at = reader.absolute();
+            expand_block(scratch, info, at, 0, &mut out, limit, Some(mate)).map(|crc| (crc, out))
+        });
     Decoded {
-        result: result.map(|(crc, _)| (crc, out)),
+        result,
         end: reader.position(),
         bwt_len,
     }
@@ -1176,6 +1255,88 @@ mod tests {
             x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005) ^ 1);
         }
         assert!(process_cpu_time().is_some_and(|after| after > before));
+    }
+
+    /// Every bit offset where the block magic starts, the slow way.
+    fn naive_magics(data: &[u8]) -> Vec<u64> {
+        (0..(data.len() as u64 * 8).saturating_sub(47))
+            .filter(|&bit| read_48(data, bit) == Some(BLOCK_MAGIC))
+            .collect()
+    }
+
+    /// Writes the block magic into `data` starting at bit `at`.
+    fn plant(data: &mut [u8], at: u64) {
+        for i in 0..48u64 {
+            let bit = at + i;
+            let mask = 0x80 >> (bit % 8);
+            if BLOCK_MAGIC & (1 << (47 - i)) != 0 {
+                data[(bit / 8) as usize] |= mask;
+            } else {
+                data[(bit / 8) as usize] &= !mask;
+            }
+        }
+    }
+
+    #[test]
+    fn scan_agrees_with_a_look_at_every_bit_across_chunk_edges() {
+        let _deadline = crate::no_hang("scan_agrees_with_a_look_at_every_bit_across_chunk_edges");
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for len in [
+            0, 1, 2, 6, 7, 8, 9, 63, 64, 65, 66, 67, 129, 130, 131, 1000, 4099,
+        ] {
+            // Magics at every bit near the chunk edges and the end, one per data set.
+            let edges = [0, 1, 7, 8, 9, 62, 63, 64, 65, 66, 127, 128, 129, 130];
+            let mut starts: Vec<u64> = edges.iter().map(|&byte| byte * 8).collect();
+            starts.extend((0..16).map(|back| (len as u64 * 8).saturating_sub(48 + back)));
+            starts.extend((0..8).map(|_| next() % (len as u64 * 8 + 1)));
+            for start in starts {
+                for shift in [0, 1, 3, 7] {
+                    let mut data: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                    let at = start + shift;
+                    if at + 48 <= len as u64 * 8 {
+                        plant(&mut data, at);
+                        // A second magic overlapping the first's tail, where it fits.
+                        if at + 96 <= len as u64 * 8 && shift == 3 {
+                            plant(&mut data, at + 48);
+                        }
+                    }
+                    let want = naive_magics(&data);
+                    assert_eq!(scan_block_magics(&data), want, "len {len}, at {at}");
+                    if at + 48 <= len as u64 * 8 {
+                        assert!(want.contains(&at), "planted at {at}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_pairs_a_magic_covers_pass_the_filters() {
+        let _deadline = crate::no_hang("only_the_pairs_a_magic_covers_pass_the_filters");
+        // The magic at bit 0: 0x31 0x41 0x59 ..., so byte 1 is 0x41 and byte 2 0x59.
+        assert_eq!((FIRST[0], SECOND[0]), (0x41, 0x59));
+        assert_eq!((FIRST[4], SECOND[4]), (0x14, 0x15));
+        for r in 0..8 {
+            assert_eq!(pair_starts(FIRST[r], SECOND[r]) & (1 << r), 1 << r, "r {r}");
+            assert_eq!(pair_starts(FIRST[r], !SECOND[r]) & (1 << r), 0, "r {r}");
+            assert_eq!(pair_starts(!FIRST[r], SECOND[r]) & (1 << r), 0, "r {r}");
+            let mut a = [0u8; SCAN_CHUNK];
+            let mut b = [0u8; SCAN_CHUNK];
+            a[SCAN_CHUNK - 1] = FIRST[r];
+            assert!(!chunk_may_hold(&a, &b), "half a pair, r {r}");
+            b[0] = SECOND[r];
+            assert!(!chunk_may_hold(&a, &b), "the halves apart, r {r}");
+            b[SCAN_CHUNK - 1] = SECOND[r];
+            assert!(chunk_may_hold(&a, &b), "a pair at the chunk's end, r {r}");
+        }
+        assert_eq!(pair_starts(0, 0), 0);
+        assert!(!chunk_may_hold(&[0; SCAN_CHUNK], &[0; SCAN_CHUNK]));
     }
 
     #[test]

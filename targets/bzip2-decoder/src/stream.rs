@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::assist::{Mate, Outcome, Task};
 use crate::bits::BitReader;
-use crate::block::{Marker, SHARE_MIN, Scratch, read_marker};
+use crate::block::{BlockInfo, Marker, SHARE_MIN, Scratch, read_marker};
 use crate::crc::{self, Crc};
 use crate::error::{Corruption, Error};
 use crate::rle::{EmitError, Unrle};
@@ -56,8 +56,22 @@ pub(crate) fn decode_block_into(
     mate: Option<Mate<'_>>,
 ) -> Result<(u32, usize), Error> {
     let info = scratch.decode_block(reader, level, block, mate)?;
+    let crc = expand_block(scratch, info, reader.absolute(), block, out, limit, mate)?;
+    Ok((crc, info.len))
+}
+
+/// The second half of [`decode_block_into`]: un-RLE1 of the block `scratch` has decoded (`info`;
+/// its data ends at bit `bit_offset`) appended to `out`, and its CRC checked; returns the CRC.
+pub(crate) fn expand_block(
+    scratch: &Scratch,
+    info: BlockInfo,
+    bit_offset: u64,
+    block: u64,
+    out: &mut Vec<u8>,
+    limit: u64,
+    mate: Option<Mate<'_>>,
+) -> Result<u32, Error> {
     let mut unrle = Unrle::new();
-    let bit_offset = reader.absolute();
     let start = out.len();
     match unrle.expand_all(&scratch.bwt_out[..info.len], out, limit) {
         Ok(()) => {}
@@ -87,7 +101,7 @@ pub(crate) fn decode_block_into(
             computed,
         });
     }
-    Ok((computed, info.len))
+    Ok(computed)
 }
 
 /// The CRC of `out[start..]`, its second half offered to an idle thread.
