@@ -1137,6 +1137,56 @@ mod tests {
         }
     }
 
+    /// A worker leaves once every job is claimed and no block is being decoded; while one is, it
+    /// stays to help with it, and leaves when it is posted.
+    #[test]
+    fn a_worker_leaves_when_every_job_is_claimed_and_none_is_being_decoded() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "a_worker_leaves_when_every_job_is_claimed_and_none_is_being_decoded",
+        );
+        let magic = BLOCK_MAGIC.to_be_bytes();
+        let input: Vec<u8> = (0..4).flat_map(|_| magic[2..].iter().copied()).collect();
+        let shared = Shared::new(input, 3, u64::MAX, Vec::new());
+        shared.scan();
+        let mut scratch = Scratch::new();
+        {
+            let mut board = shared.lock();
+            board.next = 4;
+            board.running = 0;
+        }
+        shared.worker(2, &mut scratch);
+        shared.lock().running = 1;
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| shared.worker(2, &mut scratch));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(
+                !worker.is_finished(),
+                "left while a block was being decoded"
+            );
+            shared.lock().running = 0;
+            shared.notify();
+            worker.join().unwrap();
+        });
+    }
+
+    /// The block buffers a pool takes back are capped at `keep`, and none too large is kept.
+    #[test]
+    fn a_pool_keeps_at_most_the_buffers_it_is_told_to() {
+        let _deadline = gauntlet_oracle::no_hang("a_pool_keeps_at_most_the_buffers_it_is_told_to");
+        let mut pool = Pool::default();
+        pool.give_back(Vec::with_capacity(SPARE_OUT_MAX + 1), 3);
+        assert!(
+            pool.outs.is_empty(),
+            "a buffer over SPARE_OUT_MAX is dropped"
+        );
+        for _ in 0..5 {
+            pool.give_back(Vec::with_capacity(16), 3);
+        }
+        assert_eq!(pool.outs.len(), 3);
+        pool.give_back(Vec::with_capacity(SPARE_OUT_MAX), 4);
+        assert_eq!(pool.outs.len(), 4, "SPARE_OUT_MAX itself is kept");
+    }
+
     /// Workers run at most two blocks per thread ahead of the first block the main thread still
     /// wants: the look-ahead bounds the memory of a window's decode.
     #[test]
