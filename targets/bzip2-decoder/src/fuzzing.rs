@@ -220,10 +220,14 @@ fn differential(
     assert!(agrees, "libbz2-rs-sys {rust:?} vs ours {ours:?}");
 }
 
-/// The level (1 to 9) and stream count (1 to 3) that the first byte of a roundtrip input asks for:
-/// every one of the 27 pairs from the bytes 0 to 26.
-fn roundtrip_knobs(knobs: u8) -> (u32, usize) {
-    (u32::from(knobs % 9) + 1, usize::from(knobs / 9 % 3) + 1)
+/// The level (1 to 9), stream count (1 to 3) and streaming piece size (1 to 5 bytes) that the first
+/// byte of a roundtrip input asks for: every level and stream count pair from the bytes 0 to 26.
+fn roundtrip_knobs(knobs: u8) -> (u32, usize, usize) {
+    (
+        u32::from(knobs % 9) + 1,
+        usize::from(knobs / 9 % 3) + 1,
+        usize::from(knobs) % 5 + 1,
+    )
 }
 
 /// Target `bzip2_decoder_roundtrip`: arbitrary data, level and stream count → C compresses → ours (one
@@ -234,7 +238,7 @@ pub fn check_roundtrip(data: &[u8]) {
         oracle.rejected();
         return;
     };
-    let (level, streams) = roundtrip_knobs(knobs);
+    let (level, streams, piece) = roundtrip_knobs(knobs);
     let mut compressed = Vec::new();
     let mut expected = Vec::new();
     for part in payload
@@ -252,8 +256,7 @@ pub fn check_roundtrip(data: &[u8]) {
         got == expected,
         "level {level}: round trip changed the data"
     );
-    let streamed = ours_streaming(&compressed, u64::MAX, usize::from(knobs) % 5 + 1)
-        .expect("streaming round trip");
+    let streamed = ours_streaming(&compressed, u64::MAX, piece).expect("streaming round trip");
     assert!(
         streamed == expected,
         "level {level}: streaming round trip changed the data"
@@ -621,13 +624,18 @@ mod tests {
     fn the_first_roundtrip_byte_picks_each_level_and_stream_count() {
         let _deadline =
             crate::no_hang("the_first_roundtrip_byte_picks_each_level_and_stream_count");
-        assert_eq!(roundtrip_knobs(0), (1, 1));
-        assert_eq!(roundtrip_knobs(8), (9, 1));
-        assert_eq!(roundtrip_knobs(9), (1, 2));
-        assert_eq!(roundtrip_knobs(26), (9, 3));
-        assert_eq!(roundtrip_knobs(27), (1, 1));
-        let pairs: std::collections::HashSet<_> = (0..27).map(roundtrip_knobs).collect();
+        assert_eq!(roundtrip_knobs(0), (1, 1, 1));
+        assert_eq!(roundtrip_knobs(8), (9, 1, 4));
+        assert_eq!(roundtrip_knobs(9), (1, 2, 5));
+        assert_eq!(roundtrip_knobs(26), (9, 3, 2));
+        assert_eq!(roundtrip_knobs(27), (1, 1, 3));
+        assert_eq!(roundtrip_knobs(255), (4, 2, 1));
+        let pairs: std::collections::HashSet<_> = (0..27)
+            .map(|k| roundtrip_knobs(k))
+            .map(|(l, s, _)| (l, s))
+            .collect();
         assert_eq!(pairs.len(), 27);
+        assert!((0..=255).all(|k| (1..=5).contains(&roundtrip_knobs(k).2)));
     }
 
     /// Each edit of the mutate target, checked against bytes worked out by hand: a bit flip clears a
