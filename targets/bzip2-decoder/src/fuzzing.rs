@@ -631,7 +631,7 @@ mod tests {
         assert_eq!(roundtrip_knobs(27), (1, 1, 3));
         assert_eq!(roundtrip_knobs(255), (4, 2, 1));
         let pairs: std::collections::HashSet<_> = (0..27)
-            .map(|k| roundtrip_knobs(k))
+            .map(roundtrip_knobs)
             .map(|(l, s, _)| (l, s))
             .collect();
         assert_eq!(pairs.len(), 27);
