@@ -366,6 +366,28 @@ mod tests {
         );
     }
 
+    /// A transfer-parameter's value is a token or a quoted-string, never empty.
+    #[test]
+    fn an_empty_transfer_parameter_value_is_refused_where_it_is() {
+        let _deadline =
+            gauntlet_oracle::no_hang("an_empty_transfer_parameter_value_is_refused_where_it_is");
+        for value in ["gzip;q=, chunked", "gzip;q= ;r=1, chunked", "chunked;q="] {
+            let head = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {value}\r\n\r\n");
+            let error = request_framing(&head).unwrap_err();
+            let at = head.find('=').unwrap() + 1;
+            let at = at + head[at..].bytes().take_while(|&b| b == b' ').count();
+            assert_eq!(
+                (error.kind(), error.offset()),
+                (ErrorKind::InvalidTransferEncoding, at),
+                "{value}"
+            );
+        }
+        for value in ["gzip;q=1, chunked", "gzip;q=\"\", chunked"] {
+            let head = format!("POST / HTTP/1.1\r\nTransfer-Encoding: {value}\r\n\r\n");
+            assert_eq!(request_framing(&head), Ok(Framing::Chunked), "{value}");
+        }
+    }
+
     #[test]
     fn chunk_size_reaches_u64_max_and_not_beyond() {
         let _deadline = gauntlet_oracle::no_hang("chunk_size_reaches_u64_max_and_not_beyond");
