@@ -43,3 +43,24 @@ fn an_empty_chunk_extension_value_is_refused_where_it_is() {
     }
     assert_eq!(parse_chunk_size(b"1;a=b\r\n"), Ok(Status::Complete((7, 1))));
 }
+
+/// A request-target stops at its first byte outside `0x21..=0x7E`, also a byte with the top bit set
+/// inside the first eight-byte words (the word-at-a-time scan must stop there, not step over it),
+/// with and without SIMD.
+#[test]
+fn a_target_byte_with_the_top_bit_set_ends_the_target_where_it_is() {
+    let _deadline =
+        gauntlet_oracle::no_hang("a_target_byte_with_the_top_bit_set_ends_the_target_where_it_is");
+    for high in [0x80u8, 0xc3, 0xff] {
+        for at in 1..20 {
+            let mut target = b"/abcdefghijklmnopqrstuvwxyz".to_vec();
+            target[at] = high;
+            let head = [&b"GET "[..], &target, b" HTTP/1.1\r\n\r\n"].concat();
+            for parser in [Parser::new(), Parser::new().simd(false)] {
+                let mut headers = [EMPTY_HEADER; 4];
+                let e = parser.parse_request(&head, &mut headers).unwrap_err();
+                assert_eq!(e.offset(), 4 + at, "{high:#x} at {at}: {:?}", e.kind());
+            }
+        }
+    }
+}

@@ -85,7 +85,7 @@ const _: () = {
 pub(crate) fn target_prefix(bytes: &[u8]) -> &str {
     let mut n = 0;
     while let Some(x) = class::word(bytes, n) {
-        if class::word_leaves_target(x) || x & class::HIGHS != 0 {
+        if class::word_leaves_target(x) {
             break;
         }
         n += 8;
@@ -97,8 +97,9 @@ pub(crate) fn target_prefix(bytes: &[u8]) -> &str {
         n += 1;
     }
     let target = &bytes[..n];
-    // SAFETY: the word loop steps only over words with no top bit set (the `x & HIGHS` term) and the byte loop
-    // only over bytes up to 0x7E, so `target` is ASCII and so valid UTF-8.
+    // SAFETY: the word loop steps only over words with no top bit set (`word_leaves_target` is true for any word
+    // with one: its `x & HIGHS` term) and the byte loop only over bytes up to 0x7E, so `target` is ASCII and so
+    // valid UTF-8.
     unsafe { core::str::from_utf8_unchecked(target) }
 }
 
