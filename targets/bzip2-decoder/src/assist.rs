@@ -301,6 +301,36 @@ mod tests {
     use super::*;
     use crate::bwt::tests::{real_bwt, xorshift};
 
+    /// A helper with no offer to take blocks after its short spin (it does not keep waking up to
+    /// look again), and a bump of the epoch sends it back to the job board.
+    #[test]
+    fn an_idle_helper_with_nothing_offered_blocks_until_the_epoch_moves() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "an_idle_helper_with_nothing_offered_blocks_until_the_epoch_moves",
+        );
+        let crew = Crew::new(2);
+        let blocked = || crew.bell.waiters() == 1;
+        let (blocked_once, still_blocked) = std::thread::scope(|scope| {
+            let seen = crew.epoch();
+            let crew = &crew;
+            let helper = scope.spawn(move || crew.help(1, seen, &mut Lanes::default()));
+            let since = Instant::now();
+            while !blocked() && since.elapsed() < Duration::from_secs(10) {
+                std::thread::yield_now();
+            }
+            let blocked_once = blocked();
+            std::thread::sleep(Duration::from_millis(20));
+            let still_blocked = blocked() && !helper.is_finished();
+            // Released either way, so a failure is reported, not a hang.
+            crew.bump();
+            helper.join().unwrap();
+            (blocked_once, still_blocked)
+        });
+        assert!(blocked_once, "the helper never blocked");
+        assert!(still_blocked, "the helper woke up with nothing to do");
+        assert_eq!(crew.idle.load(SeqCst), 0);
+    }
+
     /// Histogram snapshots: `(position, histogram of column[..position])`.
     type Snapshots = Vec<(usize, [u32; 256])>;
 

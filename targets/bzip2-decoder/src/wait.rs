@@ -103,6 +103,12 @@ impl Bell {
         held
     }
 
+    /// Threads blocked in [`Bell::wait_until`] (or about to be), for tests.
+    #[cfg(test)]
+    pub(crate) fn waiters(&self) -> usize {
+        self.waiting.load(SeqCst)
+    }
+
     /// Wakes every thread blocked in [`Bell::wait_until`]; call it after the change they wait for.
     pub(crate) fn ring(&self) {
         fence(SeqCst);
