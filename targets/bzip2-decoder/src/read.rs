@@ -188,6 +188,12 @@ impl<R: Read> Decoder<R> {
         err.into()
     }
 
+    /// The current bit's offset from the start of the input (for errors): the buffer's absolute
+    /// start plus the bit within it.
+    fn bit_offset(&self) -> u64 {
+        self.origin * 8 + self.bit
+    }
+
     /// Buffers input until `want` bytes from the current byte are available, or the end of input.
     fn fill(&mut self, want: usize) -> io::Result<()> {
         let current = (self.bit / 8) as usize;
@@ -267,7 +273,7 @@ impl<R: Read> Decoder<R> {
                         let err = Error::Corrupt {
                             kind: Corruption::BlockTooLarge,
                             block: self.pos.block,
-                            bit_offset: self.origin * 8 + self.bit,
+                            bit_offset: self.bit_offset(),
                         };
                         return Err(self.fail(err));
                     }
@@ -322,7 +328,7 @@ impl<R: Read> Decoder<R> {
                 let err = Error::Corrupt {
                     kind: Corruption::MissingRunLength,
                     block: self.pos.block,
-                    bit_offset: self.origin * 8 + self.bit,
+                    bit_offset: self.bit_offset(),
                 };
                 Err(self.fail(err))
             }
@@ -438,7 +444,7 @@ impl<R: Read> Decoder<R> {
                     let err = Error::Corrupt {
                         kind: Corruption::BlockTooLarge,
                         block: par.chain.block(),
-                        bit_offset: self.origin * 8 + self.bit,
+                        bit_offset: self.bit_offset(),
                     };
                     return Err(self.fail(err));
                 }
