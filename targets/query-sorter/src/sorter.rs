@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use crate::{EmptyQuery, Mode, Options, percent};
 
+mod small;
+
 /// Sorts the query parameters of URLs; reuse one to avoid allocation.
 ///
 /// Holds the [`Options`] and scratch buffers that grow to the largest URL seen and are reused.
@@ -17,6 +19,8 @@ pub struct Sorter {
     output: Vec<u8>,
     /// Pending `(params range, byte depth)` refinements of [`order`]; kept to reuse its allocation.
     work: Vec<(Range<usize>, usize)>,
+    /// Scratch of the sort of short canonical queries.
+    small: small::Small,
     /// Scratch of the packed sort of small canonical queries.
     packed: Packed,
     /// Scratch of the wide sort of large canonical queries.
@@ -102,15 +106,27 @@ impl Sorter {
                 && memchr::memchr_iter(b'&', query())
                     .nth(PACKED_MAX - 1)
                     .is_some();
-            let packed = if many {
+            // Canonical order of at most `SMALL_MAX` parameters, the common case, first; it writes nothing when it
+            // declines.
+            let small = if many || by_key || options.dedupe {
                 None
-            } else if by_key {
-                self.packed
-                    .sort::<true>(url, question_mark + 1, options, out)
             } else {
-                self.packed
-                    .sort::<false>(url, question_mark + 1, options, out)
+                let query_len = query().len();
+                self.small
+                    .sort(url, question_mark + 1, query_len, out)
+                    .map(|unchanged| (query_len, Some(unchanged)))
             };
+            let packed = small.or_else(|| {
+                if many {
+                    None
+                } else if by_key {
+                    self.packed
+                        .sort::<true>(url, question_mark + 1, options, out)
+                } else {
+                    self.packed
+                        .sort::<false>(url, question_mark + 1, options, out)
+                }
+            });
             let sorted = packed.or_else(|| {
                 self.wide
                     .sort(url, question_mark + 1, query(), by_key, options, out)
