@@ -247,7 +247,7 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         let sorted = if unchanged {
             Cow::Borrowed(url)
         } else {
-            Cow::Owned(out.to_vec())
+            Cow::Owned(take_key(out))
         };
         // Only a long URL can grow the buffers past the limit (by more than what a short one needs, a few
         // hundred KiB at most), so the check is left to those.
@@ -283,6 +283,18 @@ fn sort_query_alone(url: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
+/// The key in `out` as a vector of its own, with one allocation either way: `out` itself when its capacity is at most
+/// twice the key's length plus 64 bytes, replaced by an empty buffer as large (so that the next URL finds the room it
+/// found); else a copy. Handing the buffer over spares copying the key.
+fn take_key(out: &mut Vec<u8>) -> Vec<u8> {
+    if out.capacity() <= 2 * out.len() + 64 {
+        let capacity = out.capacity();
+        std::mem::replace(out, Vec::with_capacity(capacity))
+    } else {
+        out.to_vec()
+    }
+}
+
 /// Gives the buffer's memory back when it grew past 4 MiB; `true` when it did.
 fn release_if_large(out: &mut Vec<u8>) -> bool {
     let large = out.capacity() > 4 << 20;
@@ -307,6 +319,33 @@ mod tests {
             matches!(&sorted, Cow::Owned(v) if v == b"/p?a=1&b=2"),
             "{sorted:?}"
         );
+    }
+
+    /// Up to twice the key's length plus 64 bytes of capacity the buffer itself is handed over and replaced by an
+    /// empty one as large; past that the key is copied and the buffer kept.
+    #[test]
+    fn a_key_takes_its_buffer_unless_the_buffer_is_much_larger() {
+        for (len, capacity, handed_over) in [
+            (0, 64, true),
+            (0, 65, false),
+            (100, 264, true),
+            (100, 265, false),
+            (300, 300, true),
+        ] {
+            let mut out = Vec::with_capacity(capacity);
+            out.extend((0..len).map(|i| i as u8));
+            let capacity = out.capacity();
+            let buffer = out.as_ptr();
+            let key = take_key(&mut out);
+            assert_eq!(key, (0..len).map(|i| i as u8).collect::<Vec<u8>>());
+            assert_eq!(key.as_ptr() == buffer, handed_over, "{len} {capacity}");
+            assert_eq!(out.capacity(), capacity, "{len} {capacity}");
+            assert_eq!(
+                out.len(),
+                if handed_over { 0 } else { len },
+                "{len} {capacity}"
+            );
+        }
     }
 
     #[test]
