@@ -5,10 +5,6 @@
 /// Most parameters (non-empty pieces) [`Small::sort`] takes, and most `&` in the query.
 pub(super) const SMALL_MAX: usize = 32;
 
-/// Length of the `ends` scratch of [`Small::sort`]: room for [`SMALL_MAX`] `&` and the eight more one word of the scan
-/// can add before the limit is checked (the end of the query takes the place of the first of those).
-const ENDS_LEN: usize = SMALL_MAX + 8;
-
 /// Bytes of a fixed-size copy: a parameter of fewer bytes is copied as this many, the bytes past it overwritten by the
 /// next one or cut off at the end.
 const COPY: usize = 32;
@@ -55,8 +51,9 @@ fn word_at(url: &[u8], at: usize) -> u64 {
 /// Scratch of [`Small::sort`], kept by the sorter so that nothing is zeroed per call.
 #[derive(Clone, Debug)]
 pub(super) struct Small {
-    /// Where each `&` of the query is, in order.
-    ends: [u32; ENDS_LEN],
+    /// Where each `&` of the query is, in order: room for [`SMALL_MAX`] of them and the eight more one word of the scan
+    /// can add before the limit is checked (the end of the query takes the place of the first of those).
+    ends: [u32; SMALL_MAX + 8],
     /// The key of each parameter: its first seven bytes, big-endian and zero-padded, above its index.
     keys: [u64; SMALL_MAX],
     /// Each parameter's `(start, end)` in the query, by index.
@@ -66,7 +63,7 @@ pub(super) struct Small {
 impl Default for Small {
     fn default() -> Small {
         Small {
-            ends: [0; ENDS_LEN],
+            ends: [0; SMALL_MAX + 8],
             keys: [0; SMALL_MAX],
             spans: [(0, 0); SMALL_MAX],
         }
@@ -91,9 +88,8 @@ impl Small {
         query_len: usize,
         out: &mut Vec<u8>,
     ) -> Option<bool> {
-        if query_len >= (u32::MAX - 1) as usize {
-            return None;
-        }
+        // Offsets are `u32`s.
+        let query_end = u32::try_from(query_len).ok()?;
         let query = &url[query_start..query_start + query_len];
         let Small { ends, keys, spans } = self;
 
@@ -126,7 +122,7 @@ impl Small {
         if found_count > SMALL_MAX {
             return None;
         }
-        ends[found_count] = query_len as u32;
+        ends[found_count] = query_end;
 
         // The keys and spans of the non-empty pieces.
         let mut count = 0;
