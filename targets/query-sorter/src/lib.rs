@@ -67,8 +67,11 @@
 //!
 //! # Cost
 //! One pass splits the query (eight or sixteen bytes at a time). In canonical mode without decoding or name globs (and
-//! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. Up to 256 pieces, each
-//! parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
+//! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. In canonical mode
+//! without any option but the fragment's, up to 32 parameters (and 32 `&`) are sorted in place: no padded copy of the
+//! query, each parameter keyed by its first 7 bytes above its index, runs sharing 7 bytes ordered by the whole
+//! parameter, and each parameter written over a copy of the URL (none when all are in place). Otherwise, up to 256
+//! pieces, each parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
 //! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
 //! whole parameter (or name) compared only within runs that share all 15. Above 256, canonical mode first compares
 //! neighbours in one pass (finding the `&` of 64 bytes per step, comparing 8-byte prefixes and whole parameters only
@@ -82,7 +85,8 @@
 //! Sorted, reversed and all-equal inputs are linear for the underlying pattern-defeating quicksort; the worst case is
 //! O(n log n) comparisons per chunk level, no parameter-count cap, no recursion. [`Sorter::sort_into`] allocates
 //! nothing once its buffers have grown to the largest URL seen; [`sort_query`] allocates only the key it returns
-//! (nothing when it borrows), and knows from the sort, without comparing, whether it can borrow. Name globs cost O(name length × pattern length) per parameter; patterns are capped at
+//! (nothing when it borrows; the key is its scratch buffer, replaced, when that is at most twice the key's size), and
+//! knows from the sort, without comparing, whether it can borrow. Name globs cost O(name length × pattern length) per parameter; patterns are capped at
 //! 1024 bytes.
 //!
 //! # How it is tested

@@ -399,6 +399,31 @@ mod tests {
         }
     }
 
+    /// The keys themselves, not only the order they give (a key that told nothing would leave every parameter to the
+    /// tie breaks and still sort): the first seven bytes, zero-padded, above the input index.
+    #[test]
+    fn keys_hold_seven_bytes_above_the_index() {
+        let mut small = Small::default();
+        let url = b"/p?b=2&a&categories=x&ab\0&";
+        assert_eq!(run(&mut small, url).0, Some(false));
+        let key = |bytes: &[u8], index: u64| {
+            let mut padded = [0; 8];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            u64::from_be_bytes(padded) | index
+        };
+        let want = [
+            key(b"a", 1),
+            key(b"ab\0", 3),
+            key(b"b=2", 0),
+            key(b"categor", 2),
+        ];
+        assert_eq!(small.keys[..4], want);
+        for (n, mask) in TOP_BYTES.iter().enumerate() {
+            assert_eq!(mask.count_ones() as usize, 8 * n);
+            assert_eq!(mask.leading_ones() as usize, 8 * n);
+        }
+    }
+
     /// `word_at` against its definition at every position of URLs of 0 to 20 bytes.
     #[test]
     fn word_at_reads_eight_bytes_zero_padded() {
