@@ -41,10 +41,11 @@ fn word_at(url: &[u8], at: usize) -> u64 {
         (None, Some(last)) => {
             u64::from_be_bytes(url[last..].try_into().unwrap_or_default()) << (8 * (at - last))
         }
-        (None, None) => url[at..]
-            .iter()
-            .enumerate()
-            .fold(0, |word, (i, &b)| word | u64::from(b) << (56 - 8 * i)),
+        (None, None) => {
+            let mut bytes = [0; 8];
+            bytes[..url.len() - at].copy_from_slice(&url[at..]);
+            u64::from_be_bytes(bytes)
+        }
     }
 }
 
