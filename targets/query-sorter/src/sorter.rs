@@ -1240,6 +1240,42 @@ mod tests {
         assert!(!sorter.release_if_large(), "given back once");
     }
 
+    /// `sort_into` reserves what the output needs and the 32 bytes of overshoot of fixed-size copies, no more.
+    #[test]
+    fn sort_into_reserves_the_url_and_32_bytes() {
+        for url in [
+            &b"/p?b=2&a=1"[..],
+            b"/catalog/shoes/running?q=1&page=2&sort=asc#top",
+            b"/no/query",
+        ] {
+            let mut out = Vec::new();
+            Sorter::default().sort_into(url, &mut out);
+            assert!(
+                out.capacity() < 2 * (url.len() + 32),
+                "{url:?}: {}",
+                out.capacity()
+            );
+        }
+    }
+
+    /// The wide sort in by-key mode (more than 256 pieces, fewer than 4096 bytes) on names already in order, in
+    /// reverse order, and in order but for one swap: the keys are neither flipped nor left unsorted.
+    #[test]
+    fn wide_by_key_sort_of_ordered_and_reversed_names() {
+        let options = Options::new(Mode::ByKey);
+        let names: Vec<String> = (0..300).map(|i| format!("k{i:04}={}", 299 - i)).collect();
+        let mut reversed = names.clone();
+        reversed.reverse();
+        let mut swapped = names.clone();
+        swapped.swap(10, 11);
+        for list in [names, reversed, swapped] {
+            let url = format!("/p?{}", list.join("&")).into_bytes();
+            let mut out = Vec::new();
+            Sorter::new(options.clone()).sort_into(&url, &mut out);
+            assert_eq!(out, crate::naive::sort(&url, &options));
+        }
+    }
+
     /// Around the packed sort's limit of 256 pieces, with one to four `&` per eight bytes and empty pieces.
     #[test]
     fn packed_sort_limit_falls_back_exactly() {
