@@ -67,8 +67,11 @@
 //!
 //! # Cost
 //! One pass splits the query (eight or sixteen bytes at a time). In canonical mode without decoding or name globs (and
-//! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. Up to 256 pieces, each
-//! parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
+//! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. In canonical mode
+//! without any option but the fragment's, up to 32 parameters (and 32 `&`) are sorted in place: no padded copy of the
+//! query, each parameter keyed by its first 7 bytes above its index, runs sharing 7 bytes ordered by the whole
+//! parameter, and each parameter written over a copy of the URL (none when all are in place). Otherwise, up to 256
+//! pieces, each parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
 //! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
 //! whole parameter (or name) compared only within runs that share all 15. Above 256, canonical mode first compares
 //! neighbours in one pass (finding the `&` of 64 bytes per step, comparing 8-byte prefixes and whole parameters only
@@ -82,7 +85,8 @@
 //! Sorted, reversed and all-equal inputs are linear for the underlying pattern-defeating quicksort; the worst case is
 //! O(n log n) comparisons per chunk level, no parameter-count cap, no recursion. [`Sorter::sort_into`] allocates
 //! nothing once its buffers have grown to the largest URL seen; [`sort_query`] allocates only the key it returns
-//! (nothing when it borrows), and knows from the sort, without comparing, whether it can borrow. Name globs cost O(name length × pattern length) per parameter; patterns are capped at
+//! (nothing when it borrows; the key is its scratch buffer, replaced, when that is at most twice the key's size), and
+//! knows from the sort, without comparing, whether it can borrow. Name globs cost O(name length × pattern length) per parameter; patterns are capped at
 //! 1024 bytes.
 //!
 //! # How it is tested
@@ -247,7 +251,7 @@ pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
         let sorted = if unchanged {
             Cow::Borrowed(url)
         } else {
-            Cow::Owned(out.to_vec())
+            Cow::Owned(take_key(out))
         };
         // Only a long URL can grow the buffers past the limit (by more than what a short one needs, a few
         // hundred KiB at most), so the check is left to those.
@@ -283,6 +287,18 @@ fn sort_query_alone(url: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
+/// The key in `out` as a vector of its own, with one allocation either way: `out` itself when its capacity is at most
+/// twice the key's length plus 64 bytes, replaced by an empty buffer as large (so that the next URL finds the room it
+/// found); else a copy. Handing the buffer over spares copying the key.
+fn take_key(out: &mut Vec<u8>) -> Vec<u8> {
+    if out.capacity() <= 2 * out.len() + 64 {
+        let capacity = out.capacity();
+        std::mem::replace(out, Vec::with_capacity(capacity))
+    } else {
+        out.to_vec()
+    }
+}
+
 /// Gives the buffer's memory back when it grew past 4 MiB; `true` when it did.
 fn release_if_large(out: &mut Vec<u8>) -> bool {
     let large = out.capacity() > 4 << 20;
@@ -298,6 +314,8 @@ mod tests {
 
     #[test]
     fn without_scratch_space_a_sorted_query_is_borrowed() {
+        let _deadline =
+            gauntlet_oracle::no_hang("without_scratch_space_a_sorted_query_is_borrowed");
         assert!(matches!(
             sort_query_alone(b"/p?a=1&b=2"),
             Cow::Borrowed(b"/p?a=1&b=2")
@@ -309,8 +327,38 @@ mod tests {
         );
     }
 
+    /// Up to twice the key's length plus 64 bytes of capacity the buffer itself is handed over and replaced by an
+    /// empty one as large; past that the key is copied and the buffer kept.
+    #[test]
+    fn a_key_takes_its_buffer_unless_the_buffer_is_much_larger() {
+        let _deadline =
+            gauntlet_oracle::no_hang("a_key_takes_its_buffer_unless_the_buffer_is_much_larger");
+        for (len, capacity, handed_over) in [
+            (0, 64, true),
+            (0, 65, false),
+            (100, 264, true),
+            (100, 265, false),
+            (300, 300, true),
+        ] {
+            let mut out = Vec::with_capacity(capacity);
+            out.extend((0..len).map(|i| i as u8));
+            let capacity = out.capacity();
+            let buffer = out.as_ptr();
+            let key = take_key(&mut out);
+            assert_eq!(key, (0..len).map(|i| i as u8).collect::<Vec<u8>>());
+            assert_eq!(key.as_ptr() == buffer, handed_over, "{len} {capacity}");
+            assert_eq!(out.capacity(), capacity, "{len} {capacity}");
+            assert_eq!(
+                out.len(),
+                if handed_over { 0 } else { len },
+                "{len} {capacity}"
+            );
+        }
+    }
+
     #[test]
     fn only_a_buffer_past_4_mib_is_given_back() {
+        let _deadline = gauntlet_oracle::no_hang("only_a_buffer_past_4_mib_is_given_back");
         let mut small = Vec::with_capacity(4 << 20);
         small.push(1);
         assert!(!release_if_large(&mut small));
@@ -325,6 +373,7 @@ mod tests {
     /// parameters) behind; short URLs leave theirs.
     #[test]
     fn sort_query_gives_back_what_a_long_url_grew() {
+        let _deadline = gauntlet_oracle::no_hang("sort_query_gives_back_what_a_long_url_grew");
         let many: Vec<String> = (0..200_000).rev().map(|i| format!("p{i}")).collect();
         let url = format!("/p?{}", many.join("&")).into_bytes();
         assert!(matches!(sort_query(&url), Cow::Owned(_)));
@@ -341,6 +390,7 @@ mod tests {
 
     #[test]
     fn options_report_their_mode() {
+        let _deadline = gauntlet_oracle::no_hang("options_report_their_mode");
         assert_eq!(Options::new(Mode::ByKey).mode(), Mode::ByKey);
         assert_eq!(Options::new(Mode::Varnish).mode(), Mode::Varnish);
         assert_eq!(Options::default().mode(), Mode::Canonical);

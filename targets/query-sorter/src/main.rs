@@ -180,6 +180,7 @@ mod tests {
 
     #[test]
     fn sorts_each_line_and_keeps_line_endings() {
+        let _deadline = gauntlet_oracle::no_hang("sorts_each_line_and_keeps_line_endings");
         let out = run_cli(&[], b"/p?b&a\r\n/q?d&c\n/r?f&e");
         assert_eq!(out, b"/p?a&b\r\n/q?c&d\n/r?e&f");
         assert_eq!(run_cli(&[], b"\n"), b"\n", "one empty line is input");
@@ -206,12 +207,14 @@ mod tests {
 
     #[test]
     fn empty_input_is_an_error() {
+        let _deadline = gauntlet_oracle::no_hang("empty_input_is_an_error");
         let error = sort_lines(Sorter::default(), Eof(0), Vec::new()).unwrap_err();
         assert!(error.to_string().starts_with("stdin is empty"), "{error}");
     }
 
     #[test]
     fn applies_every_flag() {
+        let _deadline = gauntlet_oracle::no_hang("applies_every_flag");
         let out = run_cli(
             &[
                 "--mode",
@@ -233,6 +236,8 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_usage_errors_with_clap_messages() {
+        let _deadline =
+            gauntlet_oracle::no_hang("bad_arguments_are_usage_errors_with_clap_messages");
         for bad in [
             &["--mode", "sideways"][..],
             &["--mode"],
@@ -259,6 +264,7 @@ mod tests {
 
     #[test]
     fn help_documents_the_exit_codes() {
+        let _deadline = gauntlet_oracle::no_hang("help_documents_the_exit_codes");
         let help = Cli::command().render_long_help().to_string();
         for code in ["0 ", "1 ", "64 "] {
             assert!(help.contains(&format!("\n  {code}")), "{code}: {help}");

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use crate::{EmptyQuery, Mode, Options, percent};
 
+mod small;
+
 /// Sorts the query parameters of URLs; reuse one to avoid allocation.
 ///
 /// Holds the [`Options`] and scratch buffers that grow to the largest URL seen and are reused.
@@ -17,6 +19,8 @@ pub struct Sorter {
     output: Vec<u8>,
     /// Pending `(params range, byte depth)` refinements of [`order`]; kept to reuse its allocation.
     work: Vec<(Range<usize>, usize)>,
+    /// Scratch of the sort of short canonical queries.
+    small: small::Small,
     /// Scratch of the packed sort of small canonical queries.
     packed: Packed,
     /// Scratch of the wide sort of large canonical queries.
@@ -102,15 +106,27 @@ impl Sorter {
                 && memchr::memchr_iter(b'&', query())
                     .nth(PACKED_MAX - 1)
                     .is_some();
-            let packed = if many {
+            // Canonical order of at most `SMALL_MAX` parameters, the common case, first; it writes nothing when it
+            // declines.
+            let small = if many || by_key || options.dedupe {
                 None
-            } else if by_key {
-                self.packed
-                    .sort::<true>(url, question_mark + 1, options, out)
             } else {
-                self.packed
-                    .sort::<false>(url, question_mark + 1, options, out)
+                let query_len = query().len();
+                self.small
+                    .sort(url, question_mark + 1, query_len, out)
+                    .map(|unchanged| (query_len, Some(unchanged)))
             };
+            let packed = small.or_else(|| {
+                if many {
+                    None
+                } else if by_key {
+                    self.packed
+                        .sort::<true>(url, question_mark + 1, options, out)
+                } else {
+                    self.packed
+                        .sort::<false>(url, question_mark + 1, options, out)
+                }
+            });
             let sorted = packed.or_else(|| {
                 self.wide
                     .sort(url, question_mark + 1, query(), by_key, options, out)
@@ -1208,6 +1224,9 @@ mod tests {
 
     #[test]
     fn a_sorter_gives_back_buffers_grown_past_4_mib_and_keeps_small_ones() {
+        let _deadline = gauntlet_oracle::no_hang(
+            "a_sorter_gives_back_buffers_grown_past_4_mib_and_keeps_small_ones",
+        );
         let mut sorter = Sorter::default();
         let mut out = Vec::new();
         sorter.sort_into(b"/p?b=2&a=1", &mut out);
@@ -1224,9 +1243,48 @@ mod tests {
         assert!(!sorter.release_if_large(), "given back once");
     }
 
+    /// `sort_into` reserves what the output needs and the 32 bytes of overshoot of fixed-size copies, no more.
+    #[test]
+    fn sort_into_reserves_the_url_and_32_bytes() {
+        let _deadline = gauntlet_oracle::no_hang("sort_into_reserves_the_url_and_32_bytes");
+        for url in [
+            &b"/p?b=2&a=1"[..],
+            b"/catalog/shoes/running?q=1&page=2&sort=asc#top",
+            b"/no/query",
+        ] {
+            let mut out = Vec::new();
+            Sorter::default().sort_into(url, &mut out);
+            assert!(
+                out.capacity() < 2 * (url.len() + 32),
+                "{url:?}: {}",
+                out.capacity()
+            );
+        }
+    }
+
+    /// The wide sort in by-key mode (more than 256 pieces, fewer than 4096 bytes) on names already in order, in
+    /// reverse order, and in order but for one swap: the keys are neither flipped nor left unsorted.
+    #[test]
+    fn wide_by_key_sort_of_ordered_and_reversed_names() {
+        let _deadline = gauntlet_oracle::no_hang("wide_by_key_sort_of_ordered_and_reversed_names");
+        let options = Options::new(Mode::ByKey);
+        let names: Vec<String> = (0..300).map(|i| format!("k{i:04}={}", 299 - i)).collect();
+        let mut reversed = names.clone();
+        reversed.reverse();
+        let mut swapped = names.clone();
+        swapped.swap(10, 11);
+        for list in [names, reversed, swapped] {
+            let url = format!("/p?{}", list.join("&")).into_bytes();
+            let mut out = Vec::new();
+            Sorter::new(options.clone()).sort_into(&url, &mut out);
+            assert_eq!(out, crate::naive::sort(&url, &options));
+        }
+    }
+
     /// Around the packed sort's limit of 256 pieces, with one to four `&` per eight bytes and empty pieces.
     #[test]
     fn packed_sort_limit_falls_back_exactly() {
+        let _deadline = gauntlet_oracle::no_hang("packed_sort_limit_falls_back_exactly");
         let options = Options::default().with_dedupe(true);
         for width in [1, 2, 5] {
             for pieces in 250..=260 {
@@ -1259,6 +1317,7 @@ mod tests {
     /// mode without options must know the answer for sorted and unsorted queries alike.
     #[test]
     fn sort_into_tells_whether_the_url_is_unchanged() {
+        let _deadline = gauntlet_oracle::no_hang("sort_into_tells_whether_the_url_is_unchanged");
         let pieces: [&[u8]; 7] = [b"a", b"b", b"a=1", b"b=2", b"", b"c", b"a"];
         let mut seed = 0x0bad_5eed_1234_5678;
         for options in [
@@ -1309,6 +1368,7 @@ mod tests {
     /// model either way.
     #[test]
     fn wide_sort_by_six_bytes_where_it_is_enough() {
+        let _deadline = gauntlet_oracle::no_hang("wide_sort_by_six_bytes_where_it_is_enough");
         let mut seed = 0x5eed_0f5a_110b_1e77;
         let distinct = |count: usize, seed: &mut u64| -> Vec<Vec<u8>> {
             let mut pieces: Vec<Vec<u8>> = (0..count)
@@ -1384,6 +1444,7 @@ mod tests {
     /// Every block length up to 64, with look-alike bytes (`&` with the top bit set, its neighbours, 0 and 0xff).
     #[test]
     fn ampersand_mask_marks_exactly_the_ampersands() {
+        let _deadline = gauntlet_oracle::no_hang("ampersand_mask_marks_exactly_the_ampersands");
         let alphabet = [b'&', 0xa6, b'%', b'\'', 0x00, 0xff, b'a', 0x7f];
         let mut seed = 0x9e37_79b9_7f4a_7c15;
         for len in 0..=64 {
@@ -1403,6 +1464,8 @@ mod tests {
     /// Pieces across 64-byte blocks, and a visitor that stops after `stop` pieces.
     #[test]
     fn split_ampersands_matches_a_split_and_stops_when_told() {
+        let _deadline =
+            gauntlet_oracle::no_hang("split_ampersands_matches_a_split_and_stops_when_told");
         let mut seed = 0x2545_f491_4f6c_dd1d;
         for len in (0..=140).chain([191, 192, 193, 255, 256, 257]) {
             let query: Vec<u8> = (0..len)
@@ -1431,6 +1494,8 @@ mod tests {
     /// for byte.
     #[test]
     fn run_of_tells_ascending_descending_and_neither_and_reverses() {
+        let _deadline =
+            gauntlet_oracle::no_hang("run_of_tells_ascending_descending_and_neither_and_reverses");
         let mut seed = 0x1234_5678_9abc_def1;
         let piece = |seed: &mut u64| -> Vec<u8> {
             let len = [1, 2, 7, 8, 9, 15, 16, 17, 24, 40][(next(seed) % 10) as usize];
@@ -1491,6 +1556,7 @@ mod tests {
     /// Every length up to three words, with look-alike bytes (`&` and `=` with the top bit set, neighbours).
     #[test]
     fn split_params_matches_a_byte_loop() {
+        let _deadline = gauntlet_oracle::no_hang("split_params_matches_a_byte_loop");
         let alphabet = [
             b'&', b'=', b'#', b'a', 0xa6, 0xbd, 0xa3, 0x25, 0x27, 0x3c, 0x00, 0xff,
         ];

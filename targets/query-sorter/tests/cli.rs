@@ -55,6 +55,7 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
 
 #[test]
 fn sorts_lines_and_preserves_every_byte() {
+    let _deadline = gauntlet_oracle::no_hang("sorts_lines_and_preserves_every_byte");
     let input = b"/p?b=2&a=1\n/q?\xff&\x00\r\n\n/r\n/s?z&y";
     let out = run(&[], input);
     assert!(out.status.success());
@@ -64,6 +65,7 @@ fn sorts_lines_and_preserves_every_byte() {
 
 #[test]
 fn flags_reach_the_sorter() {
+    let _deadline = gauntlet_oracle::no_hang("flags_reach_the_sorter");
     let out = run(
         &[
             "--mode", "by-key", "--dedupe", "--drop", "utm_*", "--keep", "*",
@@ -78,6 +80,7 @@ fn flags_reach_the_sorter() {
 
 #[test]
 fn bad_arguments_exit_64_with_clap_whole_message() {
+    let _deadline = gauntlet_oracle::no_hang("bad_arguments_exit_64_with_clap_whole_message");
     for args in [
         &["--mode", "sideways"][..],
         &["--drop"],
@@ -98,6 +101,7 @@ fn bad_arguments_exit_64_with_clap_whole_message() {
 
 #[test]
 fn empty_stdin_is_a_one_line_error() {
+    let _deadline = gauntlet_oracle::no_hang("empty_stdin_is_a_one_line_error");
     let out = run(&[], b"");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
@@ -112,6 +116,7 @@ fn empty_stdin_is_a_one_line_error() {
 
 #[test]
 fn help_and_version_go_to_stdout_and_succeed() {
+    let _deadline = gauntlet_oracle::no_hang("help_and_version_go_to_stdout_and_succeed");
     let out = run(&["--help"], b"");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);

@@ -18,11 +18,13 @@ fn replay(target: &str, check: fn(&[u8])) -> u64 {
 
 #[test]
 fn robust_corpus_and_regressions() {
+    let _deadline = gauntlet_oracle::no_hang("robust_corpus_and_regressions");
     replay("query_sorter_robust", check_robust);
 }
 
 #[test]
 fn differential_corpus_and_regressions() {
+    let _deadline = gauntlet_oracle::no_hang("differential_corpus_and_regressions");
     // Only this test counts (the robust check does not), so the counts' growth is this replay's.
     let (compared, rejected) = oracle_counts();
     let inputs = replay("query_sorter_differential", check_differential);

@@ -111,22 +111,26 @@ proptest! {
 
     #[test]
     fn fast_equals_naive_on_structured_urls((path, params, fragment) in url_parts(), options in options()) {
+        let _deadline = gauntlet_oracle::no_hang("fast_equals_naive_on_structured_urls");
         let url = join(&path, &params, &fragment);
         prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
     }
 
     #[test]
     fn fast_equals_naive_on_token_urls(url in token_url(), options in options()) {
+        let _deadline = gauntlet_oracle::no_hang("fast_equals_naive_on_token_urls");
         prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
     }
 
     #[test]
     fn fast_equals_naive_on_any_bytes(url in prop::collection::vec(any::<u8>(), 0..48), options in options()) {
+        let _deadline = gauntlet_oracle::no_hang("fast_equals_naive_on_any_bytes");
         prop_assert_eq!(sorted(&url, &options), naive::sort(&url, &options));
     }
 
     #[test]
     fn idempotent_in_every_mode(url in token_url(), options in options()) {
+        let _deadline = gauntlet_oracle::no_hang("idempotent_in_every_mode");
         let once = sorted(&url, &options);
         prop_assert_eq!(sorted(&once, &options), once);
     }
@@ -137,6 +141,7 @@ proptest! {
         shuffled in any::<prop::sample::Index>(),
         options in options_in(&[Mode::Canonical]),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("canonical_is_permutation_invariant");
         let mut permuted = params.clone();
         // A rotation plus a reversal reaches different orders; prop_shuffle would shrink poorly here.
         let pivot = shuffled.index(permuted.len().max(1));
@@ -150,6 +155,7 @@ proptest! {
 
     #[test]
     fn canonical_is_invariant_under_any_shuffle(params in prop::collection::vec(param(), 0..10).prop_shuffle()) {
+        let _deadline = gauntlet_oracle::no_hang("canonical_is_invariant_under_any_shuffle");
         let mut reference = params.clone();
         reference.sort();
         prop_assert_eq!(sorted(&join(b"/p", &params, b""), &Options::default()), sorted(&join(b"/p", &reference, b""), &Options::default()));
@@ -160,6 +166,7 @@ proptest! {
         (path, params, fragment) in url_parts(),
         mode in select(&[Mode::Canonical, Mode::ByKey, Mode::Varnish][..]),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("output_is_the_non_empty_input_params_with_path_and_fragment_kept");
         // `?` and `#` inside parameters would move the query boundaries; keep them out for this property.
         let params: Vec<Vec<u8>> = params.into_iter().map(|p| p.into_iter().filter(|&b| b != b'?').collect()).collect();
         let fragment = if mode == Mode::Varnish { Vec::new() } else { fragment };
@@ -177,6 +184,7 @@ proptest! {
 
     #[test]
     fn options_only_ever_remove_params((path, params, _fragment) in url_parts(), options in options()) {
+        let _deadline = gauntlet_oracle::no_hang("options_only_ever_remove_params");
         let params: Vec<Vec<u8>> = params.into_iter().map(|p| p.into_iter().filter(|&b| b != b'?').collect()).collect();
         let options = options.with_decode_unreserved(false);
         let out = sorted(&join(&path, &params, b""), &options);
@@ -194,6 +202,7 @@ proptest! {
 
     #[test]
     fn by_key_keeps_the_input_order_within_each_name((path, params, _fragment) in url_parts()) {
+        let _deadline = gauntlet_oracle::no_hang("by_key_keeps_the_input_order_within_each_name");
         let params: Vec<Vec<u8>> = params.into_iter().map(|p| p.into_iter().filter(|&b| b != b'?').collect()).collect();
         let out = sorted(&join(&path, &params, b""), &Options::new(Mode::ByKey));
         let got = output_params(&out, &path, b"");
@@ -208,6 +217,7 @@ proptest! {
 
     #[test]
     fn varnish_mode_matches_the_c_model_where_defined((path, params, _fragment) in url_parts()) {
+        let _deadline = gauntlet_oracle::no_hang("varnish_mode_matches_the_c_model_where_defined");
         let url = join(&path, &params, b"");
         if let Some(expected) = naive::varnish_querysort(&url) {
             prop_assert_eq!(sorted(&url, &Options::new(Mode::Varnish)), expected);
@@ -216,6 +226,7 @@ proptest! {
 
     #[test]
     fn borrowing_forms_borrow_exactly_when_unchanged(url in prop::collection::vec(select(&b"ab=&?#"[..]), 0..16), options in options()) {
+        let _deadline = gauntlet_oracle::no_hang("borrowing_forms_borrow_exactly_when_unchanged");
         let expected = sorted(&url, &options);
         let mut sorter = Sorter::new(options);
         let cow = sorter.sort(&url);
@@ -236,6 +247,7 @@ proptest! {
         params in prop::collection::vec(prop::collection::vec(select(&b"ab=\x80\x00"[..]), 0..20), 33..400),
         options in options(),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("fast_equals_naive_with_many_params");
         // Above the small-input threshold the chunked sort runs (in canonical mode above 256 pieces; below that the
         // packed sort meets many 15-byte ties); long shared prefixes make it go deep.
         let url = join(b"/p", &params, b"#f");
@@ -245,6 +257,7 @@ proptest! {
 
 #[test]
 fn reused_sorter_gives_the_same_answers_as_fresh_ones() {
+    let _deadline = gauntlet_oracle::no_hang("reused_sorter_gives_the_same_answers_as_fresh_ones");
     let urls: [&[u8]; 5] = [
         b"/p?b&a&c=%41",
         b"/q?",
@@ -306,6 +319,7 @@ proptest! {
         fragment in prop::option::of(prop::collection::vec(select(&b"#&a"[..]), 0..4)),
         [dedupe, strip, remove] in any::<[bool; 3]>(),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("packed_canonical_sort_equals_naive");
         let fragment = fragment.map_or(Vec::new(), |f| [&b"#"[..], &f].concat());
         // By-key takes the packed path without dedupe, and the general one with it.
         for mode in [Mode::Canonical, Mode::ByKey] {
@@ -336,6 +350,7 @@ proptest! {
         params in prop::collection::vec(packed_param(), 257..900),
         [dedupe, strip, remove] in any::<[bool; 3]>(),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("wide_sort_equals_naive");
         for mode in [Mode::Canonical, Mode::ByKey] {
             let options = Options::new(mode)
                 .with_dedupe(dedupe)
@@ -365,6 +380,7 @@ proptest! {
         dedupe in any::<bool>(),
         empty_at in prop::option::of(any::<prop::sample::Index>()),
     ) {
+        let _deadline = gauntlet_oracle::no_hang("wide_sort_of_sorted_and_reversed_queries");
         params.sort();
         let options = Options::default().with_dedupe(dedupe);
         let mut reversed = params.clone();
@@ -384,6 +400,7 @@ proptest! {
 /// bytes, and parameters of 31 to 34 bytes (a block copy of 32 bytes with its `&`).
 #[test]
 fn packed_sort_boundaries() {
+    let _deadline = gauntlet_oracle::no_hang("packed_sort_boundaries");
     let mut params: Vec<Vec<u8>> = Vec::new();
     for shared in [6, 7, 8, 10, 11, 12, 14, 15, 16, 21, 22, 23, 30, 31, 32, 33] {
         for tail in [&b""[..], b"\0", b"\0\0", b"\x01", b"b", b"\xff"] {
