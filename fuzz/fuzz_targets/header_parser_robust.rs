@@ -7,4 +7,7 @@
 use header_parser::fuzzing::check_robust;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| check_robust(data));
+fuzz_target!(|data: &[u8]| {
+    check_robust(data);
+    header_parser::fuzzing::ORACLE.tick();
+});

@@ -132,8 +132,9 @@ fn robust_setup(data: &[u8]) -> (Parser, &[u8]) {
 }
 
 /// Robustness on arbitrary bytes: no panic, every result well formed, every backend identical, and
-/// chunk-size lines equal to a naive reading.
+/// chunk-size lines equal to a naive reading. Every input is compared, and counted into [`ORACLE`].
 pub fn check_robust(data: &[u8]) {
+    let oracle = ORACLE.input();
     let (base, buf) = robust_setup(data);
     for parser in [base, Parser::new(), parser_from_bits(0x1F)] {
         let mut first_request = None;
@@ -168,6 +169,7 @@ pub fn check_robust(data: &[u8]) {
         }
     }
     chunk_line_agrees(buf, parse_chunk_size(buf));
+    oracle.compared();
 }
 
 /// `parsed`, a chunk-size parse of `buf`, is well formed and agrees with a naive reading.
@@ -925,6 +927,18 @@ mod tests {
         };
         assert!(violation(size, real(false), wrong));
         assert!(!violation(size, real(false), chunk));
+    }
+
+    #[test]
+    fn check_robust_counts_each_input_once() {
+        let _deadline = gauntlet_oracle::no_hang("check_robust_counts_each_input_once");
+        let _global = GLOBAL_ORACLE.lock().unwrap_or_else(|p| p.into_inner());
+        let before = oracle_counts();
+        check_robust(b"");
+        check_robust(&[[0].as_slice(), HEAD].concat());
+        check_robust(b"\xffnot http at all");
+        let after = oracle_counts();
+        assert_eq!((after.0 - before.0, after.1 - before.1), (3, 0));
     }
 
     #[test]
