@@ -54,9 +54,8 @@ impl Big {
             out.push(v as u32);
             carry = v >> 32;
         }
-        if carry > 0 {
-            out.push(carry as u32);
-        }
+        // A zero top limb is trimmed below.
+        out.push(carry as u32);
         let mut b = Big(out);
         b.trim();
         b
@@ -73,9 +72,8 @@ impl Big {
             out.push(v as u32);
             carry = v >> 32;
         }
-        if carry > 0 {
-            out.push(carry as u32);
-        }
+        // A zero top limb is trimmed below.
+        out.push(carry as u32);
         let mut b = Big(out);
         b.trim();
         b
