@@ -19,7 +19,11 @@ fn a_missing_run_length_is_reported_at_the_same_bit_everywhere() {
     let bad = write_stream(9, &[RawBlock::from_bwt_input(b"abcdxxxx")], None);
     // The same bad stream after a good one: the block starts past the first stream's bytes.
     let after = [c_compress(&text(5000, 1), 9), bad.clone()].concat();
-    for input in [bad, after] {
+    // After more than the streaming decoder's 256 KiB read chunk: the bytes before the bad block
+    // have left its buffer, so its offset counts from a buffer that no longer starts at byte 0.
+    let far = [c_compress(&noise(300_000, 2), 1), bad.clone()].concat();
+    assert!(far.len() > 300_000);
+    for input in [bad, after, far] {
         let one_shot = decompress(&input).expect_err("a corrupt stream");
         let Error::Corrupt {
             kind: Corruption::MissingRunLength,
