@@ -1222,6 +1222,29 @@ fn dedupe_within_names(params: &mut Vec<Param>, source: &[u8]) {
 mod tests {
     use super::*;
 
+    /// The common prefix, against a byte-by-byte count: in the eight-byte words, in the tail after
+    /// them, at each position of a first difference, and for one slice a prefix of the other.
+    #[test]
+    fn common_prefix_counts_equal_leading_bytes() {
+        let _deadline = gauntlet_oracle::no_hang("common_prefix_counts_equal_leading_bytes");
+        let base: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in [0, 1, 7, 8, 9, 16, 23, 40] {
+            let a = &base[..len];
+            assert_eq!(common_prefix(a, a), len, "equal, {len} bytes");
+            assert_eq!(common_prefix(a, &base), len, "a prefix, {len} bytes");
+            assert_eq!(
+                common_prefix(&base, a),
+                len,
+                "a prefix the other way, {len} bytes"
+            );
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 0x20;
+                assert_eq!(common_prefix(a, &b), at, "{len} bytes, differing at {at}");
+            }
+        }
+    }
+
     #[test]
     fn a_sorter_gives_back_buffers_grown_past_4_mib_and_keeps_small_ones() {
         let _deadline = gauntlet_oracle::no_hang(
