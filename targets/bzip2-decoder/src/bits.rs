@@ -37,7 +37,7 @@ impl<'a> BitReader<'a> {
         reader
     }
 
-    /// Tops `buf` up to at least 57 valid bits.
+    /// Tops `buf` up to at least 56 valid bits (from empty: seven whole bytes).
     #[inline(always)]
     pub(crate) fn refill(&mut self) {
         if self.count > 56 {
