@@ -90,6 +90,7 @@ mod huffman;
 mod parallel;
 mod read;
 mod rle;
+mod spread;
 mod stream;
 mod wait;
 
@@ -169,6 +170,12 @@ impl Options {
     /// A thread with no block to claim helps with another thread's block: it spins for at most
     /// 20 µs waiting for a share to be offered, then blocks until one is, so waiting threads take
     /// no CPU time from the ones doing the work.
+    ///
+    /// On Linux a decoding thread that starts, or wakes from blocking, on the CPU of the thread
+    /// that started or woke it moves itself to another CPU it may use (it narrows its affinity
+    /// for a moment, then restores it). Some kernels pack a thread that has been idle onto its
+    /// waker's CPU for milliseconds while another CPU idles; one such VM made half of the
+    /// two-thread decodes of 4.7 MB `-1` files no faster than one thread.
     ///
     /// More threads only pay when they get more CPU time. On Unix the decoder therefore watches
     /// the process's CPU clock: when, a few milliseconds into a decode with work left for every

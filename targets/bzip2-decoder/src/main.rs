@@ -102,11 +102,21 @@ fn open(name: &str) -> Result<Box<dyn Read>> {
 /// that grow from 50 µs to 600 µs (`pause(n)` before look `n`: [`LOOK_GAPS`]; short ones first,
 /// so that a task runnable only briefly costs little waiting), and takes the most idle cores any
 /// look found: a core counts as busy only if it stays busy for about a millisecond, as it does
-/// under a program that keeps it busy. On a busy machine that costs the decode the pauses, a
-/// millisecond of waiting and no CPU time: with two spinners (`--busy 2`, load 4.4 with other
-/// sessions' builds, 4.7 MB files) two threads read 0.99–1.05× the speed of one at 0.99–1.00× its
-/// CPU time. (Not yet measured on a quiet machine: the 2-core VM was shared with busy sessions
-/// all the while.)
+/// under a program that keeps it busy.
+///
+/// The pauses yield the CPU rather than sleep. A process that sleeps once at its start, however
+/// briefly, often loses the full core it would otherwise get next to programs of another session:
+/// with two spinners (`--busy 2`, otherwise idle 2-core VM) and the decision the same (one
+/// thread), 33 of 40 decodes of 4.7 MB of text at `-1` whose check had slept ran at half speed
+/// (median 104 ms) against 15 of 40 one-thread decodes without a check (median 66 ms) and 11 of 40
+/// whose check spun (median 57 ms); at `-9` on binary, 23 of 30 (166 ms) against 5 (94 ms) and 7
+/// (95 ms). A pure spin kept the CPU from a task the scheduler had put on the same core (the
+/// program that started this one, on its way to wait for it), which then counted as a busy core:
+/// on the quiet machine two threads ranged down to 0.89× one on `-1` files. Yielding in a loop
+/// lets such a task run and otherwise costs no more than the spin: quiet, 1.76× (95 % CI
+/// 1.70–1.83×, range 1.01–1.90×) and 1.83× (1.78–1.85×, range 1.56–1.94×) on 4.7 MB of text and
+/// of binaries at `-1`; busy, 5 of 30 text decodes slow, median 53 ms. The pauses cost at most a
+/// millisecond of CPU time, and only where the first look finds too few idle cores.
 fn threads_for(
     asked: usize,
     all: usize,
@@ -130,6 +140,15 @@ fn threads_for(
     match most {
         Some(most) => wanted.min(most.max(1)),
         None => wanted,
+    }
+}
+
+/// Waits `gap` without sleeping (see [`threads_for`] for why): it yields to tasks that want its
+/// CPU, and otherwise keeps running.
+fn yield_for(gap: std::time::Duration) {
+    let until = std::time::Instant::now() + gap;
+    while std::time::Instant::now() < until {
+        std::thread::yield_now();
     }
 }
 
@@ -186,7 +205,7 @@ fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64
         };
         threads_for(args.threads, all, idle_cores, |look| {
             let gap = LOOK_GAPS.get(look.wrapping_sub(1)).copied().unwrap_or(0);
-            std::thread::sleep(std::time::Duration::from_micros(gap))
+            yield_for(std::time::Duration::from_micros(gap));
         })
     } else {
         args.threads

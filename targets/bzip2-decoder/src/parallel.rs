@@ -19,7 +19,8 @@
 //! walk and CRC of blocks still being decoded.
 //! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
 //! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
-//! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake).
+//! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake:
+//! likely the kernel packing each new thread onto its spawner's vCPU, see [`crate::spread`]).
 //!
 //! Where the time of such a stream goes, from a timeline of one two-thread CLI run (4.7 MB of
 //! source text at `-9`: blocks of 140, 123, 111, 69, 102 and 14 kB compressed; 34.6 ms from
@@ -68,6 +69,7 @@ use crate::bits::BitReader;
 use crate::block::{BLOCK_MAGIC, Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::Error;
+use crate::spread;
 use crate::stream::{
     Header, Position, decode_block_into, expand_block, finish_stream, stream_header,
 };
@@ -733,17 +735,20 @@ pub(crate) fn decode_window(
     let result = std::thread::scope(|scope| {
         // The main thread chains results and decodes while it waits, so `threads - 1` helpers make
         // `threads` decoding threads (and no third thread competes for two cores).
+        let here = spread::current_cpu();
         let workers: Vec<_> = (1..threads)
             .map(|me| {
                 let scratch = pool.scratches.pop();
                 let shared = &shared;
                 scope.spawn(move || {
+                    spread::move_off(here);
                     let mut scratch = scratch.unwrap_or_else(Scratch::new);
                     shared.worker(me, &mut scratch);
                     scratch
                 })
             })
             .collect();
+        spread::let_start();
         let mut follower = Follower::new(window.origin, window.start_bit, window.last);
         let result = loop {
             match follower.step(&shared, chain, out, &mut main_scratch, &mut probe) {
@@ -820,17 +825,20 @@ impl Run {
         let shared = Arc::new(Shared::new(tail, threads, limit, spare));
         let main_scratch = pool.scratches.pop();
         let probe = Probe::new(threads, floor);
+        let here = spread::current_cpu();
         let workers = (1..threads)
             .map(|me| {
                 let scratch = pool.scratches.pop();
                 let shared = Arc::clone(&shared);
                 std::thread::spawn(move || {
+                    spread::move_off(here);
                     let mut scratch = scratch.unwrap_or_else(Scratch::new);
                     shared.worker(me, &mut scratch);
                     scratch
                 })
             })
             .collect();
+        spread::let_start();
         Run {
             shared,
             workers,

@@ -7,10 +7,12 @@
 //! with other processes, an earlier version that spun for up to 20 ms made two threads slower than
 //! one and cost a quarter more CPU time.
 
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicUsize, fence};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
+
+use crate::spread;
 
 /// How long a waiting thread spins before it blocks.
 ///
@@ -60,11 +62,27 @@ pub(crate) fn spin_until(budget: Duration, mut ready: impl FnMut() -> bool) -> b
 /// The waker changes the state first (atomics or data under another lock), then calls
 /// [`Bell::ring`]; a waiter re-checks its condition under the bell's lock after announcing itself,
 /// so no wake-up is lost, and a ring with nobody waiting costs one fence and one load.
-#[derive(Debug, Default)]
+///
+/// A thread that blocked and was woken moves off the CPU of the thread that rang, if the
+/// scheduler put it there ([`crate::spread`]).
+#[derive(Debug)]
 pub(crate) struct Bell {
     lock: Mutex<()>,
     rung: Condvar,
     waiting: AtomicUsize,
+    /// The CPU of the last thread that woke anyone (`usize::MAX`: none known).
+    rung_on: AtomicUsize,
+}
+
+impl Default for Bell {
+    fn default() -> Bell {
+        Bell {
+            lock: Mutex::default(),
+            rung: Condvar::default(),
+            waiting: AtomicUsize::default(),
+            rung_on: AtomicUsize::new(usize::MAX),
+        }
+    }
 }
 
 impl Bell {
@@ -78,10 +96,12 @@ impl Bell {
         self.waiting.fetch_add(1, SeqCst);
         // Pairs with the fence in `ring`: either the waker sees us waiting, or we see its change.
         fence(SeqCst);
+        let mut blocked = false;
         let held = loop {
             if ready() {
                 break true;
             }
+            blocked = true;
             guard = match deadline {
                 None => self
                     .rung
@@ -100,7 +120,16 @@ impl Bell {
         };
         self.waiting.fetch_sub(1, SeqCst);
         drop(guard);
+        if held && blocked {
+            spread::move_off(self.waker_cpu());
+        }
         held
+    }
+
+    /// The CPU of the last thread that woke a waiter, if known.
+    fn waker_cpu(&self) -> Option<usize> {
+        let cpu = self.rung_on.load(Relaxed);
+        (cpu != usize::MAX).then_some(cpu)
     }
 
     /// Threads blocked in [`Bell::wait_until`] (or about to be), for tests.
@@ -113,6 +142,9 @@ impl Bell {
     pub(crate) fn ring(&self) {
         fence(SeqCst);
         if self.waiting.load(SeqCst) > 0 {
+            if let Some(cpu) = spread::current_cpu() {
+                self.rung_on.store(cpu, Relaxed);
+            }
             // Taking the lock orders this wake-up after a waiter's last check of its condition.
             drop(lock(&self.lock));
             self.rung.notify_all();
@@ -150,6 +182,25 @@ mod tests {
             bell.ring();
             assert!(waiter.join().unwrap());
         });
+    }
+
+    #[test]
+    fn a_ring_that_wakes_someone_records_the_ringers_cpu() {
+        let _deadline = crate::no_hang("a_ring_that_wakes_someone_records_the_ringers_cpu");
+        let bell = Bell::default();
+        bell.ring();
+        assert_eq!(bell.waker_cpu(), None, "nobody was waiting");
+        let flag = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| wait(&bell, Duration::ZERO, || flag.load(Acquire), None));
+            while bell.waiters() == 0 {
+                std::thread::yield_now();
+            }
+            flag.store(true, Release);
+            bell.ring();
+            assert!(waiter.join().unwrap());
+        });
+        assert_eq!(bell.waker_cpu().is_some(), spread::current_cpu().is_some());
     }
 
     #[test]
