@@ -216,7 +216,7 @@ fn decode_one(name: &str, args: &Args, out: &mut dyn Write) -> Result<Option<u64
         let n = match decoder.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            // The decoder retries an interrupted read of its input itself.
             Err(err) => {
                 let detail = match err
                     .get_ref()

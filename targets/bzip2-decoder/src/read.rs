@@ -72,7 +72,9 @@ impl Drop for Parallel {
 /// Streaming bzip2 decoder over any [`Read`]: decodes every concatenated stream, verifies all CRCs.
 ///
 /// Format errors surface as [`io::Error`]s of kind `InvalidData` wrapping an [`Error`]
-/// (`err.get_ref().and_then(|e| e.downcast_ref::<Error>())`), and repeat on later reads.
+/// (`err.get_ref().and_then(|e| e.downcast_ref::<Error>())`), and repeat on later reads. An input
+/// read interrupted by a signal (`ErrorKind::Interrupted`) is retried, so `read` never returns
+/// that kind; other input errors are returned as they are.
 ///
 /// With [`Options::threads`] above 1 ([`Decoder::with_options`]) it decodes a window of the
 /// input at a time in parallel: at most a few MiB per thread are read ahead, and a bad first
