@@ -287,6 +287,18 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn only_a_broken_pipe_somewhere_in_the_chain_is_one() {
+        let _deadline =
+            gauntlet_oracle::no_hang("only_a_broken_pipe_somewhere_in_the_chain_is_one");
+        let pipe = anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&pipe));
+        assert!(is_broken_pipe(&pipe.context("writing to stdout")));
+        let other = anyhow::Error::from(io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(!is_broken_pipe(&other.context("opening x.bz2")));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("broken pipe")));
+    }
+
     const STAT: &str = "cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\nintr 5\nctxt 6\nprocs_running 3\nprocs_blocked 0\n";
 
     #[test]

@@ -228,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn a_spin_says_whether_its_condition_came_true_in_time() {
+        let _deadline = crate::no_hang("a_spin_says_whether_its_condition_came_true_in_time");
+        assert!(spin_until(Duration::ZERO, || true));
+        assert!(!spin_until(Duration::ZERO, || false));
+        assert!(!spin_until(Duration::from_micros(50), || false));
+        let mut looks = 0;
+        assert!(spin_until(Duration::from_secs(60), || {
+            looks += 1;
+            looks > 1000
+        }));
+    }
+
+    #[test]
     fn a_deadline_ends_the_wait() {
         let _deadline = crate::no_hang("a_deadline_ends_the_wait");
         let bell = Bell::default();

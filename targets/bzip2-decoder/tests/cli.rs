@@ -197,3 +197,46 @@ fn usage_mistakes_exit_64_with_one_error_line() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("64 a usage mistake"));
 }
+
+/// `bzip2-decoder FILE | head` is not an error: when the reader of its output goes away, the
+/// binary exits 0 without a message, with one thread or several.
+#[test]
+fn a_closed_output_pipe_ends_the_decode_quietly() {
+    let _deadline = gauntlet_oracle::no_hang("a_closed_output_pipe_ends_the_decode_quietly");
+    // Far more output than a pipe holds (64 KiB on Linux), so the binary is still writing.
+    let data = common::text(4_000_000, 7);
+    let compressed = common::c_compress(&data, 1);
+    for threads in ["1", "2"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bzip2-decoder"))
+            .env("BZIP2_DECODER_LOAD_CHECK", "0")
+            .args(["--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let stdin = compressed.clone();
+        let writer = std::thread::spawn(move || drop(input.write_all(&stdin)));
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 100];
+        stdout.read_exact(&mut first).unwrap();
+        assert_eq!(first[..], data[..100]);
+        drop(stdout);
+        let mut stderr = Vec::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_end(&mut stderr)
+            .unwrap();
+        let status = child.wait().unwrap();
+        writer.join().unwrap();
+        assert!(
+            status.success(),
+            "--threads {threads}: {status:?}, {}",
+            String::from_utf8_lossy(&stderr)
+        );
+        assert!(stderr.is_empty(), "{}", String::from_utf8_lossy(&stderr));
+    }
+}
