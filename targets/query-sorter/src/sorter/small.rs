@@ -1,7 +1,6 @@
 //! The sort of short canonical queries without options (issue #19: realistic URLs of 5 to 15 parameters): no padded
 //! copy of the query, one pass that finds the `&`s and the `#` and keys each parameter as its `&` is found, a sort of
-//! `u64`s (by a sorting network for 7 to 16 of them), ties broken on fifteen bytes, and each parameter written into
-//! place over a copy of the URL.
+//! `u64`s, and each parameter written into place over a copy of the URL.
 
 /// Most parameters (non-empty pieces) [`Small::sort`] takes; empty pieces are not counted.
 pub(super) const SMALL_MAX: usize = 32;
@@ -10,12 +9,12 @@ pub(super) const SMALL_MAX: usize = 32;
 /// next one or cut off at the end.
 const COPY: usize = 32;
 
-/// `TOP_BYTES[n]` keeps the top `n` bytes of a `u128` (`n` at most 15: the low byte holds the piece's index).
-const TOP_BYTES: [u128; 16] = {
-    let mut masks = [0; 16];
+/// `TOP_BYTES[n]` keeps the top `n` bytes of a `u64` (`n` at most 7: the low byte holds the piece's index).
+const TOP_BYTES: [u64; 8] = {
+    let mut masks = [0; 8];
     let mut n = 1;
-    while n < 16 {
-        masks[n] = !(u128::MAX >> (8 * n));
+    while n < 8 {
+        masks[n] = !(u64::MAX >> (8 * n));
         n += 1;
     }
     masks
@@ -32,79 +31,29 @@ fn specials(word: u64) -> u64 {
     !(((word & LOW7) + LOW7) | word | LOW7)
 }
 
-/// The sixteen bytes of `url` from `at` (below its length), big-endian; bytes past the end are zeros.
+/// The eight bytes of `url` from `at` (below its length), big-endian; bytes past the end are zeros.
 #[inline(always)]
-fn word_at(url: &[u8], at: usize) -> u128 {
+fn word_at(url: &[u8], at: usize) -> u64 {
     match (
-        url.get(at..).and_then(<[u8]>::first_chunk::<16>),
-        url.last_chunk::<16>(),
+        url.get(at..).and_then(<[u8]>::first_chunk::<8>),
+        url.last_chunk::<8>(),
     ) {
-        (Some(bytes), _) => u128::from_be_bytes(*bytes),
-        // The last sixteen bytes, shifted so that `url[at]` is on top.
-        (None, Some(last)) => u128::from_be_bytes(*last) << (8 * (at + 16 - url.len())),
+        (Some(bytes), _) => u64::from_be_bytes(*bytes),
+        // The last eight bytes, shifted so that `url[at]` is on top.
+        (None, Some(last)) => u64::from_be_bytes(*last) << (8 * (at + 8 - url.len())),
         (None, None) => {
-            let mut bytes = [0; 16];
+            let mut bytes = [0; 8];
             bytes[..url.len() - at].copy_from_slice(&url[at..]);
-            u128::from_be_bytes(bytes)
+            u64::from_be_bytes(bytes)
         }
     }
-}
-
-/// Compare-exchanges `$v[a]` and `$v[b]` for each pair `(a, b)` in turn, each a `min` and a `max` (conditional
-/// moves, not branches).
-macro_rules! network {
-    ($v:ident; $(($a:literal, $b:literal)),* $(,)?) => {
-        $(
-            let (x, y) = ($v[$a], $v[$b]);
-            $v[$a] = x.min(y);
-            $v[$b] = x.max(y);
-        )*
-    };
-}
-
-/// Sorts `keys[..count]` (`count` at most 8) by Batcher's odd-even merge network, padded with `u64::MAX` (above
-/// every key: the low byte of a key is its index, below `SMALL_MAX`); `keys[count..8]` are overwritten with it.
-#[inline(always)]
-fn sort_8(keys: &mut [u64; SMALL_MAX], count: usize) {
-    let mut v = padded::<8>(keys, count);
-    network!(v; (0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7), (1, 2), (5, 6), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6));
-    keys[..8].copy_from_slice(&v);
-}
-
-/// The first `N` keys, those from `count` on replaced by `u64::MAX`.
-#[inline(always)]
-fn padded<const N: usize>(keys: &[u64; SMALL_MAX], count: usize) -> [u64; N] {
-    let mut v = [u64::MAX; N];
-    for (i, (slot, &key)) in v.iter_mut().zip(keys).enumerate() {
-        *slot = if i < count { key } else { u64::MAX };
-    }
-    v
-}
-
-/// [`sort_8`] for `count` at most 12: the network of 16 without the pairs past 12.
-#[inline(always)]
-fn sort_12(keys: &mut [u64; SMALL_MAX], count: usize) {
-    let mut v = padded::<12>(keys, count);
-    network!(v; (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (9, 11), (1, 2), (5, 6), (9, 10), (0, 4), (1, 5), (2, 6), (3, 7), (2, 4), (3, 5), (1, 2), (3, 4), (5, 6), (9, 10), (0, 8), (1, 9), (2, 10), (3, 11), (4, 8), (5, 9), (6, 10), (7, 11), (2, 4), (3, 5), (6, 8), (7, 9), (1, 2), (3, 4), (5, 6), (7, 8), (9, 10));
-    keys[..12].copy_from_slice(&v);
-}
-
-/// [`sort_8`] for `count` at most 16.
-#[inline(always)]
-fn sort_16(keys: &mut [u64; SMALL_MAX], count: usize) {
-    let mut v = padded::<16>(keys, count);
-    network!(v; (0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (14, 15), (0, 2), (1, 3), (4, 6), (5, 7), (8, 10), (9, 11), (12, 14), (13, 15), (1, 2), (5, 6), (9, 10), (13, 14), (0, 4), (1, 5), (2, 6), (3, 7), (8, 12), (9, 13), (10, 14), (11, 15), (2, 4), (3, 5), (10, 12), (11, 13), (1, 2), (3, 4), (5, 6), (9, 10), (11, 12), (13, 14), (0, 8), (1, 9), (2, 10), (3, 11), (4, 12), (5, 13), (6, 14), (7, 15), (4, 8), (5, 9), (6, 10), (7, 11), (2, 4), (3, 5), (6, 8), (7, 9), (10, 12), (11, 13), (1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14));
-    keys[..16].copy_from_slice(&v);
 }
 
 /// Scratch of [`Small::sort`], kept by the sorter so that nothing is zeroed per call.
 #[derive(Clone, Debug)]
 pub(super) struct Small {
-    /// The sort key of each parameter: the top seven bytes of its full key above its index.
+    /// The key of each parameter: its first seven bytes, big-endian and zero-padded, above its index.
     keys: [u64; SMALL_MAX],
-    /// The full key of each parameter, by index: its first fifteen bytes, big-endian and zero-padded, above its
-    /// index.
-    fulls: [u128; SMALL_MAX],
     /// Each parameter's `(start, end)` in the query, by index.
     spans: [(u32, u32); SMALL_MAX],
 }
@@ -113,7 +62,6 @@ impl Default for Small {
     fn default() -> Small {
         Small {
             keys: [0; SMALL_MAX],
-            fulls: [0; SMALL_MAX],
             spans: [(0, 0); SMALL_MAX],
         }
     }
@@ -123,7 +71,6 @@ impl Default for Small {
 struct Scan<'a> {
     rest: &'a [u8],
     keys: &'a mut [u64; SMALL_MAX],
-    fulls: &'a mut [u128; SMALL_MAX],
     spans: &'a mut [(u32, u32); SMALL_MAX],
     count: usize,
     ampersands: usize,
@@ -139,9 +86,8 @@ impl Scan<'_> {
             if count == SMALL_MAX {
                 return None;
             }
-            let full = word_at(self.rest, start) & TOP_BYTES[(end - start).min(15)] | count as u128;
-            self.fulls[count] = full;
-            self.keys[count] = (full >> 64) as u64 & !0xff | count as u64;
+            let key = word_at(self.rest, start) & TOP_BYTES[(end - start).min(7)];
+            self.keys[count] = key | count as u64;
             self.spans[count] = (start as u32, end as u32);
             self.count = count + 1;
         }
@@ -201,17 +147,19 @@ impl Small {
     /// offsets.
     ///
     /// One pass finds the `&` and the `#` (see [`block_bits`]) and keys each parameter as its `&` is found: its first
-    /// fifteen bytes (zero-padded: a shorter prefix sorts first) above its index, the full key, and the top seven of
-    /// those above the index, the sort key. One sort of `u64`s orders all but the parameters that share seven bytes,
-    /// and equal parameters stay in input order; runs that share seven bytes are then ordered by their full keys,
-    /// and by the whole parameter where those share fifteen bytes. When every parameter is in place (and none is
-    /// empty) the copy of the URL is the answer; otherwise each parameter is written over it in order.
+    /// seven bytes (zero-padded: a shorter prefix sorts first) above its index, so one sort of integers orders all but
+    /// the parameters that share seven bytes, and equal parameters stay in input order; runs that share seven bytes
+    /// are then ordered by the whole parameter. When every parameter is in place (and none is empty) the copy of the
+    /// URL is the answer; otherwise each parameter is written over it in order.
     ///
-    /// Against the code before (a word-at-a-time scan for `&`, `memchr` for `#`, a second pass for the keys, the
-    /// standard sort, ties broken by `memcmp`), on the bench's URLs of 5, 10 and 15 parameters (callgrind, 2026-12-07):
-    /// 1 310, 2 365 and 3 687 instructions per URL before, 1 276, 2 196 and 3 241 after; most of the gain at 10 and 15
-    /// is the networks, which take no branch on the keys where the insertion sort mispredicts about once per key
-    /// (their instruction count is about the same; the time is 4 % and 10 % lower).
+    /// Against the code before (a word-at-a-time scan for `&` with a branch per word, `memchr` for `#`, the option
+    /// checks and a second pass for the keys, a window of the URL's last 32 bytes for the copies), in the bench's
+    /// paired runs (2026-12-07, same conditions, alternating): 3.57x, 3.74x and 3.93x split/sort/join on 5, 10 and 15
+    /// parameters against 3.19x, 3.34x and 3.52x. Tried on the way and dropped, each slower in those runs though
+    /// faster in a driver of its own: sorting networks (Batcher's, 19 to 63 compare-exchanges, for 7 to 16 keys; 3.3x
+    /// instead of 3.6x on 15 parameters, and 32 768 sorted parameters 2.62x instead of 2.94x, moved code), and keys
+    /// of fifteen bytes (`u128`, kept beside the `u64` sort keys to break ties without `memcmp`; 3.3x and 3.4x on 5
+    /// and 10 parameters instead of 3.6x).
     pub(super) fn sort(
         &mut self,
         url: &[u8],
@@ -223,11 +171,10 @@ impl Small {
         if u32::try_from(rest.len()).is_err() {
             return None;
         }
-        let Small { keys, fulls, spans } = self;
+        let Small { keys, spans } = self;
         let mut scan = Scan {
             rest,
             keys,
-            fulls,
             spans,
             count: 0,
             ampersands: 0,
@@ -261,7 +208,6 @@ impl Small {
         scan.piece(query_len)?;
         let Scan {
             keys,
-            fulls,
             spans,
             count,
             ampersands,
@@ -271,35 +217,24 @@ impl Small {
             return None;
         }
 
-        match count {
-            7..=8 => sort_8(keys, count),
-            9..=12 => sort_12(keys, count),
-            13..=16 => sort_16(keys, count),
-            _ => keys[..count].sort_unstable(),
-        }
+        keys[..count].sort_unstable();
         let keys = &mut keys[..count];
         let prefix = |key: u64| key >> 8;
         // The index is below `SMALL_MAX`, a power of two: the mask spares a bounds check.
         let spans: &[(u32, u32); SMALL_MAX] = spans;
         let span = |key: u64| spans[usize::from(key as u8) % SMALL_MAX];
-        let full = |key: u64| fulls[usize::from(key as u8) % SMALL_MAX];
         // Runs that share seven bytes are in input order; each key that ties with the one before it moves down its
         // run past the keys whose parameters are above its own (so equal parameters keep their input order).
         let field = |key: u64| {
             let (start, end) = span(key);
             &rest[start as usize..end as usize]
         };
-        let before = |a: u64, b: u64| {
-            let (full_a, full_b) = (full(a), full(b));
-            if (full_a ^ full_b) >> 8 != 0 {
-                full_a < full_b
-            } else {
-                field(a) < field(b)
-            }
-        };
         for i in 1..count {
             let mut j = i;
-            while j > 0 && prefix(keys[j - 1]) == prefix(keys[j]) && before(keys[j], keys[j - 1]) {
+            while j > 0
+                && prefix(keys[j - 1]) == prefix(keys[j])
+                && field(keys[j]) < field(keys[j - 1])
+            {
                 keys.swap(j - 1, j);
                 j -= 1;
             }
@@ -307,8 +242,8 @@ impl Small {
 
         // The URL up to the end of the query, then room for the overshoot of fixed-size copies; the query's bytes are
         // written over in sorted order, each parameter with a `&` after it (the last one cut off at the end).
-        // Parameters within `COPY` bytes of the URL's end are copied from `tail`, the URL's last `COPY` bytes and
-        // zeros.
+        // Parameters within `COPY` bytes of the URL's end are copied at their exact size (a `memcpy` call for one or
+        // two parameters per URL, no cheaper than the window of the URL's last bytes it replaces, but simpler).
         let at = out.len() + query_start;
         out.extend_from_slice(&url[..query_start + query_len]);
         // Every piece in input order, none empty: the copy is the answer.
@@ -320,29 +255,18 @@ impl Small {
         if in_order {
             return Some((query_len, true));
         }
-        let mut tail = [0; 2 * COPY];
-        let tail_start = url.len().saturating_sub(COPY);
-        match url.last_chunk::<COPY>() {
-            Some(last) => tail[..COPY].copy_from_slice(last),
-            None => tail[..url.len()].copy_from_slice(url),
-        }
         out.extend_from_slice(&[0; COPY]);
         let buf = &mut out[at..];
         let mut written = 0;
         for &key in keys.iter() {
             let (start, end) = span(key);
             let (from, len) = (query_start + start as usize, (end - start) as usize);
-            let source = match url.get(from..).and_then(<[u8]>::first_chunk::<COPY>) {
-                Some(bytes) => bytes,
-                None => tail[from - tail_start..]
-                    .first_chunk::<COPY>()
-                    .unwrap_or(&[0; COPY]),
-            };
-            match buf
-                .get_mut(written..)
-                .and_then(<[u8]>::first_chunk_mut::<COPY>)
-            {
-                Some(room) if len < COPY => *room = *source,
+            match (
+                url.get(from..).and_then(<[u8]>::first_chunk::<COPY>),
+                buf.get_mut(written..)
+                    .and_then(<[u8]>::first_chunk_mut::<COPY>),
+            ) {
+                (Some(source), Some(room)) if len < COPY => *room = *source,
                 _ => buf[written..written + len].copy_from_slice(&url[from..from + len]),
             }
             if let Some(ampersand) = buf.get_mut(written + len) {
@@ -386,12 +310,11 @@ mod tests {
     }
 
     /// Against the naive model on short URLs built to sit on the path's edges: parameters that share their first
-    /// seven or fifteen bytes (or are zero-padded prefixes of each other), repeats, empty pieces, `=`-less
-    /// parameters, bytes 0 and 0xff, quotes (found by the scan with `&` and `#`, and passed over), parameters of 0 to
-    /// 40 bytes near the end of the URL (reads past it are shifted from the URL's last bytes), URLs shorter than 8,
-    /// 16, 32 and 64 bytes, fragments, sorted and unsorted queries, 0 to 17 parameters (every sorting network, full
-    /// or not) and 30 to 36 around the limit. Where it declines it writes nothing; where it answers, it says whether
-    /// the output is the URL.
+    /// seven bytes (or are zero-padded prefixes of each other), repeats, empty pieces, `=`-less parameters, bytes 0
+    /// and 0xff, quotes (found by the scan with `&` and `#`, and passed over), parameters of 0 to 40 bytes near the
+    /// end of the URL (reads past it are shifted from the URL's last bytes, copies near it are exact), URLs shorter
+    /// than 8, 32 and 64 bytes, fragments, sorted and unsorted queries, 0 to 17 parameters and 30 to 36 around the
+    /// limit. Where it declines it writes nothing; where it answers, it says whether the output is the URL.
     #[test]
     fn matches_the_model_and_says_when_the_url_is_unchanged() {
         let _deadline =
@@ -544,56 +467,44 @@ mod tests {
     }
 
     /// The keys themselves, not only the order they give (a key that told nothing would leave every parameter to the
-    /// tie breaks and still sort): the full keys hold the first fifteen bytes, zero-padded, above the input index,
-    /// and the sort keys their first seven.
+    /// tie breaks and still sort): the first seven bytes, zero-padded, above the input index.
     #[test]
-    fn keys_hold_fifteen_and_seven_bytes_above_the_index() {
-        let _deadline =
-            gauntlet_oracle::no_hang("keys_hold_fifteen_and_seven_bytes_above_the_index");
+    fn keys_hold_seven_bytes_above_the_index() {
+        let _deadline = gauntlet_oracle::no_hang("keys_hold_seven_bytes_above_the_index");
         let mut small = Small::default();
-        let url = b"/p?b=2&a&categories=x&ab\0&categories=xyz";
+        let url = b"/p?b=2&a&categories=x&ab\0&";
         assert_eq!(run(&mut small, url).0, Some(false));
-        let full = |bytes: &[u8], index: u128| {
-            let mut padded = [0; 16];
+        let key = |bytes: &[u8], index: u64| {
+            let mut padded = [0; 8];
             padded[..bytes.len()].copy_from_slice(bytes);
-            u128::from_be_bytes(padded) | index
+            u64::from_be_bytes(padded) | index
         };
-        let key = |bytes: &[u8], index: u64| (full(bytes, 0) >> 64) as u64 | index;
-        let fulls = [
-            full(b"b=2", 0),
-            full(b"a", 1),
-            full(b"categories=x", 2),
-            full(b"ab\0", 3),
-            full(b"categories=xyz", 4),
-        ];
-        assert_eq!(small.fulls[..5], fulls);
-        let keys = [
+        let want = [
             key(b"a", 1),
             key(b"ab\0", 3),
             key(b"b=2", 0),
             key(b"categor", 2),
-            key(b"categor", 4),
         ];
-        assert_eq!(small.keys[..5], keys);
+        assert_eq!(small.keys[..4], want);
         for (n, mask) in TOP_BYTES.iter().enumerate() {
             assert_eq!(mask.count_ones() as usize, 8 * n);
             assert_eq!(mask.leading_ones() as usize, 8 * n);
         }
     }
 
-    /// `word_at` against its definition at every position of URLs of 0 to 40 bytes.
+    /// `word_at` against its definition at every position of URLs of 0 to 20 bytes.
     #[test]
-    fn word_at_reads_sixteen_bytes_zero_padded() {
-        let _deadline = gauntlet_oracle::no_hang("word_at_reads_sixteen_bytes_zero_padded");
-        let bytes: Vec<u8> = (1..=40).collect();
-        for len in 0..=40 {
+    fn word_at_reads_eight_bytes_zero_padded() {
+        let _deadline = gauntlet_oracle::no_hang("word_at_reads_eight_bytes_zero_padded");
+        let bytes: Vec<u8> = (1..=20).collect();
+        for len in 0..=20 {
             for at in 0..len {
-                let mut want = [0; 16];
-                let real = (len - at).min(16);
+                let mut want = [0; 8];
+                let real = (len - at).min(8);
                 want[..real].copy_from_slice(&bytes[at..at + real]);
                 assert_eq!(
                     word_at(&bytes[..len], at),
-                    u128::from_be_bytes(want),
+                    u64::from_be_bytes(want),
                     "{len} {at}"
                 );
             }
@@ -634,37 +545,5 @@ mod tests {
             check(&block);
         }
         assert!(flagged > 2000 * 16, "{flagged}");
-    }
-
-    /// The sorting networks sort every count they are used for (keys distinct, as in [`Small::sort`]: the index in the
-    /// low byte), and, by the 0-1 principle, every input at their full width.
-    #[test]
-    fn networks_sort() {
-        let _deadline = gauntlet_oracle::no_hang("networks_sort");
-        type Network = fn(&mut [u64; SMALL_MAX], usize);
-        let networks: [(Network, usize); 3] = [(sort_8, 8), (sort_12, 12), (sort_16, 16)];
-        let mut seed = 0x5eed_0f50_471e_75aa;
-        for (sort, width) in networks {
-            for count in 0..=width {
-                for _ in 0..200 {
-                    let mut keys = [0; SMALL_MAX];
-                    for (index, key) in keys[..count].iter_mut().enumerate() {
-                        *key = (next(&mut seed) % 4) << 8 | index as u64;
-                    }
-                    let mut want = keys[..count].to_vec();
-                    want.sort_unstable();
-                    sort(&mut keys, count);
-                    assert_eq!(keys[..count], want, "{width} {count}");
-                }
-            }
-            for bits in 0..1u32 << width {
-                let mut keys = [0; SMALL_MAX];
-                for (i, key) in keys[..width].iter_mut().enumerate() {
-                    *key = u64::from(bits >> i & 1);
-                }
-                sort(&mut keys, width);
-                assert!(keys[..width].is_sorted(), "{width} {bits:b}");
-            }
-        }
     }
 }
