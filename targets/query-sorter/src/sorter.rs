@@ -1343,6 +1343,32 @@ mod tests {
         *seed
     }
 
+    /// The small path is taken in canonical mode with no option but the fragment's and the empty query's, and with no
+    /// other: every other option makes the sorter skip it (taking it would be wrong), and those two keep it (skipping
+    /// it would give the same answer, only slower, which no other test sees).
+    #[test]
+    fn small_path_only_without_options() {
+        let _deadline = gauntlet_oracle::no_hang("small_path_only_without_options");
+        assert!(!Sorter::default().no_small);
+        for options in [
+            Options::default(),
+            Options::new(Mode::Canonical).with_strip_fragment(true),
+            Options::default().with_empty_query(EmptyQuery::Remove),
+        ] {
+            assert!(!Sorter::new(options.clone()).no_small, "{options:?}");
+        }
+        for options in [
+            Options::new(Mode::ByKey),
+            Options::new(Mode::Varnish),
+            Options::default().with_dedupe(true),
+            Options::default().with_decode_unreserved(true),
+            Options::default().drop("a").expect("a glob"),
+            Options::default().keep("a").expect("a glob"),
+        ] {
+            assert!(Sorter::new(options.clone()).no_small, "{options:?}");
+        }
+    }
+
     /// What `sort_into_telling` says, where it says anything, is whether the output equals the URL: small and wide
     /// queries, sorted or not, with empty pieces, repeats, fragments and no query at all, in every mode. Canonical
     /// mode without options must know the answer for sorted and unsorted queries alike.
