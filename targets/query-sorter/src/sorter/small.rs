@@ -154,12 +154,12 @@ impl Small {
     ///
     /// Against the code before (a word-at-a-time scan for `&` with a branch per word, `memchr` for `#`, the option
     /// checks and a second pass for the keys, a window of the URL's last 32 bytes for the copies), in the bench's
-    /// paired runs (2026-12-07, same conditions, alternating): 3.57x, 3.74x and 3.93x split/sort/join on 5, 10 and 15
-    /// parameters against 3.19x, 3.34x and 3.52x. Tried on the way and dropped, each slower in those runs though
-    /// faster in a driver of its own: sorting networks (Batcher's, 19 to 63 compare-exchanges, for 7 to 16 keys; 3.3x
-    /// instead of 3.6x on 15 parameters, and 32 768 sorted parameters 2.62x instead of 2.94x, moved code), and keys
-    /// of fifteen bytes (`u128`, kept beside the `u64` sort keys to break ties without `memcmp`; 3.3x and 3.4x on 5
-    /// and 10 parameters instead of 3.6x).
+    /// paired runs of one group at a time (2026-12-07, same conditions, alternating): 3.57x, 3.74x and 3.93x
+    /// split/sort/join on 5, 10 and 15 parameters against 3.19x, 3.34x and 3.52x (full runs: README). Tried on the
+    /// way and dropped, each slower in those runs: sorting networks (Batcher's, 19 to 63 compare-exchanges, for 7 to
+    /// 16 keys; 3.3x instead of 3.6x on 15 parameters, and 32 768 sorted parameters 2.62x instead of 2.94x, moved
+    /// code; 10 % faster on 15 parameters in a driver of its own), and keys of fifteen bytes (`u128`, kept beside the
+    /// `u64` sort keys to break ties without `memcmp`: 3.3x, 3.5x and 3.6x instead of 3.6x, 3.8x and 3.9x).
     pub(super) fn sort(
         &mut self,
         url: &[u8],
