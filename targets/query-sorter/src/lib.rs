@@ -68,9 +68,10 @@
 //! # Cost
 //! One pass splits the query (eight or sixteen bytes at a time). In canonical mode without decoding or name globs (and
 //! in by-key mode without `dedupe`, keyed on the name), the parameters are sorted as integers. In canonical mode
-//! without any option but the fragment's, up to 32 parameters (and 32 `&`) are sorted in place: no padded copy of the
-//! query, each parameter keyed by its first 7 bytes above its index, runs sharing 7 bytes ordered by the whole
-//! parameter, and each parameter written over a copy of the URL (none when all are in place). Otherwise, up to 256
+//! without any option but the fragment's, up to 32 parameters (empty pieces not counted) are sorted in place: no padded
+//! copy of the query, one scan for `&` and `#` that keys each parameter by its first 7 bytes above its index as it
+//! goes, runs sharing 7 bytes ordered by the whole parameter, and each parameter written over a copy of the URL (none
+//! when all are in place). Otherwise, up to 256
 //! pieces, each parameter gets a `u64` key (its first 7 bytes above its index, so equal names keep their input order) that is
 //! sorted, and a `u128` key (its first 15 bytes above its index) that orders the rare runs sharing 7 bytes, with the
 //! whole parameter (or name) compared only within runs that share all 15. Above 256, canonical mode first compares

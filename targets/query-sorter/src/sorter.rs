@@ -14,6 +14,9 @@ mod small;
 #[derive(Clone, Debug, Default)]
 pub struct Sorter {
     options: Options,
+    /// The options rule out the sort of short canonical queries ([`small::Small::sort`]): decided once, here, as they
+    /// never change (the default, `false`, is right for the default options).
+    no_small: bool,
     params: Vec<Param>,
     normalized: Vec<u8>,
     output: Vec<u8>,
@@ -53,8 +56,14 @@ impl Param {
 impl Sorter {
     /// A sorter with `options`.
     pub fn new(options: Options) -> Sorter {
+        let no_small = options.mode != Mode::Canonical
+            || options.dedupe
+            || options.decode_unreserved
+            || !options.drop.is_empty()
+            || !options.keep.is_empty();
         Sorter {
             options,
+            no_small,
             ..Sorter::default()
         }
     }
@@ -91,6 +100,17 @@ impl Sorter {
             }
         };
         let rest = &url[question_mark + 1..];
+        // Canonical order of at most `SMALL_MAX` parameters, the common case, first; it writes nothing when it
+        // declines.
+        if !self.no_small {
+            if let Some((query_len, unchanged)) = self.small.sort(url, question_mark + 1, out) {
+                let fragment = &rest[query_len..];
+                if keep_fragment {
+                    out.extend_from_slice(fragment);
+                }
+                return Some(unchanged && (keep_fragment || fragment.is_empty()));
+            }
+        }
         // By-key order is stable, so exact repeats need not be neighbours: `--dedupe` takes the general path there.
         if (options.mode == Mode::Canonical || (options.mode == Mode::ByKey && !options.dedupe))
             && !options.decode_unreserved
@@ -106,27 +126,15 @@ impl Sorter {
                 && memchr::memchr_iter(b'&', query())
                     .nth(PACKED_MAX - 1)
                     .is_some();
-            // Canonical order of at most `SMALL_MAX` parameters, the common case, first; it writes nothing when it
-            // declines.
-            let small = if many || by_key || options.dedupe {
+            let packed = if many {
                 None
+            } else if by_key {
+                self.packed
+                    .sort::<true>(url, question_mark + 1, options, out)
             } else {
-                let query_len = query().len();
-                self.small
-                    .sort(url, question_mark + 1, query_len, out)
-                    .map(|unchanged| (query_len, Some(unchanged)))
+                self.packed
+                    .sort::<false>(url, question_mark + 1, options, out)
             };
-            let packed = small.or_else(|| {
-                if many {
-                    None
-                } else if by_key {
-                    self.packed
-                        .sort::<true>(url, question_mark + 1, options, out)
-                } else {
-                    self.packed
-                        .sort::<false>(url, question_mark + 1, options, out)
-                }
-            });
             let sorted = packed.or_else(|| {
                 self.wide
                     .sort(url, question_mark + 1, query(), by_key, options, out)
@@ -1333,6 +1341,32 @@ mod tests {
         *seed ^= *seed >> 7;
         *seed ^= *seed << 17;
         *seed
+    }
+
+    /// The small path is taken in canonical mode with no option but the fragment's and the empty query's, and with no
+    /// other: every other option makes the sorter skip it (taking it would be wrong), and those two keep it (skipping
+    /// it would give the same answer, only slower, which no other test sees).
+    #[test]
+    fn small_path_only_without_options() {
+        let _deadline = gauntlet_oracle::no_hang("small_path_only_without_options");
+        assert!(!Sorter::default().no_small);
+        for options in [
+            Options::default(),
+            Options::new(Mode::Canonical).with_strip_fragment(true),
+            Options::default().with_empty_query(EmptyQuery::Remove),
+        ] {
+            assert!(!Sorter::new(options.clone()).no_small, "{options:?}");
+        }
+        for options in [
+            Options::new(Mode::ByKey),
+            Options::new(Mode::Varnish),
+            Options::default().with_dedupe(true),
+            Options::default().with_decode_unreserved(true),
+            Options::default().drop("a").expect("a glob"),
+            Options::default().keep("a").expect("a glob"),
+        ] {
+            assert!(Sorter::new(options.clone()).no_small, "{options:?}");
+        }
     }
 
     /// What `sort_into_telling` says, where it says anything, is whether the output equals the URL: small and wide
