@@ -192,8 +192,9 @@ impl Small {
                 (Some(block), _) => block_bits(block),
                 (None, Some(block)) => block_bits(block) >> (base + 64 - rest.len()),
                 (None, None) => {
+                    let left = &rest[base..];
                     let mut block = [0; 64];
-                    block[..rest.len() - base].copy_from_slice(&rest[base..]);
+                    block[..left.len()].copy_from_slice(left);
                     block_bits(&block)
                 }
             };
