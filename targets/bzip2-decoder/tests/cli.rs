@@ -4,7 +4,8 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Runs the binary with `--threads` taken as asked: the check for busy cores, which would decode
@@ -13,7 +14,8 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
     run_with_load_check(args, stdin, false)
 }
 
-fn run_with_load_check(args: &[&str], stdin: &[u8], check: bool) -> Output {
+/// Starts the binary with piped stdout and stderr, and a thread that writes `stdin` to it.
+fn spawn(args: &[&str], stdin: &[u8], check: bool) -> (Child, JoinHandle<()>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bzip2-decoder"));
     if !check {
         command.env("BZIP2_DECODER_LOAD_CHECK", "0");
@@ -29,6 +31,11 @@ fn run_with_load_check(args: &[&str], stdin: &[u8], check: bool) -> Output {
     let stdin = stdin.to_vec();
     // The binary may stop reading early (a bad first block), so a failed write is not an error.
     let writer = std::thread::spawn(move || drop(input.write_all(&stdin)));
+    (child, writer)
+}
+
+fn run_with_load_check(args: &[&str], stdin: &[u8], check: bool) -> Output {
+    let (mut child, writer) = spawn(args, stdin, check);
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -207,17 +214,7 @@ fn a_closed_output_pipe_ends_the_decode_quietly() {
     let data = common::text(4_000_000, 7);
     let compressed = common::c_compress(&data, 1);
     for threads in ["1", "2"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bzip2-decoder"))
-            .env("BZIP2_DECODER_LOAD_CHECK", "0")
-            .args(["--threads", threads])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        let stdin = compressed.clone();
-        let writer = std::thread::spawn(move || drop(input.write_all(&stdin)));
+        let (mut child, writer) = spawn(&["--threads", threads], &compressed, false);
         let mut stdout = child.stdout.take().unwrap();
         let mut first = [0u8; 100];
         stdout.read_exact(&mut first).unwrap();
