@@ -79,6 +79,9 @@ pub(crate) struct Scratch {
     selectors: Vec<u8>,
     /// Test and bench hook: walk the BWT chain as one plain chain, as libbz2 does.
     pub(crate) single_chain: bool,
+    /// Test hook: a speculative decode with this scratch panics, as a bug in a worker would.
+    #[cfg(test)]
+    pub(crate) panic_in_decode: bool,
 }
 
 impl Scratch {
@@ -93,6 +96,8 @@ impl Scratch {
             tables: (0..6).map(|_| Table::new()).collect(),
             selectors: Vec::new(),
             single_chain: false,
+            #[cfg(test)]
+            panic_in_decode: false,
         }
     }
 

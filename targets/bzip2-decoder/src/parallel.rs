@@ -58,6 +58,11 @@
 //! two-thread CLI run 6.9k -> 5.7k on 4.7 MB of source text at `-9`, 12.4k -> 8.4k on 16 MiB.
 //! One-shot calls ([`decode_window`]) run the same [`Follower`] to the window's end on scoped
 //! threads, appending to one buffer.
+//!
+//! A panic (a bug) costs no hang: a job whose decode panics is posted lost ([`Claim`]) and the main
+//! thread decodes that block itself, and a panic of the main thread stops the workers
+//! ([`StopOnDrop`]) before it reaches the caller. (Before, the main thread waited forever for the
+//! block of a worker that had died.)
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -94,6 +99,49 @@ struct Decoded {
     bwt_len: usize,
 }
 
+/// A job that is over, in its slot on the board.
+#[derive(Debug)]
+enum Posted {
+    Decoded(Decoded),
+    /// The thread decoding it panicked (a bug): the main thread decodes the block itself.
+    Lost,
+}
+
+/// A job claimed by a thread. It is posted when its decode returns, and posted [`Posted::Lost`]
+/// should the decode panic, so that the main thread, which may be waiting for it, decodes the
+/// block itself instead of waiting forever.
+struct Claim<'s, I: AsRef<[u8]>> {
+    shared: &'s Shared<I>,
+    job: usize,
+    posted: bool,
+}
+
+impl<'s, I: AsRef<[u8]>> Claim<'s, I> {
+    /// Posts the job's decode; returns the board, locked.
+    fn post(mut self, decoded: Decoded) -> MutexGuard<'s, Board> {
+        self.posted = true;
+        self.shared.post(self.job, Posted::Decoded(decoded))
+    }
+}
+
+impl<I: AsRef<[u8]>> Drop for Claim<'_, I> {
+    fn drop(&mut self) {
+        if !self.posted {
+            drop(self.shared.post(self.job, Posted::Lost));
+        }
+    }
+}
+
+/// Stops the decoding threads when dropped, also by a panic of the main thread: the workers
+/// then leave, and the scope that joins them can end (and re-raise the panic).
+struct StopOnDrop<'s, I: AsRef<[u8]>>(&'s Shared<I>);
+
+impl<I: AsRef<[u8]>> Drop for StopOnDrop<'_, I> {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
 #[derive(Debug)]
 struct Board {
     /// Next job index a worker may claim.
@@ -108,7 +156,7 @@ struct Board {
     /// decoded any: a window's first block may start at bit 0, which must not read as decoded.
     direct: Option<u64>,
     /// One slot per job, once the scan has posted them.
-    results: Vec<Option<Decoded>>,
+    results: Vec<Option<Posted>>,
     /// The threads did not get the CPU to pay for themselves ([`Probe`]): only the main thread
     /// claims jobs now, and the others leave.
     solo: bool,
@@ -247,6 +295,11 @@ impl<I: AsRef<[u8]>> Shared<I> {
         me: usize,
     ) -> MutexGuard<'s, Board> {
         drop(board);
+        let claim = Claim {
+            shared: self,
+            job,
+            posted: false,
+        };
         let decoded = decode_speculatively(
             self.input(),
             self.jobs()[job],
@@ -255,10 +308,16 @@ impl<I: AsRef<[u8]>> Shared<I> {
             self.limit,
             self.crew.mate(me),
         );
+        claim.post(decoded)
+    }
+
+    /// Puts the outcome of claimed `job` on the board (unless the main thread no longer wants it)
+    /// and wakes idle threads; returns the board, locked.
+    fn post(&self, job: usize, posted: Posted) -> MutexGuard<'_, Board> {
         let mut board = self.lock();
         board.running -= 1;
         if job >= board.wanted_from {
-            board.results[job] = Some(decoded);
+            board.results[job] = Some(posted);
         }
         self.notify();
         board
@@ -266,8 +325,9 @@ impl<I: AsRef<[u8]>> Shared<I> {
 
     /// Waits for job `index`'s result, telling the workers that earlier jobs are no longer needed.
     /// While it is not ready the calling (main) thread decodes jobs itself, or helps with the ones
-    /// being decoded, so `threads` threads decode and none of them only waits.
-    fn take(&self, index: usize, scratch: &mut Scratch) -> Decoded {
+    /// being decoded, so `threads` threads decode and none of them only waits. `None`: the job
+    /// was lost to a panic ([`Posted::Lost`]).
+    fn take(&self, index: usize, scratch: &mut Scratch) -> Option<Decoded> {
         let mut board = self.lock();
         let previous = board.wanted_from.min(index);
         board.wanted_from = index;
@@ -276,10 +336,13 @@ impl<I: AsRef<[u8]>> Shared<I> {
         }
         self.notify();
         loop {
-            if let Some(decoded) = board.results[index].take() {
+            if let Some(posted) = board.results[index].take() {
                 board.wanted_from = index + 1;
                 self.notify();
-                return decoded;
+                return match posted {
+                    Posted::Decoded(decoded) => Some(decoded),
+                    Posted::Lost => None,
+                };
             }
             board = match self.claim(&mut board) {
                 Some(job) => self.run(board, job, scratch, MAIN),
@@ -316,6 +379,11 @@ fn decode_speculatively(
     limit: u64,
     mate: Mate<'_>,
 ) -> Decoded {
+    #[cfg(test)]
+    assert!(
+        !scratch.panic_in_decode,
+        "injected: a worker's decode panics"
+    );
     let mut reader = BitReader::new(input, start + 48, 0);
     // Errors are re-decoded on the chain, with the right block index and level.
     let mut bwt_len = 0;
@@ -526,6 +594,7 @@ pub(crate) fn decode_window(
     let mut main_scratch = pool.scratches.pop();
     let mut probe = Probe::new(threads, floor);
     let result = std::thread::scope(|scope| {
+        let stop = StopOnDrop(&shared);
         // The main thread chains results and decodes while it waits, so `threads - 1` helpers make
         // `threads` decoding threads (and no third thread competes for two cores).
         let here = spread::current_cpu();
@@ -550,10 +619,11 @@ pub(crate) fn decode_window(
                 Err(err) => break Err(err),
             }
         };
-        shared.stop();
+        drop(stop);
         pool.scratches.extend(main_scratch);
         for worker in workers {
-            // A worker cannot panic short of a bug; its panic is then re-raised by the scope.
+            // A worker cannot panic short of a bug; the main thread has then decoded its block
+            // (`Posted::Lost`), and its scratch is lost.
             if let Ok(scratch) = worker.join() {
                 pool.scratches.push(scratch);
             }
@@ -809,8 +879,10 @@ impl Follower {
                     }
                 }
             };
-            let speculative = index
-                .map(|index| shared.take(index, main_scratch.get_or_insert_with(Scratch::new)));
+            // A job lost to a worker's panic is decoded here, as an unscanned block would be.
+            let speculative = index.and_then(|index| {
+                shared.take(index, main_scratch.get_or_insert_with(Scratch::new))
+            });
             let mate = direct.then(|| shared.crew.mate(MAIN));
             if let Some(Decoded {
                 result: Err(err), ..
@@ -1051,6 +1123,107 @@ mod tests {
         }
     }
 
+    /// A stream of about ten level-1 blocks, and its text.
+    fn several_blocks() -> (Vec<u8>, Vec<u8>) {
+        let text: Vec<u8> = (0..64_000u32)
+            .flat_map(|i| format!("line {i}: {}\n", i.wrapping_mul(7919) % 1000).into_bytes())
+            .collect();
+        let mut encoder = bzip2_c::write::BzEncoder::new(Vec::new(), bzip2_c::Compression::new(1));
+        std::io::Write::write_all(&mut encoder, &text).unwrap();
+        let stream = encoder.finish().unwrap();
+        assert!(scan_block_magics(&stream).len() >= 4);
+        (stream, text)
+    }
+
+    /// A scratch whose speculative decodes panic, as a bug would.
+    fn panicking() -> Scratch {
+        let mut scratch = Scratch::new();
+        scratch.panic_in_decode = true;
+        scratch
+    }
+
+    /// A job whose decode panics is posted lost: the thread waiting for it gets `None` (and
+    /// decodes the block itself) instead of waiting forever.
+    #[test]
+    fn a_job_whose_decode_panics_is_posted_lost() {
+        let _deadline = crate::no_hang("a_job_whose_decode_panics_is_posted_lost");
+        let (stream, _) = several_blocks();
+        let shared = Shared::new(&stream[..], 2, u64::MAX, Vec::new());
+        shared.scan();
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let mut board = shared.lock();
+                board.next = 1;
+                let job = shared.claim(&mut board);
+                assert_eq!(job, Some(1));
+                drop(shared.run(board, 1, &mut panicking(), 1));
+            });
+            assert!(worker.join().is_err(), "the injected panic did not happen");
+        });
+        assert_eq!(
+            shared.lock().running,
+            0,
+            "the lost job still counts as running"
+        );
+        assert!(shared.take(1, &mut Scratch::new()).is_none());
+        let decoded = shared.take(2, &mut Scratch::new()).expect("job 2 decoded");
+        assert!(decoded.result.is_ok());
+    }
+
+    /// A worker that panics costs its block a decode on the main thread, not a hang or a wrong
+    /// byte, in a one-shot call and in a streamed window; a main thread that panics sends the
+    /// workers away, so the panic reaches the caller instead of hanging in the join.
+    #[test]
+    fn a_thread_that_panics_costs_no_hang_and_no_wrong_byte() {
+        let _deadline = crate::no_hang("a_thread_that_panics_costs_no_hang_and_no_wrong_byte");
+        let (stream, text) = several_blocks();
+        // The main thread takes the last scratch, the worker the one before.
+        let mut pool = Pool {
+            scratches: vec![panicking(), Scratch::new()],
+            ..Pool::default()
+        };
+        let mut out = Vec::new();
+        decompress_parallel(&stream, 2, 0.0, u64::MAX, &mut out, &mut pool).unwrap();
+        assert!(out == text, "one-shot output differs");
+
+        let mut pool = Pool {
+            scratches: vec![panicking(), Scratch::new()],
+            ..Pool::default()
+        };
+        let mut run = Run::start(
+            Arc::new(stream.clone()),
+            0,
+            0,
+            0,
+            true,
+            2,
+            0.0,
+            u64::MAX,
+            &mut pool,
+        );
+        let (mut chain, mut blocks) = (Chain::default(), VecDeque::new());
+        while run.step(&mut chain, &mut blocks).unwrap().is_none() {}
+        run.finish(&mut pool);
+        assert!(
+            blocks.make_contiguous().concat() == text,
+            "streamed output differs"
+        );
+
+        // The main thread's scratch fails: it panics on the first job it claims while waiting for
+        // the worker's, and the worker, idle once its look-ahead is done, must be sent away.
+        let mut pool = Pool {
+            scratches: vec![Scratch::new(), panicking()],
+            ..Pool::default()
+        };
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decompress_parallel(&stream, 2, 0.0, u64::MAX, &mut Vec::new(), &mut pool)
+        }));
+        assert!(
+            caught.is_err(),
+            "the main thread's injected panic did not reach the caller"
+        );
+    }
+
     /// A streamed window may start exactly at a block, at bit 0. When the scan posts the jobs
     /// before the main thread reaches that block, job 0 is still wanted: it used to be taken for
     /// decoded directly (the "decoded directly" mark started at 0), never claimed, and the main
@@ -1070,7 +1243,7 @@ mod tests {
             shared.scan();
             assert_eq!(shared.jobs(), [0]);
             let decoded = shared.take(0, &mut Scratch::new());
-            let _ = done.send(decoded.result.map(|(_, data)| data));
+            let _ = done.send(decoded.expect("job 0 posted").result.map(|(_, data)| data));
         });
         let data = finished
             .recv_timeout(std::time::Duration::from_secs(60))
