@@ -26,7 +26,7 @@ pub(crate) const LANES: usize = 6;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicU32, AtomicUsize};
 
-/// Reusable buffers for [`walk`].
+/// Reusable buffers for the lanes of a walk ([`walk_part`]).
 #[derive(Debug, Default)]
 pub(crate) struct Lanes {
     /// `LANES` regions of `len` bytes each; lane `l` appends at `l * len + written[l]`.

@@ -5,11 +5,11 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::Arc;
 
-use crate::Options;
 use crate::bits::BitReader;
 use crate::block::{Marker, Scratch, read_marker};
 use crate::crc;
 use crate::error::{Corruption, Error};
+use crate::options::Options;
 use crate::parallel::{Chain, Pool, Reached, Run};
 use crate::rle::{MissingRunLength, Unrle};
 use crate::stream::{Header, Position, finish_stream, stream_header};

@@ -87,7 +87,8 @@ impl Unrle {
         Ok(())
     }
 
-    /// [`Unrle::emit_all`] without the CRC, for a caller that computes it (or shares the work).
+    /// Appends the whole block to `out` (failing once `out` would exceed `limit` bytes), without the
+    /// CRC, for a caller that computes it (or shares the work).
     pub(crate) fn expand_all(
         &mut self,
         block: &[u8],
