@@ -1095,6 +1095,24 @@ mod tests {
         }
     }
 
+    /// Once the main thread has taken a job, the look-ahead starts past it: the workers may claim a
+    /// full window of jobs after the taken one.
+    #[test]
+    fn taking_a_job_moves_the_look_ahead_past_it() {
+        let _deadline = crate::no_hang("taking_a_job_moves_the_look_ahead_past_it");
+        let magic = BLOCK_MAGIC.to_be_bytes();
+        let input: Vec<u8> = (0..10).flat_map(|_| magic[2..].iter().copied()).collect();
+        let shared = Shared::new(input, 2, u64::MAX, Vec::new());
+        shared.scan();
+        let job = shared.claim(&mut shared.lock());
+        assert_eq!(job, Some(0));
+        drop(shared.post(0, Posted::Lost));
+        assert!(shared.take(0, &mut Scratch::new()).is_none());
+        let mut board = shared.lock();
+        let claimed: Vec<usize> = std::iter::from_fn(|| shared.claim(&mut board)).collect();
+        assert_eq!(claimed, [1, 2, 3, 4]);
+    }
+
     /// A finished window leaves its pool three block buffers per thread (what a window has in
     /// flight), not all the buffers its reader gave back, and none too large to keep.
     #[test]
