@@ -125,18 +125,18 @@ impl Scan<'_> {
 /// that finding the `&` of 64 bytes takes no branch but the one per `&`.
 #[inline(always)]
 fn block_bits(block: &[u8; 64]) -> u64 {
-    let mut bits = 0;
+    let mut others = 0;
     for word in block.chunks_exact(8).rev() {
-        bits = bits << 8 | word_bits(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        others = others << 8 | word_others(u64::from_le_bytes(word.try_into().unwrap_or_default()));
     }
-    bits
+    !others
 }
 
-/// Bit `i` set for each byte `i` of `word` (little-endian) that is `"`, `#`, `&` or `'` (see [`block_bits`]).
+/// Bit `i` set for each byte `i` of `word` (little-endian) that is not `"`, `#`, `&` or `'` (see [`block_bits`]).
 #[inline(always)]
-fn word_bits(word: u64) -> u64 {
-    const GATHER: u64 = 0x0102_0408_1020_4080;
-    (specials(word) >> 7).wrapping_mul(GATHER) >> 56
+fn word_others(word: u64) -> u64 {
+    const GATHER: u64 = 0x0002_0408_1020_4081;
+    (!specials(word) & (0x80 * 0x0101_0101_0101_0101)).wrapping_mul(GATHER) >> 56
 }
 
 impl Small {
