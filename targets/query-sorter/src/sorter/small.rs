@@ -120,9 +120,11 @@ impl Scan<'_> {
     }
 }
 
-/// Bit `i` set for each byte `block[i]` that is `"`, `#`, `&` or `'`: the masks of [`specials`] gathered from the
-/// top bit of each byte into one bit each by a multiplication (each byte's bit lands on its own, no carries), so
-/// that finding the `&` of 64 bytes takes no branch but the one per `&`.
+/// Bit `i` set for each byte `block[i]` that is `"`, `#`, `&` or `'`: the complements of the masks of [`specials`]
+/// gathered from the top bit of each byte into one bit each by a multiplication (each byte's bit lands on its own, no
+/// carries), then inverted once for the block, so that finding the `&` of 64 bytes takes no branch but the one per
+/// `&`. Gathering the bytes that are not special spares two instructions per word (the `not` of [`specials`] and
+/// a shift): 9 instead of 11.
 #[inline(always)]
 fn block_bits(block: &[u8; 64]) -> u64 {
     let mut others = 0;
