@@ -20,15 +20,15 @@ const TOP_BYTES: [u64; 8] = {
     masks
 };
 
-/// The high bit of each byte of `word` that is `"`, `#`, `&` or `'` (exact: no carry runs between bytes). These are
-/// the bytes that are `'` with bits 0 and 2 set: one test finds the `&` that end parameters and the `#` that ends the
-/// query, where a second would cost as much again; the quotes, rare in URLs, are passed over.
+/// The high bit of each byte of `word` that is not `"`, `#`, `&` or `'` (exact: no carry runs between bytes). Those
+/// are the bytes that are `'` with bits 0 and 2 set: one test finds the `&` that end parameters and the `#` that ends
+/// the query, where a second would cost as much again; the quotes, rare in URLs, are passed over.
 #[inline(always)]
-fn specials(word: u64) -> u64 {
+fn not_special(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let word = (word | (ONES * 0x05)) ^ (ONES * u64::from(b'\''));
-    !(((word & LOW7) + LOW7) | word | LOW7)
+    (((word & LOW7) + LOW7) | word) & !LOW7
 }
 
 /// The eight bytes of `url` from `at` (below its length), big-endian; bytes past the end are zeros.
@@ -120,23 +120,24 @@ impl Scan<'_> {
     }
 }
 
-/// Bit `i` set for each byte `block[i]` that is `"`, `#`, `&` or `'`: the masks of [`specials`] gathered from the
-/// top bit of each byte into one bit each by a multiplication (each byte's bit lands on its own, no carries), so
-/// that finding the `&` of 64 bytes takes no branch but the one per `&`.
+/// Bit `i` set for each byte `block[i]` that is `"`, `#`, `&` or `'`: the masks of [`not_special`] gathered from the
+/// top bit of each byte into one bit each by a multiplication (each byte's bit lands on its own, no carries), then
+/// inverted once for the block, so that finding the `&` of 64 bytes takes no branch but the one per `&`. Gathering
+/// the bytes that are not special spares two instructions per word (a `not` and a shift): 9 instead of 11.
 #[inline(always)]
 fn block_bits(block: &[u8; 64]) -> u64 {
-    let mut bits = 0;
+    let mut others = 0;
     for word in block.chunks_exact(8).rev() {
-        bits = bits << 8 | word_bits(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        others = others << 8 | word_others(u64::from_le_bytes(word.try_into().unwrap_or_default()));
     }
-    bits
+    !others
 }
 
-/// Bit `i` set for each byte `i` of `word` (little-endian) that is `"`, `#`, `&` or `'` (see [`block_bits`]).
+/// Bit `i` set for each byte `i` of `word` (little-endian) that is not `"`, `#`, `&` or `'` (see [`block_bits`]).
 #[inline(always)]
-fn word_bits(word: u64) -> u64 {
-    const GATHER: u64 = 0x0102_0408_1020_4080;
-    (specials(word) >> 7).wrapping_mul(GATHER) >> 56
+fn word_others(word: u64) -> u64 {
+    const GATHER: u64 = 0x0002_0408_1020_4081;
+    not_special(word).wrapping_mul(GATHER) >> 56
 }
 
 impl Small {
