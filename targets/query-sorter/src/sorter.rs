@@ -1647,4 +1647,29 @@ mod tests {
             }
         }
     }
+
+    /// A fragment that comes before any `?` is not a query, `&` and `?` in it included: the small path leaves
+    /// such a URL to the general path, which copies it as it is (with the default options, and with the
+    /// fragment stripped).
+    #[test]
+    fn a_fragment_before_any_query_is_not_sorted() {
+        let _deadline = gauntlet_oracle::no_hang("a_fragment_before_any_query_is_not_sorted");
+        let mut out = Vec::new();
+        for (options, url, want) in [
+            (Options::default(), &b"/p#b&a?d&c"[..], &b"/p#b&a?d&c"[..]),
+            (Options::default(), b"/p#b&a", b"/p#b&a"),
+            (Options::default(), b"/p?b&a#d&c", b"/p?a&b#d&c"),
+            (
+                Options::default().with_strip_fragment(true),
+                b"/p#b&a?d&c",
+                b"/p",
+            ),
+        ] {
+            let mut sorter = Sorter::new(options);
+            assert!(!sorter.no_small);
+            let told = sorter.sort_into_telling(url, &mut out);
+            assert_eq!(out, want, "{url:?}");
+            assert_eq!(told.unwrap_or(out == url), out == url, "{url:?}");
+        }
+    }
 }
