@@ -1,6 +1,6 @@
 //! Byte globs for parameter names: `*` (any run), `?` (any one byte), `\x` (literal `x`).
 
-use crate::Error;
+use crate::error::Error;
 
 /// Longest pattern accepted; matching costs O(name length × pattern length).
 pub(crate) const MAX_PATTERN_LEN: usize = 1024;

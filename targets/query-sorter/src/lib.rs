@@ -101,8 +101,10 @@
 //! `cargo bench -p gauntlet-bench --bench query_sorter`, never by timed tests.
 #![forbid(unsafe_code)]
 
+mod error;
 mod glob;
 pub mod naive;
+mod options;
 mod percent;
 mod sorter;
 
@@ -110,133 +112,10 @@ mod sorter;
 pub mod fuzzing;
 
 use std::borrow::Cow;
-use std::fmt;
 
+pub use error::Error;
+pub use options::{EmptyQuery, Mode, Options};
 pub use sorter::Sorter;
-
-/// How parameters are ordered. All modes drop empty parameters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Unsigned byte order of the whole parameter: a normal form.
-    #[default]
-    Canonical,
-    /// Unsigned byte order of the name only; equal names keep their input order.
-    ByKey,
-    /// The order of Varnish's `std.querysort` on x86-64 (signed bytes); `#` is not special.
-    Varnish,
-}
-
-/// What happens to the `?` when no parameter is left.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum EmptyQuery {
-    /// Keep the `?` whenever the input has one.
-    #[default]
-    Keep,
-    /// Remove the `?` when no parameter is left.
-    Remove,
-}
-
-/// Mode and options of a [`Sorter`]. Built with [`Options::new`] and the `with_*`, `drop` and `keep` methods.
-#[derive(Clone, Debug, Default)]
-pub struct Options {
-    mode: Mode,
-    dedupe: bool,
-    decode_unreserved: bool,
-    strip_fragment: bool,
-    empty_query: EmptyQuery,
-    drop: Vec<glob::Glob>,
-    keep: Vec<glob::Glob>,
-}
-
-impl Options {
-    /// Default options in `mode`: nothing removed, `?` kept, fragment kept, no percent-decoding.
-    pub fn new(mode: Mode) -> Options {
-        Options {
-            mode,
-            ..Options::default()
-        }
-    }
-
-    /// Remove parameters byte-equal to an earlier one (after percent normalisation if enabled).
-    pub fn with_dedupe(mut self, on: bool) -> Options {
-        self.dedupe = on;
-        self
-    }
-
-    /// Normalise percent-encoding of unreserved bytes (see the crate docs for the exact rules).
-    pub fn with_decode_unreserved(mut self, on: bool) -> Options {
-        self.decode_unreserved = on;
-        self
-    }
-
-    /// Remove the `#fragment` (ignored in [`Mode::Varnish`], which has no fragments).
-    pub fn with_strip_fragment(mut self, on: bool) -> Options {
-        self.strip_fragment = on;
-        self
-    }
-
-    /// What to do with the `?` when no parameter is left.
-    pub fn with_empty_query(mut self, policy: EmptyQuery) -> Options {
-        self.empty_query = policy;
-        self
-    }
-
-    /// Drop parameters whose name matches `glob`.
-    pub fn drop(mut self, glob: impl AsRef<[u8]>) -> Result<Options, Error> {
-        self.drop.push(glob::Glob::compile(glob.as_ref())?);
-        Ok(self)
-    }
-
-    /// Keep only parameters whose name matches `glob` or another keep glob.
-    pub fn keep(mut self, glob: impl AsRef<[u8]>) -> Result<Options, Error> {
-        self.keep.push(glob::Glob::compile(glob.as_ref())?);
-        Ok(self)
-    }
-
-    /// The ordering mode.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    fn is_wanted(&self, name: &[u8]) -> bool {
-        (self.keep.is_empty() || self.keep.iter().any(|g| g.matches(name)))
-            && !self.drop.iter().any(|g| g.matches(name))
-    }
-}
-
-/// A rejected option. Sorting itself accepts any bytes and cannot fail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Error {
-    /// A glob ends with a lone `\` at byte `offset`.
-    DanglingEscape {
-        /// Byte offset of the `\` in the pattern.
-        offset: usize,
-    },
-    /// A glob is `len` bytes long; at most `max` are accepted.
-    PatternTooLong {
-        /// Length of the pattern.
-        len: usize,
-        /// The limit.
-        max: usize,
-    },
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::DanglingEscape { offset } => write!(
-                f,
-                "glob ends with a lone `\\` at byte {offset}; write `\\\\` for a literal backslash"
-            ),
-            Error::PatternTooLong { len, max } => {
-                write!(f, "glob is {len} bytes long; the limit is {max}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// Canonical mode with default options; borrows `url` when it is already canonical.
 ///

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use crate::glob::{Glob, Token};
-use crate::{EmptyQuery, Mode, Options};
+use crate::options::{EmptyQuery, Mode, Options};
 
 /// The naive model of [`Sorter::sort_into`](crate::Sorter::sort_into): split, filter, sort, join.
 pub fn sort(url: &[u8], options: &Options) -> Vec<u8> {

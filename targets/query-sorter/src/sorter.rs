@@ -4,7 +4,8 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::ops::Range;
 
-use crate::{EmptyQuery, Mode, Options, percent};
+use crate::options::{EmptyQuery, Mode, Options};
+use crate::percent;
 
 mod small;
 
