@@ -2,10 +2,12 @@
 //!
 //! Blocks are the parallel decoder's unit of work, so five blocks on two threads leave one thread
 //! idle for the whole last block. A thread with nothing to claim therefore waits here, watching the
-//! other decoding threads' [`Slot`]s. A thread decoding a block *offers* the second half of a
-//! stage that splits (the counting sort, the BWT walk, the CRC) when some thread is spinning, does
-//! its own half, and then *settles*: it takes the half back if nobody claimed it, or waits for the
-//! helper's outcome. Only the Huffman/MTF stage, about a seventh of a block, stays with one thread.
+//! other decoding threads' [`Slot`]s. A thread decoding a block *offers* a share of a stage that
+//! splits (the BWT walk, the CRC) when some thread is idle, does its own share, and then
+//! *settles*: it takes the share back if nobody claimed it, or waits for the helper's outcome. The
+//! walk is offered with the counting sort before it ([`Task::SortWalk`]): both threads sort the
+//! whole column, each into links of its own, because a walk over links the other core wrote runs
+//! at little more than one thread's speed. The Huffman/MTF stage and un-RLE1 stay with one thread.
 //!
 //! Every wait here (an idle thread for an offer, an owner for its helper's outcome, a helper for
 //! its walk buffers) spins briefly and then blocks (see [`crate::wait`]): an owner offers to a
@@ -13,11 +15,10 @@
 //! it by the time the owner has done its own half. So a helper that is slow to wake, or that the
 //! machine has no core for, costs the owner nothing but the ring.
 //!
-//! Buffers cross threads in `Arc`s (the column and links are read or written through shared
-//! references, the links with relaxed atomic stores to disjoint entries), and a helper's walk
+//! Buffers cross threads in `Arc`s (the column and links are read through shared references, and
+//! a helper's links, its own, are written with relaxed atomic stores), and a helper's walk
 //! buffers are moved to the owner and back, so all of it is safe code.
 
-use std::ops::Range;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
@@ -30,15 +31,22 @@ use crate::wait::{self, Bell, lock};
 /// A share of one block's work.
 #[derive(Debug)]
 pub(crate) enum Task {
-    /// Sort the stretches `stretches` of `plan` into `tt`.
-    Sort {
+    /// Sort the whole column into the helper's own links, then walk segments taken from `next`
+    /// (shared with the owner's own walk) on them. A walk shared over one set of links is slow on
+    /// this machine: measured alone (`bzip2_decoder` bench notes, 2026-12-07), two threads walking
+    /// one 900k-entry cycle took 2.6-3.0 ms against 3.8-4.1 ms for one thread, but two threads each
+    /// walking a copy of its own (twice the work) took 4.0-4.4 ms. Each core reads the lines the
+    /// other one holds, which costs more than a read from the shared cache. So both threads sort
+    /// (the sort is a sixth of the walk) and each walks on links it wrote itself.
+    SortWalk {
         column: Arc<Vec<u8>>,
-        tt: Arc<Vec<AtomicU32>>,
         len: usize,
-        plan: Arc<Sort>,
-        stretches: Range<usize>,
+        sort: Arc<Sort>,
+        walk: Walk,
+        next: Arc<AtomicUsize>,
     },
-    /// Walk segments taken from `next` (shared with the owner's own walk).
+    /// Walk segments taken from `next` (shared with the owner's own walk) on the owner's links:
+    /// for a helper that turns idle once the owner's walk has started.
     Walk {
         tt: Arc<Vec<AtomicU32>>,
         plan: Walk,
@@ -51,7 +59,6 @@ pub(crate) enum Task {
 /// What a helper hands back.
 #[derive(Debug)]
 pub(crate) enum Outcome {
-    Sorted,
     /// The helper's walk buffers, to be given back to slot `helper` after stitching.
     Walked {
         lanes: Lanes,
@@ -139,8 +146,15 @@ impl Crew {
 
     /// Thread `me` helps with offered tasks until the epoch moves on from `seen`; between offers it
     /// spins briefly, then blocks. `lanes` are the thread's own walk buffers, lent to the owner of a
-    /// walk it helps with (fresh ones would cost a page fault per 4 KiB touched).
-    pub(crate) fn help(&self, me: usize, seen: u64, lanes: &mut Lanes) {
+    /// walk it helps with (fresh ones would cost a page fault per 4 KiB touched), and `links` its
+    /// own links, which it sorts a column into to walk on.
+    pub(crate) fn help(
+        &self,
+        me: usize,
+        seen: u64,
+        lanes: &mut Lanes,
+        links: &mut Arc<Vec<AtomicU32>>,
+    ) {
         self.idle.fetch_add(1, SeqCst);
         loop {
             if self.epoch.load(Acquire) != seen {
@@ -149,7 +163,7 @@ impl Crew {
             let mut helped = false;
             for (owner, slot) in self.slots.iter().enumerate() {
                 if owner != me && slot.posted.load(Acquire) {
-                    helped |= self.run_offer(me, slot, lanes);
+                    helped |= self.run_offer(me, slot, lanes, links);
                 }
             }
             if !helped {
@@ -161,7 +175,13 @@ impl Crew {
     }
 
     /// Claims and runs the task in `slot`, if it is still there.
-    fn run_offer(&self, me: usize, slot: &Slot, own_lanes: &mut Lanes) -> bool {
+    fn run_offer(
+        &self,
+        me: usize,
+        slot: &Slot,
+        own_lanes: &mut Lanes,
+        own_links: &mut Arc<Vec<AtomicU32>>,
+    ) -> bool {
         let task = {
             let mut state = lock(&slot.state);
             if state.claimed {
@@ -177,15 +197,23 @@ impl Crew {
         // Should the task panic (a bug), the owner is still released, and redoes the work.
         let release = Finished { slot };
         let outcome = match task {
-            Task::Sort {
+            Task::SortWalk {
                 column,
-                tt,
                 len,
-                plan,
-                stretches,
+                sort,
+                walk,
+                next,
             } => {
-                bwt::sort(&column[..len], &plan, stretches, &tt[..len]);
-                Outcome::Sorted
+                // Unshared while this thread is idle (the tasks it offered as an owner are settled),
+                // so they are replaced only when too short.
+                if Arc::get_mut(own_links).is_none_or(|links| links.len() < len) {
+                    *own_links = Arc::new((0..len).map(|_| AtomicU32::new(0)).collect());
+                }
+                let links = &own_links[..len];
+                bwt::sort(&column[..len], &sort, 0..sort.stretches(), links);
+                let mut lanes = std::mem::take(own_lanes);
+                bwt::walk_part(links, &walk, &next, &mut lanes, || {});
+                Outcome::Walked { lanes, helper: me }
             }
             Task::Walk { tt, plan, next } => {
                 let mut lanes = std::mem::take(own_lanes);
@@ -299,7 +327,7 @@ impl Drop for Finished<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bwt::tests::{real_bwt, xorshift};
+    use crate::bwt::tests::real_bwt;
 
     /// A helper with no offer to take blocks after its short spin (it does not keep waking up to
     /// look again), and a bump of the epoch sends it back to the job board.
@@ -313,7 +341,8 @@ mod tests {
         let (blocked_once, still_blocked) = std::thread::scope(|scope| {
             let seen = crew.epoch();
             let crew = &crew;
-            let helper = scope.spawn(move || crew.help(1, seen, &mut Lanes::default()));
+            let helper =
+                scope.spawn(move || crew.help(1, seen, &mut Lanes::default(), &mut Arc::default()));
             let since = Instant::now();
             while !blocked() && since.elapsed() < Duration::from_secs(10) {
                 std::thread::yield_now();
@@ -331,32 +360,8 @@ mod tests {
         assert_eq!(crew.idle.load(SeqCst), 0);
     }
 
-    /// Histogram snapshots: `(position, histogram of column[..position])`.
-    type Snapshots = Vec<(usize, [u32; 256])>;
-
-    /// A column of `len` bytes over a small alphabet, its histogram, and snapshots every 4096.
-    fn column(len: usize, seed: u64) -> (Vec<u8>, [u32; 256], Snapshots) {
-        let mut state = seed;
-        let column: Vec<u8> = (0..len)
-            .map(|_| b"abcdefgh"[(xorshift(&mut state) % 8) as usize])
-            .collect();
-        let mut counts = [0u32; 256];
-        let mut snapshots = Vec::new();
-        for (i, &b) in column.iter().enumerate() {
-            if i > 0 && i % 4096 == 0 {
-                snapshots.push((i, counts));
-            }
-            counts[usize::from(b)] += 1;
-        }
-        (column, counts, snapshots)
-    }
-
     fn links(len: usize) -> Arc<Vec<AtomicU32>> {
         Arc::new((0..len).map(|_| AtomicU32::new(0)).collect())
-    }
-
-    fn plain(tt: &[AtomicU32]) -> Vec<u32> {
-        tt.iter().map(|entry| entry.load(Relaxed)).collect()
     }
 
     impl Mate<'_> {
@@ -369,14 +374,16 @@ mod tests {
     }
 
     /// Runs `owner` as thread 0 while thread 1 waits in `help` until `owner` returns.
-    fn with_helper(owner: impl FnOnce(Mate<'_>)) {
+    /// Returns the helper's links as it left them.
+    fn with_helper(owner: impl FnOnce(Mate<'_>)) -> Vec<u32> {
         let crew = Crew::new(2);
         std::thread::scope(|scope| {
             let crew = &crew;
             let seen = crew.epoch();
-            scope.spawn(move || {
-                let mut lanes = Lanes::default();
-                crew.help(1, seen, &mut lanes);
+            let helper = scope.spawn(move || {
+                let (mut lanes, mut links) = (Lanes::default(), Arc::default());
+                crew.help(1, seen, &mut lanes, &mut links);
+                links.iter().map(|entry| entry.load(Relaxed)).collect()
             });
             // Stops the helper even if `owner` panics.
             struct Stop<'a>(&'a Crew);
@@ -391,7 +398,9 @@ mod tests {
                 std::thread::yield_now();
             }
             owner(mate);
-        });
+            drop(_stop);
+            helper.join().expect("the helper panicked")
+        })
     }
 
     #[test]
@@ -433,31 +442,71 @@ mod tests {
         });
     }
 
+    /// A helper offered the sort and walk sorts the column into links of its own and walks its
+    /// share of the segments on them; stitched with the owner's share, that is the plain walk.
     #[test]
-    fn a_helper_sorts_the_second_half_of_the_stretches() {
-        let _deadline = crate::no_hang("a_helper_sorts_the_second_half_of_the_stretches");
-        let len = 200_000;
-        let (column, counts, snapshots) = column(len, 7);
-        let want = links(len);
-        let one = Sort::plan(len, &counts, &[], 1);
-        bwt::sort(&column, &one, 0..1, &want);
-        with_helper(|mate| {
-            let column = Arc::new(column.clone());
+    fn a_helper_sorts_into_its_own_links_and_walks_its_share_on_them() {
+        let _deadline =
+            crate::no_hang("a_helper_sorts_into_its_own_links_and_walks_its_share_on_them");
+        let len = 100_000;
+        for seed in [3, 5] {
+            let (text, column, orig_ptr) = real_bwt(len, seed);
+            let mut counts = [0u32; 256];
+            for &b in &column {
+                counts[usize::from(b)] += 1;
+            }
+            let sort = Arc::new(Sort::plan(len, &counts, &[], 1));
+            let walk = Walk::plan(len, orig_ptr).expect("a large block");
             let tt = links(len);
-            let plan = Arc::new(Sort::plan(len, &counts, &snapshots, 8));
-            assert_eq!(plan.stretches(), 8);
-            mate.offer(Task::Sort {
-                column: Arc::clone(&column),
-                tt: Arc::clone(&tt),
-                len,
-                plan: Arc::clone(&plan),
-                stretches: 4..8,
+            bwt::sort(&column, &sort, 0..sort.stretches(), &tt);
+            let helper_links = with_helper(|mate| {
+                let column = Arc::new(column.clone());
+                let next = Arc::new(AtomicUsize::new(0));
+                mate.offer(Task::SortWalk {
+                    column: Arc::clone(&column),
+                    len,
+                    sort: Arc::clone(&sort),
+                    walk,
+                    next: Arc::clone(&next),
+                });
+                // After its first batch of segments the owner waits for the helper to take one, so
+                // that both parts hold segments.
+                let mut own = Lanes::default();
+                let mut polls = 0;
+                bwt::walk_part(&tt, &walk, &next, &mut own, || {
+                    if polls == 1 {
+                        while next.load(Relaxed) <= bwt::CLAIM_BATCH {
+                            std::thread::yield_now();
+                        }
+                    }
+                    polls += 1;
+                });
+                let Some(Outcome::Walked { lanes, helper }) = mate.settle() else {
+                    panic!("the claimed sort and walk has an outcome");
+                };
+                assert_eq!(helper, 1);
+                assert_eq!(
+                    Arc::strong_count(&column),
+                    1,
+                    "the helper let go of the column"
+                );
+                for part in [&own, &lanes] {
+                    let mut alone = vec![0u8; len];
+                    let whole = bwt::stitch(&tt, &walk, &[part], &mut alone) && alone == text;
+                    assert!(!whole, "seed {seed}: one part holds every segment");
+                }
+                let mut got = vec![0u8; len];
+                let stitched = bwt::stitch(&tt, &walk, &[&own, &lanes], &mut got);
+                assert!(stitched, "every segment was found in one of the parts");
+                assert!(got == text, "seed {seed}");
+                mate.give_back(helper, lanes);
             });
-            mate.wait_claimed();
-            bwt::sort(&column, &plan, 0..4, &tt);
-            assert!(matches!(mate.settle(), Some(Outcome::Sorted)));
-            assert!(plain(&tt) == plain(&want));
-        });
+            let owner_links: Vec<u32> = tt.iter().map(|entry| entry.load(Relaxed)).collect();
+            assert!(
+                helper_links == owner_links,
+                "seed {seed}: the helper walked on links it did not sort itself"
+            );
+        }
     }
 
     #[test]

@@ -101,9 +101,9 @@ impl Scratch {
         }
     }
 
-    /// The walk buffers, for lending to another thread's walk while this one is idle.
-    pub(crate) fn lanes_mut(&mut self) -> &mut bwt::Lanes {
-        &mut self.lanes
+    /// The walk buffers and the links, for helping another thread's walk while this one is idle.
+    pub(crate) fn helper_buffers(&mut self) -> (&mut bwt::Lanes, &mut Arc<Vec<AtomicU32>>) {
+        (&mut self.lanes, &mut self.tt)
     }
 
     /// Decodes the block whose header starts right after the block magic (`reader` is positioned
@@ -376,7 +376,9 @@ impl Scratch {
     }
 
     /// Inverts the BWT of `column[..len]` into `bwt_out[..len]` (see [`crate::bwt`]), sharing the
-    /// sort and the walk with an idle thread if `mate` finds one (see [`crate::assist`]).
+    /// walk with an idle thread if `mate` finds one (see [`crate::assist`]): a thread idle when the
+    /// sort starts sorts the column into links of its own and walks its share on them; one that
+    /// turns idle later joins the walk on this thread's links.
     fn inverse_bwt(&mut self, len: usize, orig_ptr: usize, mate: Option<Mate<'_>>) {
         if self.tt.len() < len {
             self.tt = Arc::new((0..len).map(|_| AtomicU32::new(0)).collect());
@@ -386,18 +388,36 @@ impl Scratch {
         if self.bwt_out.len() < len {
             self.bwt_out = vec![0; len];
         }
-        self.sort(len, mate.filter(|mate| len >= SHARE_MIN && mate.wanted()));
+        let plan = bwt::Walk::plan(len, orig_ptr);
+        let shareable = mate.filter(|_| len >= SHARE_MIN);
+        let sort = Arc::new(bwt::Sort::plan(len, &self.counts, &self.snapshots, 4));
+        let next = Arc::new(AtomicUsize::new(0));
+        // Offered before the sort when some thread is idle, or during the walk as soon as one is.
+        let mut offered = None;
+        if let (Some(mate), Some(plan), false) = (shareable, plan, self.single_chain) {
+            if mate.wanted() {
+                mate.offer(Task::SortWalk {
+                    column: Arc::clone(&self.column),
+                    len,
+                    sort: Arc::clone(&sort),
+                    walk: plan,
+                    next: Arc::clone(&next),
+                });
+                offered = Some(mate);
+            }
+        }
+        bwt::sort(
+            &self.column[..len],
+            &sort,
+            0..sort.stretches(),
+            &self.tt[..len],
+        );
         let tt = &self.tt[..len];
         let out = &mut self.bwt_out[..len];
-        let plan = bwt::Walk::plan(len, orig_ptr);
         let (Some(plan), false) = (plan, self.single_chain) else {
             bwt::walk_single(tt, orig_ptr, out);
             return;
         };
-        let next = Arc::new(AtomicUsize::new(0));
-        // Offered as soon as some thread is idle: a helper joins the walk wherever it has got to.
-        let mut offered = None;
-        let shareable = mate.filter(|_| len >= SHARE_MIN);
         let poll = || {
             if let Some(mate) = shareable.filter(|mate| offered.is_none() && mate.wanted()) {
                 mate.offer(Task::Walk {
@@ -421,31 +441,6 @@ impl Scratch {
         };
         if let Some((mate, lanes, helper)) = lent {
             mate.give_back(helper, lanes);
-        }
-    }
-
-    /// The counting sort of `column[..len]` into `tt[..len]`; with a `mate`, the second half of
-    /// the column is offered to an idle thread.
-    fn sort(&mut self, len: usize, mate: Option<Mate<'_>>) {
-        let column = &self.column[..len];
-        let tt = &self.tt[..len];
-        let Some(mate) = mate else {
-            let plan = bwt::Sort::plan(len, &self.counts, &self.snapshots, 4);
-            bwt::sort(column, &plan, 0..plan.stretches(), tt);
-            return;
-        };
-        let plan = Arc::new(bwt::Sort::plan(len, &self.counts, &self.snapshots, 8));
-        let half = plan.stretches() / 2;
-        mate.offer(Task::Sort {
-            column: Arc::clone(&self.column),
-            tt: Arc::clone(&self.tt),
-            len,
-            plan: Arc::clone(&plan),
-            stretches: half..plan.stretches(),
-        });
-        bwt::sort(column, &plan, 0..half, tt);
-        if !matches!(mate.settle(), Some(Outcome::Sorted)) {
-            bwt::sort(column, &plan, half..plan.stretches(), tt);
         }
     }
 }

@@ -58,7 +58,7 @@ pub(crate) struct Sort {
     cursors: [[u32; 256]; MAX_STRETCHES],
 }
 
-/// Stretches of a sort shared by two threads: each sorts four, interleaved.
+/// Most stretches a sort is cut into (the decoder cuts a column into four).
 pub(crate) const MAX_STRETCHES: usize = 8;
 
 impl Sort {
@@ -229,7 +229,7 @@ impl Walk {
 }
 
 /// Segment ids a walker takes at once (see [`walk_part`]).
-const CLAIM_BATCH: usize = 16;
+pub(crate) const CLAIM_BATCH: usize = 16;
 
 /// A segment no lane of this [`Lanes`] has walked.
 const ABSENT: u32 = u32::MAX;

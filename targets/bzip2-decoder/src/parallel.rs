@@ -15,8 +15,9 @@
 //!
 //! Blocks are the unit of work, so on their own a stream of few blocks scales poorly: two threads on
 //! 4.6 `-9` blocks take at least 2.6 block-times. A thread with no block to claim therefore waits
-//! in [`crate::assist`] (a short spin, then blocked: [`crate::wait`]) and takes half of the sort,
-//! walk and CRC of blocks still being decoded.
+//! in [`crate::assist`] (a short spin, then blocked: [`crate::wait`]) and takes a share of the
+//! walk (sorting the column into links of its own first) and of the CRC of blocks still being
+//! decoded.
 //! Tried and dropped before that: starting a scoped thread per lent walk. Alone, a 500k-byte walk
 //! took 0.63–0.76 ms split against 1.14 ms whole; inside the decoder, on this machine's VM, the lent
 //! walks of a last block took 1.1–4.6 ms against 1.8–2.3 ms whole (the idle vCPU was slow to wake:
@@ -263,7 +264,8 @@ impl<I: AsRef<[u8]>> Shared<I> {
         // Read under the lock: a change after this moves the epoch on.
         let seen = self.crew.epoch();
         drop(board);
-        self.crew.help(me, seen, scratch.lanes_mut());
+        let (lanes, links) = scratch.helper_buffers();
+        self.crew.help(me, seen, lanes, links);
         self.lock()
     }
 
