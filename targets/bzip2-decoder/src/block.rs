@@ -418,8 +418,11 @@ impl Scratch {
             bwt::walk_single(tt, orig_ptr, out);
             return;
         };
+        // A thread that turns idle during the walk joins it on this thread's links, which pays only
+        // for links larger than one core's cache (see `JOIN_WALK_MIN`).
+        let joinable = shareable.filter(|_| len >= JOIN_WALK_MIN);
         let poll = || {
-            if let Some(mate) = shareable.filter(|mate| offered.is_none() && mate.wanted()) {
+            if let Some(mate) = joinable.filter(|mate| offered.is_none() && mate.wanted()) {
                 mate.offer(Task::Walk {
                     tt: Arc::clone(&self.tt),
                     plan,
@@ -447,6 +450,13 @@ impl Scratch {
 
 /// Blocks shorter than this are not shared: the hand-over would cost more than it saves.
 pub(crate) const SHARE_MIN: usize = 65_536; // 64 KiB, one literal: a tuning value (see .cargo/mutants.toml)
+
+/// Blocks shorter than this are not walked by a thread that turns idle during the walk (on the
+/// owner's links): two cores walking one set of links that fits in one core's cache (2 MiB here)
+/// are slower than one core alone. `cargo bench -p gauntlet-bench --bench shared_walk` (2026-12-07):
+/// 0.68x one thread's speed at 100 000 entries, 0.81x at 300 000, 1.21x at 500 000, 1.39x at
+/// 900 000; a thread idle from the start sorts links of its own instead and gains 1.9-2.0x.
+pub(crate) const JOIN_WALK_MIN: usize = 400_000; // one literal: a tuning value (see .cargo/mutants.toml)
 
 /// Moves `mtf[index]` to the front, shifting the entries before it up by one; returns it.
 ///
