@@ -33,11 +33,12 @@ use crate::wait::{self, Bell, lock};
 pub(crate) enum Task {
     /// Sort the whole column into the helper's own links, then walk segments taken from `next`
     /// (shared with the owner's own walk) on them. A walk shared over one set of links is slow on
-    /// this machine: measured alone (`bzip2_decoder` bench notes, 2026-12-07), two threads walking
-    /// one 900k-entry cycle took 2.6-3.0 ms against 3.8-4.1 ms for one thread, but two threads each
-    /// walking a copy of its own (twice the work) took 4.0-4.4 ms. Each core reads the lines the
-    /// other one holds, which costs more than a read from the shared cache. So both threads sort
-    /// (the sort is a sixth of the walk) and each walks on links it wrote itself.
+    /// this machine (`cargo bench -p gauntlet-bench --bench shared_walk`, benches/README.md): two
+    /// threads walking one 900k-entry cycle took 2.55 ms against 3.55 ms for one thread (and at
+    /// 100k entries 0.14 ms against 0.09), while two threads each walking a copy of their own
+    /// (twice the work) took 3.49 ms. Each core reads the lines the other one holds, which costs
+    /// more than a read from the shared cache. So both threads sort (the sort is about a quarter of
+    /// the walk) and each walks on links it wrote itself.
     SortWalk {
         column: Arc<Vec<u8>>,
         len: usize,
