@@ -35,6 +35,14 @@ pub(crate) struct Lanes {
     segments: Vec<Segment>,
 }
 
+impl Lanes {
+    /// Whether these buffers were ever walked into (a test of who got whose buffers back).
+    #[cfg(test)]
+    pub(crate) fn is_unused(&self) -> bool {
+        self.buf.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Segment {
     at: u32,
