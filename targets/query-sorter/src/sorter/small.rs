@@ -2,6 +2,8 @@
 //! copy of the query, one pass that finds the `&`s and the `#` and keys each parameter as its `&` is found, a sort of
 //! `u64`s, and each parameter written into place over a copy of the URL.
 
+use wide::u8x16;
+
 /// Most parameters (non-empty pieces) [`Small::sort`] takes; empty pieces are not counted.
 pub(super) const SMALL_MAX: usize = 32;
 
@@ -19,17 +21,6 @@ const TOP_BYTES: [u64; 8] = {
     }
     masks
 };
-
-/// The high bit of each byte of `word` that is not `"`, `#`, `&` or `'` (exact: no carry runs between bytes). Those
-/// are the bytes that are `'` with bits 0 and 2 set: one test finds the `&` that end parameters and the `#` that ends
-/// the query, where a second would cost as much again; the quotes, rare in URLs, are passed over.
-#[inline(always)]
-fn not_special(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let word = (word | (ONES * 0x05)) ^ (ONES * u64::from(b'\''));
-    (((word & LOW7) + LOW7) | word) & !LOW7
-}
 
 /// The eight bytes of `url` from `at` (below its length), big-endian; bytes past the end are zeros.
 #[inline(always)]
@@ -120,24 +111,24 @@ impl Scan<'_> {
     }
 }
 
-/// Bit `i` set for each byte `block[i]` that is `"`, `#`, `&` or `'`: the masks of [`not_special`] gathered from the
-/// top bit of each byte into one bit each by a multiplication (each byte's bit lands on its own, no carries), then
-/// inverted once for the block, so that finding the `&` of 64 bytes takes no branch but the one per `&`. Gathering
-/// the bytes that are not special spares two instructions per word (a `not` and a shift): 9 instead of 11.
+/// Bit `i` set for each byte `block[i]` that is `&` or `#`: sixteen bytes at a time compared with both, the two
+/// masks joined and their top bits gathered into sixteen bits (SSE2's `pcmpeqb` and `pmovmskb` on x86-64, through
+/// the `wide` crate, which has plain code for targets without SIMD). Against the word-at-a-time scan it replaces
+/// (a carry-free test of each byte of a `u64`, gathered by a multiplication: 9 instructions per 8 bytes), callgrind
+/// counted 8 % fewer instructions per call of `sort_into` at 5 parameters and the paired bench ran 5 to 8 % faster
+/// (crate README, 2026-12-07).
 #[inline(always)]
 fn block_bits(block: &[u8; 64]) -> u64 {
-    let mut others = 0;
-    for word in block.chunks_exact(8).rev() {
-        others = others << 8 | word_others(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+    let ampersand = u8x16::splat(b'&');
+    let hash = u8x16::splat(b'#');
+    let mut bits = 0;
+    for (i, chunk) in block.chunks_exact(16).enumerate() {
+        let bytes = u8x16::new(chunk.try_into().unwrap_or_default());
+        let found = bytes.cmp_eq(ampersand) | bytes.cmp_eq(hash);
+        // Sixteen bits, one per byte: the `i32` is never negative.
+        bits |= u64::from(found.move_mask() as u16) << (16 * i);
     }
-    !others
-}
-
-/// Bit `i` set for each byte `i` of `word` (little-endian) that is not `"`, `#`, `&` or `'` (see [`block_bits`]).
-#[inline(always)]
-fn word_others(word: u64) -> u64 {
-    const GATHER: u64 = 0x0002_0408_1020_4081;
-    not_special(word).wrapping_mul(GATHER) >> 56
+    bits
 }
 
 impl Small {
@@ -313,7 +304,7 @@ mod tests {
 
     /// Against the naive model on short URLs built to sit on the path's edges: parameters that share their first
     /// seven bytes (or are zero-padded prefixes of each other), repeats, empty pieces, `=`-less parameters, bytes 0
-    /// and 0xff, quotes (found by the scan with `&` and `#`, and passed over), parameters of 0 to 40 bytes near the
+    /// and 0xff, quotes, parameters of 0 to 40 bytes near the
     /// end of the URL (reads past it are shifted from the URL's last bytes, copies near it are exact), URLs shorter
     /// than 8, 32 and 64 bytes, fragments, sorted and unsorted queries, 0 to 17 parameters and 30 to 36 around the
     /// limit. Where it declines it writes nothing; where it answers, it says whether the output is the URL.
@@ -514,11 +505,12 @@ mod tests {
     }
 
     /// `block_bits` against its definition: every byte value at every position of a block, the others random, and
-    /// blocks of random bytes with many `&`; each flagged byte is one of the four, and each of the four is flagged.
+    /// blocks of random bytes with many `&` and `#` and their neighbours; each flagged byte is one of the two, and
+    /// each of the two is flagged.
     #[test]
-    fn block_bits_flags_quotes_hashes_and_ampersands() {
-        let _deadline = gauntlet_oracle::no_hang("block_bits_flags_quotes_hashes_and_ampersands");
-        let special = |b: u8| matches!(b, b'"' | b'#' | b'&' | b'\'');
+    fn block_bits_flags_hashes_and_ampersands() {
+        let _deadline = gauntlet_oracle::no_hang("block_bits_flags_hashes_and_ampersands");
+        let special = |b: u8| matches!(b, b'#' | b'&');
         let check = |block: &[u8; 64]| {
             let want = (0..64).fold(0u64, |bits, i| bits | u64::from(special(block[i])) << i);
             assert_eq!(block_bits(block), want, "{block:?}");
