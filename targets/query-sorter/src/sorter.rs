@@ -82,6 +82,35 @@ impl Sorter {
     /// [`Sorter::sort_into`], telling whether `out` is equal to `url` where the sort knows it without comparing
     /// (`None` where it does not).
     pub(crate) fn sort_into_telling(&mut self, url: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+        if !self.no_small {
+            if let Some(unchanged) = self.sort_small(url, out) {
+                return Some(unchanged);
+            }
+        }
+        self.sort_general(url, out)
+    }
+
+    /// The common case on its own, in a function of its own (a short prologue): canonical order of at most
+    /// `SMALL_MAX` parameters without options but the fragment's. Returns whether `out` equals `url`, or `None`,
+    /// having written nothing that the general path keeps, when the URL has no query or the small sort declines it.
+    #[inline(always)]
+    fn sort_small(&mut self, url: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+        out.clear();
+        out.reserve(url.len() + 32);
+        let question_mark = find_opener(url, true).filter(|&q| url[q] == b'?')?;
+        let (query_len, unchanged) = self.small.sort(url, question_mark + 1, out)?;
+        let fragment = &url[question_mark + 1 + query_len..];
+        if self.options.strip_fragment {
+            Some(unchanged && fragment.is_empty())
+        } else {
+            out.extend_from_slice(fragment);
+            Some(unchanged)
+        }
+    }
+
+    /// [`Sorter::sort_into_telling`] past the small path.
+    #[inline(never)]
+    fn sort_general(&mut self, url: &[u8], out: &mut Vec<u8>) -> Option<bool> {
         out.clear();
         // Room for the output and for the overshoot of the fixed-size copies of `Packed::sort`.
         out.reserve(url.len() + 32);
@@ -101,17 +130,6 @@ impl Sorter {
             }
         };
         let rest = &url[question_mark + 1..];
-        // Canonical order of at most `SMALL_MAX` parameters, the common case, first; it writes nothing when it
-        // declines.
-        if !self.no_small {
-            if let Some((query_len, unchanged)) = self.small.sort(url, question_mark + 1, out) {
-                let fragment = &rest[query_len..];
-                if keep_fragment {
-                    out.extend_from_slice(fragment);
-                }
-                return Some(unchanged && (keep_fragment || fragment.is_empty()));
-            }
-        }
         // By-key order is stable, so exact repeats need not be neighbours: `--dedupe` takes the general path there.
         if (options.mode == Mode::Canonical || (options.mode == Mode::ByKey && !options.dedupe))
             && !options.decode_unreserved
@@ -200,6 +218,42 @@ impl Sorter {
         self.output = output;
         sorted
     }
+}
+
+/// [`crate::sort_query`]'s common case, whole: canonical order of at most [`small::SMALL_MAX`] parameters, with the
+/// small sort's scratch on the stack (no thread-local sorter to reach) and the output allocated only when it differs
+/// from `url`. `None` where the small sort declines (no query, no parameter, too many), for the general path.
+pub(crate) fn sort_small_once(url: &[u8]) -> Option<Cow<'_, [u8]>> {
+    thread_local! {
+        /// The scratch of [`sort_small_once`]: set up at compile time, so reaching it costs no check of its own.
+        static SMALL: std::cell::RefCell<small::Small> = const { std::cell::RefCell::new(small::Small::EMPTY) };
+    }
+    let question_mark = find_opener(url, true).filter(|&q| url[q] == b'?')?;
+    SMALL
+        .try_with(|small| {
+            let mut small = small.try_borrow_mut().ok()?;
+            sort_small_with(&mut small, url, question_mark)
+        })
+        .ok()
+        .flatten()
+}
+
+#[inline(always)]
+fn sort_small_with<'u>(
+    small: &mut small::Small,
+    url: &'u [u8],
+    question_mark: usize,
+) -> Option<Cow<'u, [u8]>> {
+    let order = small.order(url, question_mark + 1)?;
+    // In order, the fragment (kept by the default options) follows the query as it did.
+    if order.in_order {
+        return Some(Cow::Borrowed(url));
+    }
+    // Room for the overshoot of the small sort's fixed-size copies too, so that nothing is reallocated.
+    let mut out = Vec::with_capacity(url.len() + 32);
+    small.write(url, question_mark + 1, order, &mut out);
+    out.extend_from_slice(&url[question_mark + 1 + order.query_len..]);
+    Some(Cow::Owned(out))
 }
 
 /// The first `?`, or the first of `?` and `#` when `hash_too`. Eight bytes at a time: the paths in front of queries
@@ -1649,8 +1703,8 @@ mod tests {
         }
     }
 
-    /// A fragment that comes before any `?` is not a query, `&` and `?` in it included: the small path leaves
-    /// such a URL to the general path, which copies it as it is (with the default options, and with the
+    /// A fragment that comes before any `?` is not a query, `&` and `?` in it included: the small path, tried first,
+    /// leaves such a URL to the general path, which copies it as it is (with the default options, and with the
     /// fragment stripped).
     #[test]
     fn a_fragment_before_any_query_is_not_sorted() {
