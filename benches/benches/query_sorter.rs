@@ -12,9 +12,8 @@
 //!   2x on 32 768 parameters in every order (sorted, reversed, random);
 //! - `sort_query/sort_into`: the one-shot call at most 1.3x the reused sorter on realistic URLs, with at most one
 //!   allocation per call (the returned key) and none when the query is already sorted;
-//! - the key floor: one allocation the size of `sort_query`'s returned key, made and freed and nothing else, against
-//!   split/sort/join, and what it alone puts under `sort_query/sort_into` were `sort_into` at the 5x goal (at 5
-//!   parameters the two goals cannot both hold: see the crate README);
+//! - the key's allocation: one allocation the size of `sort_query`'s returned key, made and freed and nothing else,
+//!   against split/sort/join (what `sort_query` pays beyond `sort_into`, before overlap with the sort's work);
 //! - `sort_into/naive`: against the crate's naive model (`query_sorter::naive`, owned parameters, every option
 //!   honoured), for reference (not a goal).
 //!
@@ -267,10 +266,9 @@ fn paired_canonical(group: &str, urls: &[Vec<u8>], time: Duration) {
         || check_all(&mut |url| sort_query(url).len()),
         || check_all(&mut fast),
     );
-    // The floor under `sort_query / sort_into`: the one allocation `sort_query` must make (the returned key, as
-    // large as what `sort_into` reserves), allocated and freed and nothing else, against split/sort/join. Where
-    // `sort_into` is exactly `goal` times split/sort/join, `sort_query / sort_into` is at least `1 + goal / floor`
-    // before any other work of the one-shot call.
+    // What the one allocation `sort_query` must make costs on its own (the returned key, as large as what
+    // `sort_into` reserves: allocated and freed, nothing else), against split/sort/join. Inside `sort_query` part of
+    // it overlaps the sort's own work, so this is a scale for `sort_query / sort_into`, not a bound under it.
     let realistic = urls.iter().all(|u| u.len() < 100_000);
     let key_floor = realistic.then(|| {
         gauntlet_bench::paired_speedup(
@@ -325,10 +323,8 @@ fn paired_canonical(group: &str, urls: &[Vec<u8>], time: Duration) {
     );
     if let Some(floor) = key_floor {
         println!(
-            "{id}: one allocation of the key (malloc and free, nothing else) = 1/{} of split_sort_join; at {goal}x, \
-             sort_query/sort_into >= {:.2} from that allocation alone (goal <= 1.3x)",
+            "{id}: one allocation of the key alone (malloc and free, timed on their own) = 1/{} of split_sort_join",
             ratio(floor),
-            1.0 + f64::from(goal) / floor.median,
         );
     }
     println!(

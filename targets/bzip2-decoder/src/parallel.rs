@@ -28,7 +28,11 @@
 //! `main` to its end against 58.6 ms on one thread, under `chrt -f 10`): reading the file 0.6 ms
 //! before any decoding; the worker's start and scan 0.5 ms; each thread's first block 5–6 ms
 //! slower than its later ones, of which about 3 ms are the page faults of its fresh buffers
-//! (1,800 at 1.5 µs: the second thread's are the cost one thread does not have); and the end: the
+//! (1,800 at 1.5 µs: the second thread's are the cost one thread does not have; huge pages do not
+//! help: under jemalloc with `thp:always`, `LD_PRELOAD`ed, 2026-12-07, a two-thread run took 873
+//! faults instead of 4,236, and the threads' first blocks took 8.0, 3.5 and 7.6 ms for Huffman,
+//! sort and walk against 8.0, 3.5 and 7.6 without huge pages and 7.9, 4.0 and 7.8 under glibc,
+//! medians of 7: on this VM the cost is the first touch of fresh memory, not the faults); and the end: the
 //! worker, done with the small last block, idle 1.9 ms while the main thread runs the Huffman/MTF
 //! stage of the last large one (which cannot be shared), then a shared walk that takes 3.1 ms on
 //! each thread against 4.1 ms alone (likely because the helper reads links the other core's cache

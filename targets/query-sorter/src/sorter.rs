@@ -277,12 +277,13 @@ fn find_opener(url: &[u8], hash_too: bool) -> Option<usize> {
     let remainder = chunks.remainder();
     let offset = url.len() - remainder.len();
     match url.last_chunk::<16>() {
-        // The bytes after the last whole chunk, as the end of the URL's last 16 (those before them were searched).
-        Some(last) if !remainder.is_empty() => {
+        // The bytes after the last whole chunk, as the end of the URL's last 16 (those before them were searched;
+        // with no bytes after the last chunk, all sixteen bits are shifted out).
+        Some(last) => {
             let bits = found(last) >> (16 - remainder.len());
             (bits != 0).then(|| offset + bits.trailing_zeros() as usize)
         }
-        _ => remainder
+        None => remainder
             .iter()
             .position(|&b| b == b'?' || b == other)
             .map(|at| offset + at),
