@@ -80,7 +80,7 @@ fn count(bytes: usize) {
 /// Outside `count_allocations` it counts nothing: two atomic increments per allocation cost about
 /// as much as the allocation itself (measured in the query-sorter bench: with them, one
 /// `malloc`/`free` of a 140-byte key timed at 1/11 of a split/sort/join of a 5-parameter URL,
-/// 1/19 without), which would charge code that allocates for the bench's own bookkeeping.
+/// 1/18 without), which would charge code that allocates for the bench's own bookkeeping.
 #[derive(Debug)]
 pub struct CountingAlloc;
 
