@@ -119,8 +119,8 @@ pub use sorter::Sorter;
 
 /// Canonical mode with default options; borrows `url` when it is already canonical.
 ///
-/// Allocates only the returned key (none when borrowing). A query of up to 32 parameters needs no scratch space
-/// but the stack; a longer one uses a [`Sorter`] kept per thread, which gives its buffers back when a URL made them
+/// Allocates only the returned key (none when borrowing). A query of up to 32 parameters needs only a small fixed
+/// scratch kept per thread (512 bytes, set up at compile time); a longer one uses a [`Sorter`] kept per thread, which gives its buffers back when a URL made them
 /// grow past 4 MiB (about 100 000 parameters; checked after URLs of 4 KiB or more).
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
     if let Some(sorted) = sorter::sort_small_once(url) {
@@ -254,7 +254,7 @@ mod tests {
 
     /// A URL past 4 MiB leaves neither the output buffer nor the sorter's buffers (grown past 4 MiB by 200 000
     /// parameters) behind; a short URL of more than 32 parameters leaves its own; one of at most 32 does not touch
-    /// them (its scratch is on the stack).
+    /// them (it has a small scratch of its own).
     #[test]
     fn sort_query_gives_back_what_a_long_url_grew() {
         let _deadline = gauntlet_oracle::no_hang("sort_query_gives_back_what_a_long_url_grew");

@@ -221,8 +221,9 @@ impl Sorter {
 }
 
 /// [`crate::sort_query`]'s common case, whole: canonical order of at most [`small::SMALL_MAX`] parameters, with the
-/// small sort's scratch on the stack (no thread-local sorter to reach) and the output allocated only when it differs
-/// from `url`. `None` where the small sort declines (no query, no parameter, too many), for the general path.
+/// small sort's scratch in a thread-local set up at compile time (no lazily made [`Sorter`] to reach) and the output
+/// allocated only when it differs from `url`. `None` where the small sort declines (no query, no parameter, too
+/// many), for the general path.
 pub(crate) fn sort_small_once(url: &[u8]) -> Option<Cow<'_, [u8]>> {
     thread_local! {
         /// The scratch of [`sort_small_once`]: set up at compile time, so reaching it costs no check of its own.
@@ -238,6 +239,7 @@ pub(crate) fn sort_small_once(url: &[u8]) -> Option<Cow<'_, [u8]>> {
         .flatten()
 }
 
+/// [`sort_small_once`] with its scratch in hand.
 #[inline(always)]
 fn sort_small_with<'u>(
     small: &mut small::Small,
@@ -256,17 +258,11 @@ fn sort_small_with<'u>(
     Some(Cow::Owned(out))
 }
 
-/// The first `?`, or the first of `?` and `#` when `hash_too`. Sixteen bytes at a time (SSE2 through `wide`): the paths in front of queries
-/// are short, and a `memchr` call costs more than scanning them.
+/// The first `?`, or the first of `?` and `#` when `hash_too`. Sixteen bytes at a time (SSE2 through `wide`): the
+/// paths in front of queries are short, and a `memchr` call costs more than scanning them.
 fn find_opener(url: &[u8], hash_too: bool) -> Option<usize> {
     let other = if hash_too { b'#' } else { b'?' };
-    // Bit `i` for each byte `i` of `chunk` that is `?` or `other`.
-    let found = |chunk: &[u8; 16]| {
-        let bytes = wide::u8x16::new(*chunk);
-        let hits = bytes.cmp_eq(wide::u8x16::splat(b'?')) | bytes.cmp_eq(wide::u8x16::splat(other));
-        // Sixteen bits, one per byte: the `i32` is never negative.
-        u32::from(hits.move_mask() as u16)
-    };
+    let found = |chunk: &[u8; 16]| small::either_of(chunk, b'?', other);
     let mut chunks = url.chunks_exact(16);
     for (i, chunk) in (&mut chunks).enumerate() {
         let bits = found(chunk.try_into().unwrap_or(&[0; 16]));

@@ -135,16 +135,22 @@ impl Scan<'_> {
 /// (crate README, 2026-12-07).
 #[inline(always)]
 fn block_bits(block: &[u8; 64]) -> u64 {
-    let ampersand = u8x16::splat(b'&');
-    let hash = u8x16::splat(b'#');
     let mut bits = 0;
     for (i, chunk) in block.chunks_exact(16).enumerate() {
-        let bytes = u8x16::new(chunk.try_into().unwrap_or_default());
-        let found = bytes.cmp_eq(ampersand) | bytes.cmp_eq(hash);
-        // Sixteen bits, one per byte: the `i32` is never negative.
-        bits |= u64::from(found.move_mask() as u16) << (16 * i);
+        let mask = either_of(chunk.try_into().unwrap_or(&[0; 16]), b'&', b'#');
+        bits |= u64::from(mask) << (16 * i);
     }
     bits
+}
+
+/// Bit `i` set for each byte `chunk[i]` that is `a` or `b`: one 16-byte compare with each, the two masks joined and
+/// their top bits gathered (`pcmpeqb`, `por`, `pmovmskb` through `wide`). The scan here and `find_opener`'s share it.
+#[inline(always)]
+pub(super) fn either_of(chunk: &[u8; 16], a: u8, b: u8) -> u32 {
+    let bytes = u8x16::new(*chunk);
+    let hits = bytes.cmp_eq(u8x16::splat(a)) | bytes.cmp_eq(u8x16::splat(b));
+    // Sixteen bits, one per byte: the `i32` is never negative.
+    u32::from(hits.move_mask() as u16)
 }
 
 impl Small {
