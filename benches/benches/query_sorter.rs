@@ -14,6 +14,8 @@
 //!   allocation per call (the returned key) and none when the query is already sorted;
 //! - the key's allocation: one allocation the size of `sort_query`'s returned key, made and freed and nothing else,
 //!   against split/sort/join (what `sort_query` pays beyond `sort_into`, before overlap with the sort's work);
+//! - each on 64 URLs sorted in turn (`realistic_N`, where the branch predictor learns each URL's sort) and on a stream
+//!   of 4 096 distinct URLs (`stream_N`, where it cannot: what a proxy sees);
 //! - `sort_into/naive`: against the crate's naive model (`query_sorter::naive`, owned parameters, every option
 //!   honoured), for reference (not a goal).
 //!
@@ -75,6 +77,10 @@ const NAMES: &[&str] = &[
     "variant",
     "format",
 ];
+
+/// URLs in a stream group: more than a branch predictor can learn one by one, fewer than fill the L2 cache
+/// (about 0.5 MB of URLs at 5 parameters, 1.3 MB at 15).
+const STREAM: usize = 4096;
 
 /// A shop-like URL with `params` parameters in random order; some names repeat, as real URLs do.
 fn realistic_url(rng: &mut Rng, params: usize) -> Vec<u8> {
@@ -342,6 +348,17 @@ fn main() {
         let urls: Vec<Vec<u8>> = (0..64).map(|_| realistic_url(&mut rng, params)).collect();
         if timing {
             paired_canonical(&format!("realistic_{params}"), &urls, time);
+        }
+    }
+    // The same shapes as a stream of distinct URLs: a loop over 64 URLs lets the branch predictor learn how each one
+    // sorts (every compare of the sort comes round again 64 calls later), which a proxy's stream of URLs never
+    // allows; here each URL comes round once per 4 096 calls.
+    for params in [5, 10, 15] {
+        let urls: Vec<Vec<u8>> = (0..STREAM)
+            .map(|_| realistic_url(&mut rng, params))
+            .collect();
+        if timing {
+            paired_canonical(&format!("stream_{params}"), &urls, time);
         }
     }
     for shape in ["sorted", "reversed", "random"] {

@@ -123,9 +123,16 @@ pub use sorter::Sorter;
 /// scratch kept per thread (512 bytes, set up at compile time); a longer one uses a [`Sorter`] kept per thread, which gives its buffers back when a URL made them
 /// grow past 4 MiB (about 100 000 parameters; checked after URLs of 4 KiB or more).
 pub fn sort_query(url: &[u8]) -> Cow<'_, [u8]> {
-    if let Some(sorted) = sorter::sort_small_once(url) {
-        return sorted;
+    match sorter::sort_small_once(url) {
+        Some(sorted) => sorted,
+        None => sort_query_general(url),
     }
+}
+
+/// [`sort_query`] past its common case: the per-thread [`Sorter`]. Not inlined, so that the common case's frame stays
+/// small (this one holds a whole sorter for the thread's last moments).
+#[inline(never)]
+fn sort_query_general(url: &[u8]) -> Cow<'_, [u8]> {
     let sorted = SCRATCH.try_with(|scratch| {
         let (sorter, out) = &mut *scratch.try_borrow_mut().ok()?;
         let unchanged = sorter

@@ -224,6 +224,7 @@ impl Sorter {
 /// small sort's scratch in a thread-local set up at compile time (no lazily made [`Sorter`] to reach) and the output
 /// allocated only when it differs from `url`. `None` where the small sort declines (no query, no parameter, too
 /// many), for the general path.
+#[inline]
 pub(crate) fn sort_small_once(url: &[u8]) -> Option<Cow<'_, [u8]>> {
     thread_local! {
         /// The scratch of [`sort_small_once`]: set up at compile time, so reaching it costs no check of its own.
