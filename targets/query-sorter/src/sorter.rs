@@ -220,45 +220,6 @@ impl Sorter {
     }
 }
 
-/// [`crate::sort_query`]'s common case, whole: canonical order of at most [`small::SMALL_MAX`] parameters, with the
-/// small sort's scratch in a thread-local set up at compile time (no lazily made [`Sorter`] to reach) and the output
-/// allocated only when it differs from `url`. `None` where the small sort declines (no query, no parameter, too
-/// many), for the general path.
-#[inline]
-pub(crate) fn sort_small_once(url: &[u8]) -> Option<Cow<'_, [u8]>> {
-    thread_local! {
-        /// The scratch of [`sort_small_once`]: set up at compile time, so reaching it costs no check of its own.
-        static SMALL: std::cell::RefCell<small::Small> = const { std::cell::RefCell::new(small::Small::EMPTY) };
-    }
-    let question_mark = find_opener(url, true).filter(|&q| url[q] == b'?')?;
-    SMALL
-        .try_with(|small| {
-            let mut small = small.try_borrow_mut().ok()?;
-            sort_small_with(&mut small, url, question_mark)
-        })
-        .ok()
-        .flatten()
-}
-
-/// [`sort_small_once`] with its scratch in hand.
-#[inline(always)]
-fn sort_small_with<'u>(
-    small: &mut small::Small,
-    url: &'u [u8],
-    question_mark: usize,
-) -> Option<Cow<'u, [u8]>> {
-    let order = small.order(url, question_mark + 1)?;
-    // In order, the fragment (kept by the default options) follows the query as it did.
-    if order.in_order {
-        return Some(Cow::Borrowed(url));
-    }
-    // Room for the overshoot of the small sort's fixed-size copies too, so that nothing is reallocated.
-    let mut out = Vec::with_capacity(url.len() + 32);
-    small.write(url, question_mark + 1, order, &mut out);
-    out.extend_from_slice(&url[question_mark + 1 + order.query_len..]);
-    Some(Cow::Owned(out))
-}
-
 /// The first `?`, or the first of `?` and `#` when `hash_too`. Sixteen bytes at a time (SSE2 through `wide`): the
 /// paths in front of queries are short, and a `memchr` call costs more than scanning them.
 fn find_opener(url: &[u8], hash_too: bool) -> Option<usize> {

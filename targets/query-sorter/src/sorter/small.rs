@@ -247,7 +247,7 @@ impl Small {
     ///
     /// The keys are sorted by a network of compare-exchanges (see [`sort_16`]), not by the standard sort (an insertion
     /// sort at these sizes): in the bench's paired runs (2026-12-07), `sort_into` went from 3.4x, 3.1-3.2x and
-    /// 2.7-2.8x split/sort/join on streams of 4 096 distinct URLs of 5, 10 and 15 parameters to 5.4-5.5x, 5.6-5.9x and
+    /// 2.7-2.8x split/sort/join on streams of 4 096 distinct URLs of 5, 10 and 15 parameters to 5.4-5.5x, 5.1-5.8x and
     /// 4.7-5.2x; on 64 URLs sorted in turn it moved by a few per cent either way (crate README). Before, networks (then
     /// only for 7 to 16 keys) had been tried and dropped on those 64 URLs alone, where the insertion sort's branches
     /// are predicted. Also tried and dropped: keys of fifteen bytes (`u128`, kept beside the `u64` sort keys to break
@@ -362,8 +362,10 @@ impl Small {
     }
 
     /// The second half of [`Small::sort`]: appends `url` up to the end of its query with the parameters in the
-    /// order [`Small::order`] found. Not inlined: `sort_into` and `sort_query` share it, and `sort_query` ran 5 %
-    /// faster on streams of 5-parameter URLs than with a copy inlined into each.
+    /// order [`Small::order`] found. Not inlined (the compiler kept it out of line anyway): measured when `sort_query`
+    /// still had a copy of the small path of its own, that copy ran 5 % faster on streams of 5-parameter URLs
+    /// sharing this function than with it inlined, and `sort_into` no slower.
+    #[inline(never)]
     pub(super) fn write(&self, url: &[u8], query_start: usize, order: Order, out: &mut Vec<u8>) {
         let Order {
             query_len,
