@@ -128,17 +128,12 @@ pub(super) struct Small {
     spans: [(u32, u32); SMALL_MAX],
 }
 
-impl Small {
-    /// All zeros, as a constant (for a thread-local set up at compile time).
-    pub(super) const EMPTY: Small = Small {
-        keys: [0; SMALL_MAX],
-        spans: [(0, 0); SMALL_MAX],
-    };
-}
-
 impl Default for Small {
     fn default() -> Small {
-        Small::EMPTY
+        Small {
+            keys: [0; SMALL_MAX],
+            spans: [(0, 0); SMALL_MAX],
+        }
     }
 }
 
