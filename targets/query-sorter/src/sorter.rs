@@ -7,6 +7,7 @@ use std::ops::Range;
 use crate::options::{EmptyQuery, Mode, Options};
 use crate::percent;
 
+mod network;
 mod small;
 
 /// Sorts the query parameters of URLs; reuse one to avoid allocation.
