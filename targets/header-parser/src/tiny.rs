@@ -39,6 +39,19 @@ fn version(buf: &[u8], at: usize) -> Option<Version> {
     }
 }
 
+/// The first index at or after `from` whose byte is not a field-value byte, byte by byte: in a head this short a
+/// word test ahead of the bytes costs more than it saves.
+#[inline(always)]
+fn value_end(buf: &[u8], mut from: usize) -> usize {
+    while let Some(&b) = buf.get(from) {
+        if !is_value_byte(b) {
+            break;
+        }
+        from += 1;
+    }
+    from
+}
+
 #[inline(always)]
 fn crlf(buf: &[u8], at: usize) -> Option<usize> {
     (buf.get(at..at + 2)? == b"\r\n").then_some(at + 2)
@@ -62,14 +75,7 @@ fn fields<'b>(buf: &'b [u8], mut at: usize, headers: &mut [Header<'b>]) -> Optio
         while let Some(b' ' | b'\t') = buf.get(value_start) {
             value_start += 1;
         }
-        // Byte by byte: in a head this short a word test before the bytes costs more than it saves.
-        let mut stop = value_start;
-        while let Some(&b) = buf.get(stop) {
-            if !is_value_byte(b) {
-                break;
-            }
-            stop += 1;
-        }
+        let stop = value_end(buf, value_start);
         let next = crlf(buf, stop)?;
         let mut value_end = stop;
         while value_end > value_start && matches!(buf[value_end - 1], b' ' | b'\t') {
@@ -125,13 +131,7 @@ pub(crate) fn response<'b>(buf: &'b [u8], headers: &mut [Header<'b>]) -> Option<
     if buf.get(13) == Some(&b' ') {
         return None;
     }
-    let mut end = 13;
-    while let Some(&b) = buf.get(end) {
-        if !is_value_byte(b) {
-            break;
-        }
-        end += 1;
-    }
+    let end = value_end(buf, 13);
     let at = crlf(buf, end)?;
     let (count, head_len) = fields(buf, at, headers)?;
     Some((version, code, &buf[13..end], count, head_len))
