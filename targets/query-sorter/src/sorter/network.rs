@@ -2,8 +2,6 @@
 //! no branch on the keys (on a stream of distinct URLs the branch predictor cannot learn an insertion sort's
 //! compares; see `small.rs`).
 
-use super::small::SMALL_MAX;
-
 /// Compare-exchanges `$v[a]` and `$v[b]` for each pair `(a, b)` in turn, each a `min` and a `max` (conditional
 /// moves, not branches).
 macro_rules! network {
@@ -33,7 +31,7 @@ macro_rules! sort_exact {
 /// with `count` as the bound; `networks_sort` checks every network on all `2^count` inputs of zeros and ones, which
 /// by the 0-1 principle covers every input.
 #[inline(always)]
-pub(super) fn sort_16(keys: &mut [u64; SMALL_MAX], count: usize) {
+pub(super) fn sort_16<const N: usize>(keys: &mut [u64; N], count: usize) {
     match count {
         ..=1 => {}
         2 => sort_exact!(keys, 2; (0, 1)),
@@ -90,7 +88,7 @@ mod tests {
         let mut seed = 0x5eed_0f50_471e_75aa;
         for count in 0..=16 {
             for _ in 0..200 {
-                let mut keys = [0; SMALL_MAX];
+                let mut keys = [0u64; 32];
                 for (index, key) in keys.iter_mut().enumerate() {
                     seed ^= seed << 13;
                     seed ^= seed >> 7;
@@ -103,7 +101,7 @@ mod tests {
                 assert_eq!(keys, want, "{count}");
             }
             for bits in 0..1u32 << count {
-                let mut keys = [u64::MAX; SMALL_MAX];
+                let mut keys = [u64::MAX; 32];
                 for (i, key) in keys[..count].iter_mut().enumerate() {
                     *key = u64::from(bits >> i & 1);
                 }
